@@ -1,0 +1,284 @@
+#include "bus/bus.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "core/stats.h"
+
+namespace minipc {
+
+using sc_core::sc_time;
+using sc_core::SC_ZERO_TIME;
+
+namespace {
+std::string hex(uint64_t v) {
+  std::ostringstream s;
+  s << "0x" << std::hex << v;
+  return s.str();
+}
+}  // namespace
+
+Bus::Bus(const sc_core::sc_module_name& nm) : sc_core::sc_module(nm) {
+  if (arbitration.get() == "round_robin")
+    round_robin_ = true;
+  else if (arbitration.get() != "fixed_priority")
+    throw ConfigError(arbitration.key() + ": '" + arbitration.get() +
+                      "' is not an arbitration policy (fixed_priority, round_robin)");
+  if (clock_hz.get() <= 0) throw ConfigError(clock_hz.key() + ": must be positive");
+  if (width_bytes.get() == 0) throw ConfigError(width_bytes.key() + ": must be at least 1");
+
+  targ_socket.register_b_transport(this, &Bus::b_transport);
+  targ_socket.register_transport_dbg(this, &Bus::transport_dbg);
+  targ_socket.register_get_direct_mem_ptr(this, &Bus::get_direct_mem_ptr);
+  init_socket.register_invalidate_direct_mem_ptr(this, &Bus::invalidate_direct_mem_ptr);
+
+  SC_HAS_PROCESS(Bus);
+  SC_METHOD(arbiter);
+  sensitive << arbitrate_;
+  dont_initialize();
+  SC_METHOD(owner_writer);
+  sensitive << owner_event_;
+  dont_initialize();
+}
+
+void Bus::map(AddressSpace space, uint64_t base, uint64_t size, int target, uint64_t offset) {
+  if (target < 0 || static_cast<size_t>(target) >= targets_.size())
+    throw ConfigError(std::string(name()) + ": map to unknown target " + std::to_string(target));
+  if (size == 0) throw ConfigError(std::string(name()) + ": empty mapping for " + target_name(target));
+  for (const Mapping& m : maps_) {
+    if (m.space != space) continue;
+    if (base < m.base + m.size && m.base < base + size)
+      throw ConfigError(std::string(name()) + ": " + to_string(space) + " window [" + hex(base) + ", " +
+                        hex(base + size) + ") of " + target_name(target) + " overlaps [" + hex(m.base) + ", " +
+                        hex(m.base + m.size) + ") of " + target_name(m.target));
+  }
+  maps_.push_back({space, base, size, target, offset});
+  std::sort(maps_.begin(), maps_.end(), [](const Mapping& a, const Mapping& b) {
+    return a.space != b.space ? a.space < b.space : a.base < b.base;
+  });
+}
+
+const Bus::Mapping* Bus::decode(AddressSpace space, uint64_t addr, unsigned len) const {
+  auto fits = [&](const Mapping& m) {
+    return m.space == space && addr >= m.base && addr - m.base < m.size && len <= m.size - (addr - m.base);
+  };
+  if (last_hit_ < maps_.size() && fits(maps_[last_hit_])) return &maps_[last_hit_];
+  for (size_t i = 0; i < maps_.size(); ++i)
+    if (fits(maps_[i])) {
+      last_hit_ = i;
+      return &maps_[i];
+    }
+  return nullptr;
+}
+
+void Bus::end_of_elaboration() {
+  auto& stats = StatsRegistry::instance();
+  const std::string me = name();
+  for (auto& in : initiators_) {
+    const std::string base = me + ".initiator." + in->name;
+    Initiator* i = in.get();
+    stats.probe(base + ".transactions", [i] { return static_cast<double>(i->transactions); });
+    stats.probe(base + ".wait_ns", [i] { return i->wait.to_seconds() * 1e9; }, "ns");
+    stats.probe(base + ".wait_cycles", [this, i] { return i->wait / cycle(); }, "bus cycles");
+    stats.probe(base + ".busy_ns", [i] { return i->busy.to_seconds() * 1e9; }, "ns");
+    stats.probe(base + ".utilisation", [i] {
+      const double now = sc_core::sc_time_stamp().to_seconds();
+      return now > 0 ? i->busy.to_seconds() / now : 0.0;
+    });
+  }
+  for (auto& tg : targets_) {
+    const std::string base = me + ".target." + tg->name;
+    Target* t = tg.get();
+    stats.probe(base + ".transactions", [t] { return static_cast<double>(t->transactions); });
+    stats.probe(base + ".busy_ns", [t] { return t->busy.to_seconds() * 1e9; }, "ns");
+  }
+  stats.probe(me + ".unmapped_accesses", [this] { return static_cast<double>(unmapped_); });
+}
+
+sc_time Bus::own_occupancy(const tlm::tlm_generic_payload& p) const {
+  const uint64_t w = width_bytes.get();
+  const uint64_t beats = std::max<uint64_t>(1, (p.get_data_length() + w - 1) / w);
+  return cycle() * static_cast<double>(address_cycles.get() + beats);
+}
+
+void Bus::account(int id, const Mapping& m, const sc_time& wait, const sc_time& busy) {
+  Initiator& in = *initiators_[static_cast<size_t>(id)];
+  ++in.transactions;
+  in.wait += wait;
+  in.busy += busy;
+  Target& tg = *targets_[static_cast<size_t>(m.target)];
+  ++tg.transactions;
+  tg.busy += busy;
+}
+
+void Bus::b_transport(int id, tlm::tlm_generic_payload& p, sc_time& delay) {
+  const AddressSpace space = address_space_of(p);
+  const uint64_t addr = p.get_address();
+  const Mapping* m = decode(space, addr, p.get_data_length());
+  if (!m) {
+    ++unmapped_;
+    p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    delay += cycle() * static_cast<double>(address_cycles.get());
+    return;
+  }
+  auto forward = [&](sc_time& d) {
+    p.set_address(addr - m->base + m->offset);
+    init_socket[m->target]->b_transport(p, d);
+    p.set_address(addr);
+  };
+
+  const sc_time now = sc_core::sc_time_stamp();
+  if (!contention.get() || initiators_.size() <= 1) {
+    // One initiator: the timeline alone gives the wait, no synchronisation.
+    const sc_time t = now + delay;
+    const sc_time start = contention.get() ? std::max(t, busy_until_) : t;
+    sc_time d = (start - now) + own_occupancy(p);
+    forward(d);
+    const sc_time end = now + d;
+    if (contention.get()) busy_until_ = end;
+    account(id, *m, start - t, end - start);
+    post_owner(start, id);
+    post_owner(end, -1);
+    delay = d;
+    return;
+  }
+
+  // Several initiators: meet in time order, then arbitrate.
+  if (delay != SC_ZERO_TIME) {
+    wait(delay);
+    delay = SC_ZERO_TIME;
+  }
+  Initiator& in = *initiators_[static_cast<size_t>(id)];
+  in.requesting = true;
+  in.granted = false;
+  in.requested_at = sc_core::sc_time_stamp();
+  arbitrate_.notify(SC_ZERO_TIME);
+  while (!in.granted) wait(in.grant);
+  in.granted = false;
+  const sc_time start = sc_core::sc_time_stamp();
+  post_owner(start, id);
+  sc_time d = own_occupancy(p);
+  forward(d);
+  busy_until_ = start + d;
+  held_ = false;
+  arbitrate_.notify(d);
+  post_owner(busy_until_, -1);
+  account(id, *m, start - in.requested_at, d);
+  delay = d;
+}
+
+int Bus::choose() const {
+  const int n = static_cast<int>(initiators_.size());
+  int best = -1;
+  if (round_robin_) {
+    for (int k = 1; k <= n; ++k) {
+      const int i = (last_granted_ + k + n) % n;
+      if (initiators_[static_cast<size_t>(i)]->requesting) return i;
+    }
+    return -1;
+  }
+  for (int i = 0; i < n; ++i) {
+    const Initiator& in = *initiators_[static_cast<size_t>(i)];
+    if (!in.requesting) continue;
+    if (best < 0 || in.priority < initiators_[static_cast<size_t>(best)]->priority) best = i;
+  }
+  return best;
+}
+
+void Bus::arbiter() {
+  const sc_time now = sc_core::sc_time_stamp();
+  if (held_) return;  // the holder notifies again on release
+  if (busy_until_ > now) {
+    arbitrate_.notify(busy_until_ - now);
+    return;
+  }
+  // Decide one delta after the first wake-up at this time, so that every
+  // request made at this instant is seen.
+  if (!decide_armed_ || decide_at_ != now) {
+    decide_armed_ = true;
+    decide_at_ = now;
+    arbitrate_.notify(SC_ZERO_TIME);
+    return;
+  }
+  decide_armed_ = false;
+  const int winner = choose();
+  if (winner < 0) return;
+  Initiator& in = *initiators_[static_cast<size_t>(winner)];
+  in.requesting = false;
+  in.granted = true;
+  held_ = true;
+  last_granted_ = winner;
+  in.grant.notify();
+}
+
+void Bus::post_owner(const sc_time& at, int who) {
+  auto& q = owner_changes_;
+  if (!q.empty() && q.back().first == at) {
+    q.back().second = who;  // release and re-grant at one instant: one change
+  } else if (!q.empty() && q.back().first > at) {
+    auto it = std::upper_bound(q.begin(), q.end(), at,
+                               [](const sc_time& t, const std::pair<sc_time, int>& c) { return t < c.first; });
+    q.insert(it, {at, who});
+  } else {
+    q.emplace_back(at, who);
+  }
+  owner_event_.notify(at - sc_core::sc_time_stamp());
+}
+
+void Bus::owner_writer() {
+  const sc_time now = sc_core::sc_time_stamp();
+  int value = owner.read();
+  bool changed = false;
+  while (!owner_changes_.empty() && owner_changes_.front().first <= now) {
+    value = owner_changes_.front().second;
+    owner_changes_.pop_front();
+    changed = true;
+  }
+  if (changed && value != owner.read()) owner.write(value);
+  if (!owner_changes_.empty()) owner_event_.notify(owner_changes_.front().first - now);
+}
+
+unsigned int Bus::transport_dbg(int, tlm::tlm_generic_payload& p) {
+  const uint64_t addr = p.get_address();
+  const Mapping* m = decode(address_space_of(p), addr, 1);
+  if (!m) return 0;
+  const uint64_t room = m->size - (addr - m->base);
+  if (p.get_data_length() > room) p.set_data_length(static_cast<unsigned>(room));
+  p.set_address(addr - m->base + m->offset);
+  const unsigned n = init_socket[m->target]->transport_dbg(p);
+  p.set_address(addr);
+  return n;
+}
+
+bool Bus::get_direct_mem_ptr(int, tlm::tlm_generic_payload& p, tlm::tlm_dmi& dmi) {
+  const uint64_t addr = p.get_address();
+  if (address_space_of(p) != AddressSpace::memory) return false;
+  const Mapping* m = decode(AddressSpace::memory, addr, 1);
+  if (!m) return false;
+  p.set_address(addr - m->base + m->offset);
+  const bool ok = init_socket[m->target]->get_direct_mem_ptr(p, dmi);
+  p.set_address(addr);
+  if (!ok) return false;
+  // Target offsets back to bus addresses, clamped to this mapping's window.
+  const uint64_t start = dmi.get_start_address(), end = dmi.get_end_address();
+  const uint64_t lo = std::max<uint64_t>(start, m->offset);
+  const uint64_t hi = std::min<uint64_t>(end, m->offset + m->size - 1);
+  if (lo > hi) return false;
+  dmi.set_dmi_ptr(dmi.get_dmi_ptr() + (lo - start));
+  dmi.set_start_address(lo - m->offset + m->base);
+  dmi.set_end_address(hi - m->offset + m->base);
+  return true;
+}
+
+void Bus::invalidate_direct_mem_ptr(int target, sc_dt::uint64 start, sc_dt::uint64 end) {
+  for (const Mapping& m : maps_) {
+    if (m.target != target || m.space != AddressSpace::memory) continue;
+    const uint64_t lo = std::max<uint64_t>(start, m.offset);
+    const uint64_t hi = std::min<uint64_t>(end, m.offset + m.size - 1);
+    if (lo > hi) continue;
+    for (unsigned i = 0; i < targ_socket.size(); ++i)
+      targ_socket[static_cast<int>(i)]->invalidate_direct_mem_ptr(lo - m.offset + m.base, hi - m.offset + m.base);
+  }
+}
+
+}  // namespace minipc

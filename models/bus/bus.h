@@ -1,0 +1,150 @@
+// The interconnect: one bus with a memory map and an I/O map.
+//
+// Initiators (CPUs, DMA, bus-master devices) bind to `targ_socket`; targets
+// (RAM, ROM, register blocks) are reached through `init_socket`. A target is
+// mapped into the memory space, the I/O space or both; the payload address is
+// rewritten to base-relative offset (+ a mapping offset). Unmapped addresses
+// answer TLM_ADDRESS_ERROR_RESPONSE. DMI requests are forwarded with address
+// translation both ways.
+//
+// Contention (DESIGN.md §2): the bus is one shared resource with a busy
+// timeline. A transaction occupies it for address_cycles + data beats plus the
+// target's latency (the bus is not split: it is held while the target
+// answers). With one initiator, the wait is computed from the timeline
+// without synchronising (start = max(local time, busy_until)). With two or
+// more initiators, each request synchronises to its local time and waits for
+// a grant; when requests meet, the arbitration policy decides:
+//   fixed_priority - the lowest priority number wins, ties by connection order
+//   round_robin    - the next initiator after the last one granted wins
+// Waits and occupancy are counted per initiator and per target; `owner` shows
+// the initiator holding the bus (-1 when idle) for the VCD.
+#pragma once
+
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+
+#include "core/address_space.h"
+#include "core/params.h"
+
+namespace minipc {
+
+class Bus : public sc_core::sc_module {
+ public:
+  tlm_utils::multi_passthrough_target_socket<Bus> targ_socket{"targ_socket"};
+  tlm_utils::multi_passthrough_initiator_socket<Bus> init_socket{"init_socket"};
+
+  Param<std::string> arbitration{this, "arbitration", "fixed_priority", "fixed_priority or round_robin"};
+  Param<double> clock_hz{this, "clock_hz", 100e6, "bus clock (Hz)"};
+  Param<uint64_t> width_bytes{this, "width_bytes", 4, "bytes per data beat"};
+  Param<uint64_t> address_cycles{this, "address_cycles", 1, "bus cycles of the address phase"};
+  Param<bool> contention{this, "contention", true, "model the busy timeline and arbitration"};
+
+  // The initiator holding the bus (connection index), -1 when idle.
+  sc_core::sc_signal<int> owner{"owner", -1};
+
+  explicit Bus(const sc_core::sc_module_name& nm);
+
+  // Elaboration: connect sockets and build the maps. Return the index used
+  // in stats and in `owner`.
+  template <typename InitiatorSocket>
+  int connect_initiator(InitiatorSocket& s, const std::string& initiator_name, unsigned priority = 0) {
+    s.bind(targ_socket);
+    initiators_.push_back(std::make_unique<Initiator>(initiator_name, priority));
+    return static_cast<int>(initiators_.size() - 1);
+  }
+  template <typename TargetSocket>
+  int connect_target(TargetSocket& s, const std::string& target_name) {
+    init_socket.bind(s);
+    targets_.push_back(std::make_unique<Target>(target_name));
+    return static_cast<int>(targets_.size() - 1);
+  }
+  // Maps [base, base+size) of `space` to target, whose offsets start at
+  // `offset`. Throws ConfigError when it overlaps another mapping.
+  void map(AddressSpace space, uint64_t base, uint64_t size, int target, uint64_t offset = 0);
+
+  struct Mapping {
+    AddressSpace space;
+    uint64_t base;
+    uint64_t size;
+    int target;
+    uint64_t offset;
+  };
+  // The mapping answering [addr, addr+len) in space, or nullptr.
+  const Mapping* decode(AddressSpace space, uint64_t addr, unsigned len) const;
+  const std::vector<Mapping>& mappings() const { return maps_; }
+
+  const std::string& initiator_name(int i) const { return initiators_.at(static_cast<size_t>(i))->name; }
+  const std::string& target_name(int t) const { return targets_.at(static_cast<size_t>(t))->name; }
+
+  // Per-initiator figures (also in the stats registry).
+  uint64_t transactions(int initiator) const { return initiators_.at(static_cast<size_t>(initiator))->transactions; }
+  sc_core::sc_time wait_time(int initiator) const { return initiators_.at(static_cast<size_t>(initiator))->wait; }
+  sc_core::sc_time busy_time(int initiator) const { return initiators_.at(static_cast<size_t>(initiator))->busy; }
+  uint64_t unmapped_accesses() const { return unmapped_; }
+  sc_core::sc_time cycle() const { return sc_core::sc_time(1.0 / clock_hz.get(), sc_core::SC_SEC); }
+
+ private:
+  struct Initiator {
+    Initiator(std::string n, unsigned p) : name(std::move(n)), priority(p) {}
+    std::string name;
+    unsigned priority;
+    uint64_t transactions = 0;
+    sc_core::sc_time wait, busy;
+    // arbitration state
+    bool requesting = false;
+    bool granted = false;
+    sc_core::sc_time requested_at;
+    sc_core::sc_event grant;
+  };
+  struct Target {
+    explicit Target(std::string n) : name(std::move(n)) {}
+    std::string name;
+    uint64_t transactions = 0;
+    sc_core::sc_time busy;
+  };
+
+  void b_transport(int id, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  unsigned int transport_dbg(int id, tlm::tlm_generic_payload& p);
+  bool get_direct_mem_ptr(int id, tlm::tlm_generic_payload& p, tlm::tlm_dmi& dmi);
+  void invalidate_direct_mem_ptr(int target, sc_dt::uint64 start, sc_dt::uint64 end);
+
+  void end_of_elaboration() override;
+  // Forwards p (already translated) to the target; returns false if unmapped.
+  const Mapping* route(tlm::tlm_generic_payload& p, uint64_t& original_address);
+  sc_core::sc_time own_occupancy(const tlm::tlm_generic_payload& p) const;
+  void account(int id, const Mapping& m, const sc_core::sc_time& wait, const sc_core::sc_time& busy);
+  void arbiter();
+  int choose() const;
+  void post_owner(const sc_core::sc_time& at, int who);
+  void owner_writer();
+
+  std::vector<std::unique_ptr<Initiator>> initiators_;
+  std::vector<std::unique_ptr<Target>> targets_;
+  std::vector<Mapping> maps_;
+  mutable size_t last_hit_ = 0;
+  uint64_t unmapped_ = 0;
+  bool round_robin_ = false;
+
+  // busy timeline
+  sc_core::sc_time busy_until_;
+  bool held_ = false;  // granted and not yet released (sync path)
+  int last_granted_ = -1;
+  sc_core::sc_event arbitrate_;
+  sc_core::sc_time decide_at_ = sc_core::SC_ZERO_TIME;
+  bool decide_armed_ = false;
+
+  // owner trace: changes posted at future local times, written in time order
+  std::deque<std::pair<sc_core::sc_time, int>> owner_changes_;
+  sc_core::sc_event owner_event_;
+};
+
+}  // namespace minipc

@@ -1,0 +1,43 @@
+// How a simulation ends, and with which exit status.
+//
+// Any model may end the run (the exit port, a CPU fatal error, the time limit).
+// It records why here and calls sc_stop(); the platform reads the outcome
+// after sc_start() returns and turns it into the process exit status.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace minipc {
+
+// Exit statuses of `minipc run` (README has the same table).
+namespace exit_status {
+constexpr int usage = 64;          // EX_USAGE: bad command line or config
+constexpr int data_error = 65;     // EX_DATAERR: malformed ELF, pcap, ...
+constexpr int no_input = 66;       // EX_NOINPUT: missing input file
+constexpr int internal = 70;       // EX_SOFTWARE: a simulator bug
+constexpr int cpu_fatal = 90;      // unsupported opcode, triple fault
+constexpr int bus_fatal = 91;      // CPU fetched from unmapped memory
+constexpr int time_limit = 92;     // --time reached without the firmware exiting
+}  // namespace exit_status
+
+enum class StopReason : uint8_t { firmware_exit, cpu_fatal, bus_fatal, time_limit, internal };
+
+struct SimOutcome {
+  StopReason reason;
+  int exit_code;
+  std::string message;  // one line, names the thing and where (empty for firmware exits)
+};
+
+// Records the first outcome and stops the simulation; later calls are ignored
+// (the first cause wins, so an error is never masked by its consequences).
+void request_stop(StopReason reason, int exit_code, std::string message);
+
+// The recorded outcome, if any model asked to stop.
+const std::optional<SimOutcome>& sim_outcome();
+
+// Forget the outcome (tests that run several simulations in one process).
+void reset_sim_outcome();
+
+}  // namespace minipc
