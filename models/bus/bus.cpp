@@ -111,7 +111,8 @@ void Bus::account(int id, const Mapping& m, const sc_time& wait, const sc_time& 
   tg.busy += busy;
 }
 
-void Bus::b_transport(int id, tlm::tlm_generic_payload& p, sc_time& delay) {
+void Bus::b_transport(int socket_id, tlm::tlm_generic_payload& p, sc_time& delay) {
+  const int id = socket_master_[static_cast<size_t>(socket_id)];
   const AddressSpace space = address_space_of(p);
   const uint64_t addr = p.get_address();
   const Mapping* m = decode(space, addr, p.get_data_length());

@@ -53,13 +53,22 @@ class Bus : public sc_core::sc_module {
 
   explicit Bus(const sc_core::sc_module_name& nm);
 
-  // Elaboration: connect sockets and build the maps. Return the index used
-  // in stats and in `owner`.
+  // Elaboration: connect sockets and build the maps. An initiator is a bus
+  // master; several sockets of one master (a CPU's mem and io sockets) name
+  // the same master and share its arbitration slot and stats. Returns the
+  // master's index, as used in `owner`.
   template <typename InitiatorSocket>
-  int connect_initiator(InitiatorSocket& s, const std::string& initiator_name, unsigned priority = 0) {
+  int connect_initiator(InitiatorSocket& s, const std::string& master_name, unsigned priority = 0) {
     s.bind(targ_socket);
-    initiators_.push_back(std::make_unique<Initiator>(initiator_name, priority));
-    return static_cast<int>(initiators_.size() - 1);
+    int index = -1;
+    for (size_t i = 0; i < initiators_.size(); ++i)
+      if (initiators_[i]->name == master_name) index = static_cast<int>(i);
+    if (index < 0) {
+      initiators_.push_back(std::make_unique<Initiator>(master_name, priority));
+      index = static_cast<int>(initiators_.size() - 1);
+    }
+    socket_master_.push_back(index);
+    return index;
   }
   template <typename TargetSocket>
   int connect_target(TargetSocket& s, const std::string& target_name) {
@@ -128,6 +137,7 @@ class Bus : public sc_core::sc_module {
   void owner_writer();
 
   std::vector<std::unique_ptr<Initiator>> initiators_;
+  std::vector<int> socket_master_;  // targ_socket index -> master index
   std::vector<std::unique_ptr<Target>> targets_;
   std::vector<Mapping> maps_;
   mutable size_t last_hit_ = 0;

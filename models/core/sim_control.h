@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace minipc {
@@ -21,6 +22,13 @@ constexpr int cpu_fatal = 90;      // unsupported opcode, triple fault
 constexpr int bus_fatal = 91;      // CPU fetched from unmapped memory
 constexpr int time_limit = 92;     // --time reached without the firmware exiting
 }  // namespace exit_status
+
+// An input file a model needs cannot be opened (exit status no_input). The
+// message names the parameter and the path: "uart0.rx_file: cannot open 'x': ...".
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 enum class StopReason : uint8_t { firmware_exit, cpu_fatal, bus_fatal, time_limit, internal };
 

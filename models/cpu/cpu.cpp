@@ -1,0 +1,204 @@
+#include "cpu/cpu.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include "core/address_space.h"
+#include "core/sim_control.h"
+#include "core/stats.h"
+
+namespace minipc {
+
+namespace {
+std::string hex32(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%08llX", static_cast<unsigned long long>(v));
+  return buf;
+}
+// Instructions run between two looks at INTR and the quantum (upper bound).
+constexpr uint64_t kMaxChunkInstructions = 1024;
+}  // namespace
+
+sc_core::sc_time Cpu::QuantumKeeper::compute_local_quantum() {
+  if (quantum == sc_core::SC_ZERO_TIME) return sc_core::SC_ZERO_TIME;
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  return quantum - (now % quantum);
+}
+
+Cpu::Cpu(sc_core::sc_module_name name) : sc_module(name), core_(*this) {
+  if (mode.get() == "fast") fast_ = true;
+  else if (mode.get() == "accurate") fast_ = false;
+  else throw ConfigError(mode.key() + ": unknown CPU mode '" + mode.get() + "' (expected fast or accurate)");
+  if (!(clock_hz.get() > 0)) throw ConfigError(clock_hz.key() + ": clock must be positive");
+  period_ = sc_core::sc_time(1.0 / clock_hz.get(), sc_core::SC_SEC);
+  quantum_ = quantum.get() != sc_core::SC_ZERO_TIME
+                 ? quantum.get()
+                 : (fast_ ? sc_core::sc_time(1, sc_core::SC_US) : sc_core::sc_time(10, sc_core::SC_NS));
+  qk_.quantum = quantum_;
+
+  mem.register_invalidate_direct_mem_ptr(this, &Cpu::invalidate_direct_mem_ptr);
+  io_payload_.set_extension(new AddressSpaceExtension(AddressSpace::io));
+  mem_payload_.set_streaming_width(4);
+
+  core_.set_interrupt_acknowledge([this]() { return inta.size() > 0 ? inta->acknowledge() : -1; });
+
+  auto& stats = StatsRegistry::instance();
+  const std::string n = this->name();
+  stats.probe(n + ".instructions", [this] { return static_cast<double>(instructions()); }, "instructions");
+  stats.probe(n + ".cycles", [this] { return static_cast<double>(cycles()); }, "cycles");
+  stats.probe(n + ".halted_cycles", [this] { return static_cast<double>(halted_cycles()); }, "cycles");
+
+  SC_THREAD(run_thread);
+}
+
+void Cpu::set_entry_state(uint32_t eip, uint32_t eax, uint32_t ebx) { core_.set_entry_state(eip, eax, ebx); }
+
+sc_core::sc_time Cpu::local_offset() const {
+  return qk_.get_local_time() + static_cast<double>(core_.cycles() - chunk_start_cycles_) * period_ + bus_delay_;
+}
+
+void Cpu::update_signals() {
+  const bool h = core_.halted();
+  if (halted.read() != h) halted.write(h);
+  const bool i = core_.eflags() & flag::if_;
+  if (interrupt_flag.read() != i) interrupt_flag.write(i);
+}
+
+void Cpu::run_thread() {
+  qk_.reset();
+  update_signals();
+  for (;;) {
+    core_.set_intr(intr.read());
+    // Run up to the end of the quantum (at least one instruction).
+    const sc_core::sc_time left = quantum_ > qk_.get_local_time() ? quantum_ - qk_.get_local_time() : sc_core::SC_ZERO_TIME;
+    const uint64_t budget = std::clamp<uint64_t>(static_cast<uint64_t>(left / period_), 1, kMaxChunkInstructions);
+    chunk_start_cycles_ = core_.cycles();
+    bus_delay_ = sc_core::SC_ZERO_TIME;
+    const StepStatus s = core_.run(budget);
+    qk_.inc(static_cast<double>(core_.cycles() - chunk_start_cycles_) * period_ + bus_delay_);
+    chunk_start_cycles_ = core_.cycles();
+    bus_delay_ = sc_core::SC_ZERO_TIME;
+    update_signals();
+    if (s == StepStatus::fatal) {
+      const bool bus = core_.fatal_kind() == FatalKind::bus;
+      qk_.sync();
+      request_stop(bus ? StopReason::bus_fatal : StopReason::cpu_fatal,
+                   bus ? exit_status::bus_fatal : exit_status::cpu_fatal,
+                   std::string(name()) + ": " + core_.fatal_message());
+      return;
+    }
+    if (s == StepStatus::halted) {
+      wait_while_halted();
+      continue;
+    }
+    if (qk_.need_sync()) qk_.sync();
+  }
+}
+
+void Cpu::wait_while_halted() {
+  qk_.sync();
+  const sc_core::sc_time start = sc_core::sc_time_stamp();
+  // Wake when INTR is high and the core would take it (IF=1); with IF=0 only
+  // a reset or the end of the simulation ends the halt.
+  while (!(intr.read() && core_.interrupt_window_open())) wait(intr.value_changed_event());
+  const uint64_t idle = static_cast<uint64_t>((sc_core::sc_time_stamp() - start) / period_);
+  halted_cycles_ += idle;
+  core_.add_cycles(idle);
+  qk_.reset();
+}
+
+// ---- bus ------------------------------------------------------------------
+
+tlm::tlm_response_status Cpu::transport(bool is_io, tlm::tlm_command cmd, uint32_t addr, void* data, unsigned len) {
+  tlm::tlm_generic_payload& p = is_io ? io_payload_ : mem_payload_;
+  p.set_command(cmd);
+  p.set_address(addr);
+  p.set_data_ptr(static_cast<unsigned char*>(data));
+  p.set_data_length(len);
+  p.set_streaming_width(len);
+  p.set_byte_enable_ptr(nullptr);
+  p.set_byte_enable_length(0);
+  p.set_dmi_allowed(false);
+  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  const sc_core::sc_time offset = local_offset();
+  sc_core::sc_time delay = offset;
+  if (is_io) io->b_transport(p, delay);
+  else mem->b_transport(p, delay);
+  if (delay > offset) bus_delay_ += delay - offset;
+  return p.get_response_status();
+}
+
+void Cpu::warn_once(const char* what, bool is_io, uint32_t addr) {
+  const uint64_t key = (static_cast<uint64_t>(is_io) << 32) | addr;
+  if (!warned_.insert(key).second) return;
+  const std::string msg = std::string(what) + (is_io ? " port " : " address ") + hex32(addr) +
+                          " at EIP=" + hex32(core_.current_eip()) + (is_io ? "" : " (reads return all ones)");
+  SC_REPORT_WARNING(name(), msg.c_str());
+}
+
+bool Cpu::read_mem(uint32_t addr, void* data, unsigned len) {
+  if (transport(false, tlm::TLM_READ_COMMAND, addr, data, len) != tlm::TLM_OK_RESPONSE) {
+    warn_once("read from unmapped", false, addr);
+    std::memset(data, 0xFF, len);
+  }
+  return true;
+}
+
+bool Cpu::write_mem(uint32_t addr, const void* data, unsigned len) {
+  uint8_t buf[16];
+  std::memcpy(buf, data, std::min<unsigned>(len, sizeof buf));
+  if (transport(false, tlm::TLM_WRITE_COMMAND, addr, buf, len) != tlm::TLM_OK_RESPONSE)
+    warn_once("write to unmapped", false, addr);
+  return true;
+}
+
+bool Cpu::fetch(uint32_t addr, void* data, unsigned len) {
+  return transport(false, tlm::TLM_READ_COMMAND, addr, data, len) == tlm::TLM_OK_RESPONSE;
+}
+
+bool Cpu::read_io(uint16_t port, void* data, unsigned len) {
+  if (transport(true, tlm::TLM_READ_COMMAND, port, data, len) != tlm::TLM_OK_RESPONSE) {
+    warn_once("read from unmapped I/O", true, port);
+    std::memset(data, 0xFF, len);
+  }
+  return true;
+}
+
+bool Cpu::write_io(uint16_t port, const void* data, unsigned len) {
+  uint8_t buf[16];
+  std::memcpy(buf, data, std::min<unsigned>(len, sizeof buf));
+  if (transport(true, tlm::TLM_WRITE_COMMAND, port, buf, len) != tlm::TLM_OK_RESPONSE)
+    warn_once("write to unmapped I/O", true, port);
+  return true;
+}
+
+uint8_t* Cpu::direct_ptr(uint32_t addr, bool write) {
+  if (!fast_) return nullptr;
+  const uint64_t page = addr & ~0xFFFull, page_end = page + 0xFFF;
+  auto usable = [&](const tlm::tlm_dmi& d) {
+    return d.get_start_address() <= page && page_end <= d.get_end_address() &&
+           (write ? d.is_write_allowed() : d.is_read_allowed());
+  };
+  for (const tlm::tlm_dmi& d : dmi_regions_)
+    if (usable(d)) return d.get_dmi_ptr() + (addr - d.get_start_address());
+  tlm::tlm_generic_payload p;
+  p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  p.set_address(addr);
+  p.set_data_length(1);
+  tlm::tlm_dmi d;
+  if (!mem->get_direct_mem_ptr(p, d)) return nullptr;
+  dmi_regions_.push_back(d);
+  return usable(d) ? d.get_dmi_ptr() + (addr - d.get_start_address()) : nullptr;
+}
+
+void Cpu::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) {
+  dmi_regions_.erase(std::remove_if(dmi_regions_.begin(), dmi_regions_.end(),
+                                    [&](const tlm::tlm_dmi& d) {
+                                      return d.get_start_address() <= end && start <= d.get_end_address();
+                                    }),
+                     dmi_regions_.end());
+  core_.flush_direct_cache();
+}
+
+}  // namespace minipc

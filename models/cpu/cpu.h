@@ -1,0 +1,110 @@
+// Cpu: the IA-32 processor as a SystemC TLM-2.0 initiator.
+//
+// Wraps Ia32Core (the interpreter) and connects it to the platform: a memory
+// socket and an I/O socket (payloads marked AddressSpace::io, address = port),
+// the INTR input and the INTA port, and a quantum keeper for loosely-timed
+// temporal decoupling (DESIGN.md §2 "Time").
+//
+// Modes (parameter <name>.mode):
+//   fast      RAM through DMI (get_direct_mem_ptr on the mem socket), default
+//             quantum 1 us. Functional runs and regressions.
+//   accurate  every fetch, load and store is a b_transport; default quantum
+//             10 ns. Bus contention and latency studies.
+// Parameter <name>.quantum overrides the mode's default when non-zero.
+//
+// Time: each instruction costs cycles from the cost table (cycle_costs.h) at
+// <name>.clock_hz; b_transport delays add on top. A halted CPU (HLT) waits on
+// INTR's value-changed event and costs no host time; that time is counted in
+// cycles() (the TSC keeps running) and separately in halted_cycles().
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include "core/irq.h"
+#include "core/params.h"
+#include "cpu/ia32_core.h"
+
+namespace minipc {
+
+class Cpu : public sc_core::sc_module, private CpuBus {
+ public:
+  tlm_utils::simple_initiator_socket<Cpu> mem{"mem"};
+  tlm_utils::simple_initiator_socket<Cpu> io{"io"};
+  sc_core::sc_in<bool> intr{"intr"};
+  sc_core::sc_port<InterruptAcknowledgeIf, 1, sc_core::SC_ZERO_OR_MORE_BOUND> inta{"inta"};
+
+  // Traceable state, written only when it changes.
+  sc_core::sc_signal<bool> halted{"halted"};
+  sc_core::sc_signal<bool> interrupt_flag{"interrupt_flag"};
+
+  Param<std::string> mode{this, "mode", "fast", "fast (DMI, large quantum) or accurate (every access on the bus)"};
+  Param<double> clock_hz{this, "clock_hz", 100e6, "core clock frequency in Hz"};
+  Param<sc_core::sc_time> quantum{this, "quantum", sc_core::SC_ZERO_TIME,
+                                  "temporal-decoupling quantum; 0 s = by mode (fast 1 us, accurate 10 ns)"};
+
+  SC_HAS_PROCESS(Cpu);
+  explicit Cpu(sc_core::sc_module_name name);
+
+  // Flat 32-bit protected mode, CR0.PE=1, IF=0, ESP=0: the Multiboot v1
+  // entry state (EAX = magic, EBX = info pointer).
+  void set_entry_state(uint32_t eip, uint32_t eax, uint32_t ebx);
+
+  uint64_t instructions() const { return core_.instructions(); }
+  uint64_t cycles() const { return core_.cycles(); }
+  uint64_t halted_cycles() const { return halted_cycles_; }
+  bool fast_mode() const { return fast_; }
+  sc_core::sc_time clock_period() const { return period_; }
+  sc_core::sc_time effective_quantum() const { return quantum_; }
+
+  // The interpreter, for tests and debuggers (read state, set registers).
+  Ia32Core& core() { return core_; }
+  const Ia32Core& core() const { return core_; }
+
+ private:
+  class QuantumKeeper : public tlm_utils::tlm_quantumkeeper {
+   public:
+    sc_core::sc_time quantum = sc_core::sc_time(1, sc_core::SC_US);
+
+   protected:
+    sc_core::sc_time compute_local_quantum() override;
+  };
+
+  void run_thread();
+  void wait_while_halted();
+  void update_signals();
+  void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
+
+  // CpuBus
+  bool read_mem(uint32_t addr, void* data, unsigned len) override;
+  bool write_mem(uint32_t addr, const void* data, unsigned len) override;
+  bool read_io(uint16_t port, void* data, unsigned len) override;
+  bool write_io(uint16_t port, const void* data, unsigned len) override;
+  bool fetch(uint32_t addr, void* data, unsigned len) override;
+  uint8_t* direct_ptr(uint32_t addr, bool write) override;
+
+  tlm::tlm_response_status transport(bool is_io, tlm::tlm_command cmd, uint32_t addr, void* data, unsigned len);
+  void warn_once(const char* what, bool is_io, uint32_t addr);
+  sc_core::sc_time local_offset() const;
+
+  Ia32Core core_;
+  QuantumKeeper qk_;
+  bool fast_ = true;
+  sc_core::sc_time period_;
+  sc_core::sc_time quantum_;
+  uint64_t halted_cycles_ = 0;
+  uint64_t chunk_start_cycles_ = 0;
+  sc_core::sc_time bus_delay_;  // b_transport delays of the current chunk
+  tlm::tlm_generic_payload mem_payload_, io_payload_;
+  std::vector<tlm::tlm_dmi> dmi_regions_;
+  std::set<uint64_t> warned_;
+};
+
+}  // namespace minipc

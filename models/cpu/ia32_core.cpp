@@ -1,0 +1,1350 @@
+// Ia32Core: decode (table driven, opcodes.def) and execute.
+#include "cpu/ia32_core.h"
+
+#include <cstdio>
+#include <cstring>
+
+namespace minipc {
+
+namespace {
+
+// Decode flags used in opcodes.def.
+enum DecodeFlag : uint8_t { M = 1, I8 = 2, I16 = 4, IZ = 8, I32 = 16, FAR = 32, ENTER = 64, GRP3 = 128 };
+
+struct OpcodeEntry {
+  InsnHandler handler;
+  uint8_t decode;
+  CostClass cost;
+};
+
+constexpr uint32_t mask_of(unsigned n) { return n == 1 ? 0xFFu : n == 2 ? 0xFFFFu : 0xFFFFFFFFu; }
+constexpr uint32_t msb_of(unsigned n) { return 1u << (n * 8 - 1); }
+constexpr uint32_t sx8(uint32_t v) { return static_cast<uint32_t>(static_cast<int32_t>(static_cast<int8_t>(v))); }
+constexpr uint32_t sx16(uint32_t v) { return static_cast<uint32_t>(static_cast<int32_t>(static_cast<int16_t>(v))); }
+constexpr uint32_t sx(uint32_t v, unsigned n) { return n == 1 ? sx8(v) : n == 2 ? sx16(v) : v; }
+
+struct ParityTable {
+  uint8_t pf[256];
+  constexpr ParityTable() : pf() {
+    for (unsigned i = 0; i < 256; ++i) {
+      unsigned bits = 0;
+      for (unsigned b = 0; b < 8; ++b) bits += (i >> b) & 1;
+      pf[i] = (bits & 1) ? 0 : static_cast<uint8_t>(flag::pf);
+    }
+  }
+};
+constexpr ParityTable kParity;
+
+// Sign, zero and parity flags of a result of n bytes.
+inline uint32_t szp(uint32_t r, unsigned n) {
+  return (r & mask_of(n) ? 0 : flag::zf) | (r & msb_of(n) ? flag::sf : 0) | kParity.pf[r & 0xFF];
+}
+
+std::string hex32(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08X", v);
+  return buf;
+}
+
+}  // namespace
+
+// All instruction handlers; a friend of Ia32Core.
+struct Exec {
+  using C = Ia32Core;
+  using D = Insn;
+
+  static void set_status(C& c, uint32_t f) { c.eflags_ = (c.eflags_ & ~flag::status) | f; }
+  static bool cf(const C& c) { return c.eflags_ & flag::cf; }
+
+  // ---- arithmetic with exact flags ---------------------------------------
+  // op: 0 ADD, 1 OR, 2 ADC, 3 SBB, 4 AND, 5 SUB, 6 XOR, 7 CMP
+  static uint32_t alu_op(C& c, unsigned op, unsigned n, uint32_t a, uint32_t b) {
+    const uint32_t m = mask_of(n), sb = msb_of(n);
+    a &= m;
+    b &= m;
+    uint32_t r = 0, f = 0;
+    switch (op & 7) {
+      case 0:
+      case 2: {
+        const uint32_t carry = (op == 2 && cf(c)) ? 1 : 0;
+        r = (a + b + carry) & m;
+        f = (carry ? r <= a : r < a) ? flag::cf : 0;
+        f |= ((a ^ r) & (b ^ r) & sb) ? flag::of : 0;
+        f |= (a ^ b ^ r) & flag::af;
+        break;
+      }
+      case 3:
+      case 5:
+      case 7: {
+        const uint32_t borrow = (op == 3 && cf(c)) ? 1 : 0;
+        r = (a - b - borrow) & m;
+        f = (borrow ? a <= b : a < b) ? flag::cf : 0;
+        f |= ((a ^ b) & (a ^ r) & sb) ? flag::of : 0;
+        f |= (a ^ b ^ r) & flag::af;
+        break;
+      }
+      case 1: r = a | b; break;
+      case 4: r = a & b; break;
+      case 6: r = a ^ b; break;
+    }
+    set_status(c, f | szp(r, n));
+    return r;
+  }
+
+  static uint32_t inc_dec(C& c, unsigned n, uint32_t a, bool dec) {
+    const uint32_t m = mask_of(n), sb = msb_of(n);
+    a &= m;
+    const uint32_t r = (dec ? a - 1 : a + 1) & m;
+    uint32_t f = (c.eflags_ & flag::cf) | szp(r, n) | ((a ^ 1 ^ r) & flag::af);
+    if (dec ? a == sb : r == sb) f |= flag::of;
+    set_status(c, f);
+    return r;
+  }
+
+  // Shifts and rotates (group 2). Returns the result; flags as the SDM says.
+  static uint32_t shift_op(C& c, unsigned op, unsigned n, uint32_t a, unsigned count) {
+    const unsigned bits = n * 8;
+    const uint32_t m = mask_of(n), sb = msb_of(n);
+    a &= m;
+    count &= 0x1F;
+    if (count == 0) return a;
+    uint32_t r = a, f = c.eflags_ & flag::status;
+    auto setf = [&](uint32_t bit, bool on) { f = on ? (f | bit) : (f & ~bit); };
+    switch (op & 7) {
+      case 0: {  // ROL
+        const unsigned k = count % bits;
+        r = k ? ((a << k) | (a >> (bits - k))) & m : a;
+        setf(flag::cf, r & 1);
+        setf(flag::of, ((r & sb) != 0) != ((r & 1) != 0));
+        break;
+      }
+      case 1: {  // ROR
+        const unsigned k = count % bits;
+        r = k ? ((a >> k) | (a << (bits - k))) & m : a;
+        setf(flag::cf, r & sb);
+        setf(flag::of, ((r & sb) != 0) != ((r & (sb >> 1)) != 0));
+        break;
+      }
+      case 2: {  // RCL
+        const unsigned k = n == 4 ? count : count % (bits + 1);
+        bool carry = cf(c);
+        for (unsigned i = 0; i < k; ++i) {
+          const bool out = r & sb;
+          r = ((r << 1) | (carry ? 1 : 0)) & m;
+          carry = out;
+        }
+        setf(flag::cf, carry);
+        setf(flag::of, ((r & sb) != 0) != carry);
+        break;
+      }
+      case 3: {  // RCR
+        const unsigned k = n == 4 ? count : count % (bits + 1);
+        bool carry = cf(c);
+        setf(flag::of, ((a & sb) != 0) != carry);
+        for (unsigned i = 0; i < k; ++i) {
+          const bool out = r & 1;
+          r = (r >> 1) | (carry ? sb : 0);
+          carry = out;
+        }
+        setf(flag::cf, carry);
+        break;
+      }
+      case 4:
+      case 6: {  // SHL/SAL
+        r = count < 32 ? (a << count) & m : 0;
+        const bool out = count <= bits ? (a >> (bits - count)) & 1 : false;
+        f = szp(r, n) | (out ? flag::cf : 0);
+        if (((r & sb) != 0) != out) f |= flag::of;
+        break;
+      }
+      case 5: {  // SHR
+        r = a >> count;
+        f = szp(r, n) | (((a >> (count - 1)) & 1) ? flag::cf : 0) | ((a & sb) ? flag::of : 0);
+        break;
+      }
+      case 7: {  // SAR
+        const int32_t s = static_cast<int32_t>(sx(a, n));
+        r = static_cast<uint32_t>(s >> (count > 31 ? 31 : count)) & m;
+        f = szp(r, n) | (((s >> (count - 1)) & 1) ? flag::cf : 0);
+        break;
+      }
+    }
+    set_status(c, f);
+    return r;
+  }
+
+  // ---- helpers ------------------------------------------------------------
+  static unsigned opsz(const D& d) { return d.opsize; }
+  static unsigned byte_or_v(const D& d) { return (d.opcode & 1) ? d.opsize : 1; }
+  static void jump(C& c, const D& d, uint32_t target) {
+    c.next_eip_ = d.opsize == 2 ? (target & 0xFFFF) : target;
+    c.branch_taken_ = true;
+  }
+  [[noreturn]] static void bad(C& c, const D& d) {
+    char buf[48];
+    if (d.opcode >= 0x100)
+      std::snprintf(buf, sizeof buf, "0F %02X /%u", d.opcode & 0xFF, d.regop);
+    else
+      std::snprintf(buf, sizeof buf, "%02X /%u", d.opcode, d.regop);
+    c.fatal(FatalKind::cpu, "unsupported opcode " + std::string(buf) + c.unsupported_message(c.insn_eip_));
+  }
+
+  // ---- handlers -------------------------------------------------------------
+  static void ex_alu(C& c, const D& d) {
+    const unsigned op = (d.opcode >> 3) & 7, form = d.opcode & 7;
+    const unsigned n = (form & 1) ? d.opsize : 1;
+    switch (form) {
+      case 0:
+      case 1: {
+        if (d.is_mem()) {
+          const uint32_t lin = c.linear(c.ea_seg(d), c.ea(d));
+          const uint32_t r = alu_op(c, op, n, c.read(lin, n), c.get_reg(n, d.regop));
+          if (op != 7) c.write(lin, r, n);
+        } else {
+          const uint32_t r = alu_op(c, op, n, c.get_reg(n, d.rm), c.get_reg(n, d.regop));
+          if (op != 7) c.set_reg(n, d.rm, r);
+        }
+        break;
+      }
+      case 2:
+      case 3: {
+        const uint32_t r = alu_op(c, op, n, c.get_reg(n, d.regop), c.read_rm(d, n));
+        if (op != 7) c.set_reg(n, d.regop, r);
+        break;
+      }
+      case 4:
+      case 5: {
+        const uint32_t r = alu_op(c, op, n, c.get_reg(n, reg::eax), d.imm);
+        if (op != 7) c.set_reg(n, reg::eax, r);
+        break;
+      }
+    }
+  }
+  static void ex_grp1(C& c, const D& d) {
+    const unsigned n = (d.opcode & 1) ? d.opsize : 1;
+    const uint32_t imm = d.opcode == 0x83 ? sx8(d.imm) : d.imm;
+    if (d.is_mem()) {
+      const uint32_t lin = c.linear(c.ea_seg(d), c.ea(d));
+      const uint32_t r = alu_op(c, d.regop, n, c.read(lin, n), imm);
+      if (d.regop != 7) c.write(lin, r, n);
+    } else {
+      const uint32_t r = alu_op(c, d.regop, n, c.get_reg(n, d.rm), imm);
+      if (d.regop != 7) c.set_reg(n, d.rm, r);
+    }
+  }
+  static void ex_test(C& c, const D& d) {
+    const unsigned n = byte_or_v(d);
+    alu_op(c, 4, n, c.read_rm(d, n), c.get_reg(n, d.regop));
+  }
+  static void ex_test_a(C& c, const D& d) {
+    const unsigned n = d.opcode == 0xA8 ? 1 : d.opsize;
+    alu_op(c, 4, n, c.get_reg(n, reg::eax), d.imm);
+  }
+  static void ex_inc_r(C& c, const D& d) {
+    c.set_reg(d.opsize, d.opcode & 7, inc_dec(c, d.opsize, c.get_reg(d.opsize, d.opcode & 7), false));
+  }
+  static void ex_dec_r(C& c, const D& d) {
+    c.set_reg(d.opsize, d.opcode & 7, inc_dec(c, d.opsize, c.get_reg(d.opsize, d.opcode & 7), true));
+  }
+  static void rmw(C& c, const D& d, unsigned n, uint32_t (*fn)(C&, const D&, unsigned, uint32_t)) {
+    if (d.is_mem()) {
+      const uint32_t lin = c.linear(c.ea_seg(d), c.ea(d));
+      c.write(lin, fn(c, d, n, c.read(lin, n)), n);
+    } else {
+      c.set_reg(n, d.rm, fn(c, d, n, c.get_reg(n, d.rm)));
+    }
+  }
+  static void ex_grp4(C& c, const D& d) {
+    if (d.regop > 1) bad(c, d);
+    rmw(c, d, 1, [](C& c, const D& d, unsigned n, uint32_t a) { return inc_dec(c, n, a, d.regop == 1); });
+  }
+  static void ex_grp5(C& c, const D& d) {
+    const unsigned n = d.opsize;
+    switch (d.regop) {
+      case 0:
+      case 1:
+        rmw(c, d, n, [](C& c, const D& d, unsigned n, uint32_t a) { return inc_dec(c, n, a, d.regop == 1); });
+        break;
+      case 2: {  // call near indirect
+        const uint32_t target = c.read_rm(d, n);
+        c.push(c.next_eip_, n);
+        jump(c, d, target);
+        break;
+      }
+      case 4: jump(c, d, c.read_rm(d, n)); break;
+      case 6: {
+        const uint32_t v = c.read_rm(d, n);
+        c.push(v, n);
+        break;
+      }
+      default: bad(c, d);
+    }
+  }
+  static void ex_grp2(C& c, const D& d) {
+    const unsigned n = byte_or_v(d);
+    unsigned count;
+    if (d.opcode <= 0xC1) count = d.imm & 0xFF;
+    else if (d.opcode <= 0xD1) count = 1;
+    else count = c.regs_[reg::ecx] & 0xFF;
+    if (d.is_mem()) {
+      const uint32_t lin = c.linear(c.ea_seg(d), c.ea(d));
+      const uint32_t a = c.read(lin, n);
+      const uint32_t r = shift_op(c, d.regop, n, a, count);
+      if (count & 0x1F) c.write(lin, r, n);
+    } else {
+      c.set_reg(n, d.rm, shift_op(c, d.regop, n, c.get_reg(n, d.rm), count));
+    }
+  }
+  static void ex_grp3(C& c, const D& d) {
+    const unsigned n = byte_or_v(d);
+    switch (d.regop) {
+      case 0:
+      case 1: alu_op(c, 4, n, c.read_rm(d, n), d.imm); break;
+      case 2: rmw(c, d, n, [](C&, const D&, unsigned n, uint32_t a) { return ~a & mask_of(n); }); break;
+      case 3: rmw(c, d, n, [](C& c, const D&, unsigned n, uint32_t a) { return alu_op(c, 5, n, 0, a); }); break;
+      case 4:
+      case 5: {  // MUL / IMUL (one operand)
+        const uint32_t src = c.read_rm(d, n);
+        const bool is_signed = d.regop == 5;
+        uint64_t lo, hi;
+        bool overflow;
+        if (n == 1) {
+          const uint32_t a = c.regs_[reg::eax] & 0xFF;
+          const uint32_t p = is_signed ? static_cast<uint32_t>(static_cast<int32_t>(sx8(a)) * static_cast<int32_t>(sx8(src)))
+                                       : a * src;
+          c.set_reg(2, reg::eax, p);
+          lo = p & 0xFF;
+          overflow = is_signed ? sx8(p) != sx16(p) : (p & 0xFF00) != 0;
+        } else if (n == 2) {
+          const uint32_t a = c.regs_[reg::eax] & 0xFFFF;
+          const uint32_t p = is_signed ? static_cast<uint32_t>(static_cast<int32_t>(sx16(a)) * static_cast<int32_t>(sx16(src)))
+                                       : a * src;
+          c.set_reg(2, reg::eax, p);
+          c.set_reg(2, reg::edx, p >> 16);
+          lo = p & 0xFFFF;
+          overflow = is_signed ? sx16(p) != p : (p >> 16) != 0;
+        } else {
+          const uint32_t a = c.regs_[reg::eax];
+          uint64_t p;
+          if (is_signed)
+            p = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(a)) * static_cast<int32_t>(src));
+          else
+            p = static_cast<uint64_t>(a) * src;
+          c.regs_[reg::eax] = static_cast<uint32_t>(p);
+          c.regs_[reg::edx] = static_cast<uint32_t>(p >> 32);
+          lo = static_cast<uint32_t>(p);
+          hi = p >> 32;
+          overflow = is_signed ? static_cast<int64_t>(p) != static_cast<int32_t>(static_cast<uint32_t>(p)) : hi != 0;
+        }
+        set_status(c, szp(static_cast<uint32_t>(lo), n) | (overflow ? (flag::cf | flag::of) : 0));
+        c.cycles_ += cycle_cost(CostClass::mul) - cycle_cost(CostClass::alu);
+        break;
+      }
+      case 6:
+      case 7: divide(c, d, n, d.regop == 7); break;
+    }
+  }
+  static void divide(C& c, const D& d, unsigned n, bool is_signed) {
+    const uint32_t src = c.read_rm(d, n);
+    c.cycles_ += cycle_cost(CostClass::div) - cycle_cost(CostClass::alu);
+    if ((src & mask_of(n)) == 0) c.raise(0, "divide by zero");
+    const unsigned bits = n * 8;
+    uint64_t dividend;
+    if (n == 1) dividend = c.regs_[reg::eax] & 0xFFFF;
+    else if (n == 2) dividend = ((c.regs_[reg::edx] & 0xFFFF) << 16) | (c.regs_[reg::eax] & 0xFFFF);
+    else dividend = (static_cast<uint64_t>(c.regs_[reg::edx]) << 32) | c.regs_[reg::eax];
+    uint32_t q, r;
+    if (!is_signed) {
+      const uint64_t qq = dividend / (src & mask_of(n));
+      if (qq > mask_of(n)) c.raise(0, "divide overflow");
+      q = static_cast<uint32_t>(qq);
+      r = static_cast<uint32_t>(dividend % (src & mask_of(n)));
+    } else {
+      // Sign-extend the 2n-byte dividend.
+      const int64_t sd = static_cast<int64_t>(dividend << (64 - 2 * bits)) >> (64 - 2 * bits);
+      const int64_t sv = static_cast<int32_t>(sx(src, n));
+      if (sv == -1 && sd == INT64_MIN) c.raise(0, "divide overflow");
+      const int64_t qq = sd / sv;
+      const int64_t lim = int64_t{1} << (bits - 1);
+      if (qq >= lim || qq < -lim) c.raise(0, "divide overflow");
+      q = static_cast<uint32_t>(qq);
+      r = static_cast<uint32_t>(sd % sv);
+    }
+    if (n == 1) {
+      c.set_reg(2, reg::eax, (q & 0xFF) | ((r & 0xFF) << 8));
+    } else {
+      c.set_reg(n, reg::eax, q);
+      c.set_reg(n, reg::edx, r);
+    }
+  }
+  static void ex_imul3(C& c, const D& d) {
+    const unsigned n = d.opsize;
+    const uint32_t imm = d.opcode == 0x6B ? sx8(d.imm) : sx(d.imm, n);
+    c.set_reg(n, d.regop, imul_trunc(c, n, c.read_rm(d, n), imm));
+  }
+  static void ex_imul2(C& c, const D& d) {
+    const unsigned n = d.opsize;
+    c.set_reg(n, d.regop, imul_trunc(c, n, c.get_reg(n, d.regop), c.read_rm(d, n)));
+  }
+  static uint32_t imul_trunc(C& c, unsigned n, uint32_t a, uint32_t b) {
+    const int64_t p = static_cast<int64_t>(static_cast<int32_t>(sx(a, n))) * static_cast<int32_t>(sx(b, n));
+    const uint32_t r = static_cast<uint32_t>(p) & mask_of(n);
+    const bool overflow = p != static_cast<int32_t>(sx(r, n));
+    set_status(c, szp(r, n) | (overflow ? (flag::cf | flag::of) : 0));
+    return r;
+  }
+
+  static void ex_xchg(C& c, const D& d) {
+    const unsigned n = byte_or_v(d);
+    const uint32_t g = c.get_reg(n, d.regop);
+    if (d.is_mem()) {
+      const uint32_t lin = c.linear(c.ea_seg(d), c.ea(d));
+      const uint32_t m = c.read(lin, n);
+      c.write(lin, g, n);
+      c.set_reg(n, d.regop, m);
+    } else {
+      const uint32_t m = c.get_reg(n, d.rm);
+      c.set_reg(n, d.rm, g);
+      c.set_reg(n, d.regop, m);
+    }
+  }
+  static void ex_xchg_a(C& c, const D& d) {
+    const unsigned n = d.opsize, r = d.opcode & 7;
+    const uint32_t t = c.get_reg(n, r);
+    c.set_reg(n, r, c.get_reg(n, reg::eax));
+    c.set_reg(n, reg::eax, t);
+  }
+  static void ex_mov(C& c, const D& d) {
+    const unsigned n = byte_or_v(d);
+    if (d.opcode & 2) c.set_reg(n, d.regop, c.read_rm(d, n));
+    else c.write_rm(d, n, c.get_reg(n, d.regop));
+  }
+  static void ex_mov_rm_imm(C& c, const D& d) {
+    const unsigned n = byte_or_v(d);
+    if (d.regop != 0) bad(c, d);
+    c.write_rm(d, n, d.imm);
+  }
+  static void ex_mov_r8_imm(C& c, const D& d) { c.set_reg(1, d.opcode & 7, d.imm); }
+  static void ex_mov_r_imm(C& c, const D& d) { c.set_reg(d.opsize, d.opcode & 7, d.imm); }
+  static void ex_mov_moffs(C& c, const D& d) {
+    const unsigned n = byte_or_v(d);
+    const uint32_t lin = c.linear(d.seg >= 0 ? d.seg : int{reg::ds}, d.imm);
+    if (d.opcode & 2) c.write(lin, c.get_reg(n, reg::eax), n);
+    else c.set_reg(n, reg::eax, c.read(lin, n));
+  }
+  static void ex_mov_from_seg(C& c, const D& d) {
+    if (d.regop > 5) bad(c, d);
+    if (d.is_mem()) c.write_rm(d, 2, c.segs_[d.regop].selector);
+    else c.set_reg(d.opsize, d.rm, c.segs_[d.regop].selector);
+  }
+  static void ex_mov_to_seg(C& c, const D& d) {
+    if (d.regop > 5 || d.regop == reg::cs) bad(c, d);
+    c.load_segment(d.regop, static_cast<uint16_t>(c.read_rm(d, 2)));
+    if (d.regop == reg::ss) c.shadow_pending_ = true;
+  }
+  static void ex_lea(C& c, const D& d) {
+    if (!d.is_mem()) bad(c, d);
+    c.set_reg(d.opsize, d.regop, c.ea(d));
+  }
+  static void ex_movzx(C& c, const D& d) {
+    const unsigned sn = (d.opcode & 1) ? 2 : 1;
+    c.set_reg(d.opsize, d.regop, c.read_rm(d, sn));
+  }
+  static void ex_movsx(C& c, const D& d) {
+    const unsigned sn = (d.opcode & 1) ? 2 : 1;
+    c.set_reg(d.opsize, d.regop, sx(c.read_rm(d, sn), sn));
+  }
+  static void ex_cwde(C& c, const D& d) {
+    if (d.opsize == 2) c.set_reg(2, reg::eax, sx8(c.regs_[reg::eax]));
+    else c.regs_[reg::eax] = sx16(c.regs_[reg::eax]);
+  }
+  static void ex_cdq(C& c, const D& d) {
+    const unsigned n = d.opsize;
+    c.set_reg(n, reg::edx, (c.get_reg(n, reg::eax) & msb_of(n)) ? 0xFFFFFFFF : 0);
+  }
+  static void ex_bswap(C& c, const D& d) {
+    const uint32_t v = c.regs_[d.opcode & 7];
+    if (d.opsize == 2) bad(c, d);  // undefined
+    c.regs_[d.opcode & 7] = (v >> 24) | ((v >> 8) & 0xFF00) | ((v << 8) & 0xFF0000) | (v << 24);
+  }
+  static void ex_cmovcc(C& c, const D& d) {
+    const uint32_t v = c.read_rm(d, d.opsize);
+    if (c.cond(d.opcode & 0xF)) c.set_reg(d.opsize, d.regop, v);
+  }
+  static void ex_setcc(C& c, const D& d) { c.write_rm(d, 1, c.cond(d.opcode & 0xF) ? 1 : 0); }
+  static void ex_xlat(C& c, const D& d) {
+    const uint32_t off = c.regs_[reg::ebx] + (c.regs_[reg::eax] & 0xFF);
+    c.set_reg(1, reg::eax, c.read(c.linear(d.seg >= 0 ? d.seg : int{reg::ds}, off), 1));
+  }
+  static void ex_cmpxchg(C& c, const D& d) {
+    const unsigned n = byte_or_v(d);
+    const uint32_t acc = c.get_reg(n, reg::eax);
+    if (d.is_mem()) {
+      const uint32_t lin = c.linear(c.ea_seg(d), c.ea(d));
+      const uint32_t m = c.read(lin, n);
+      alu_op(c, 7, n, acc, m);
+      if (c.eflags_ & flag::zf) c.write(lin, c.get_reg(n, d.regop), n);
+      else { c.write(lin, m, n); c.set_reg(n, reg::eax, m); }
+    } else {
+      const uint32_t m = c.get_reg(n, d.rm);
+      alu_op(c, 7, n, acc, m);
+      if (c.eflags_ & flag::zf) c.set_reg(n, d.rm, c.get_reg(n, d.regop));
+      else c.set_reg(n, reg::eax, m);
+    }
+  }
+  static void ex_xadd(C& c, const D& d) {
+    const unsigned n = byte_or_v(d);
+    const uint32_t g = c.get_reg(n, d.regop);
+    if (d.is_mem()) {
+      const uint32_t lin = c.linear(c.ea_seg(d), c.ea(d));
+      const uint32_t m = c.read(lin, n);
+      const uint32_t r = alu_op(c, 0, n, m, g);
+      c.set_reg(n, d.regop, m);
+      c.write(lin, r, n);
+    } else {
+      const uint32_t m = c.get_reg(n, d.rm);
+      const uint32_t r = alu_op(c, 0, n, m, g);
+      c.set_reg(n, d.regop, m);
+      c.set_reg(n, d.rm, r);
+    }
+  }
+
+  // ---- bit operations -------------------------------------------------------
+  // op: 0 BT, 1 BTS, 2 BTR, 3 BTC
+  static void bit_op(C& c, const D& d, unsigned op, uint32_t offset, bool offset_from_reg) {
+    const unsigned n = d.opsize, bits = n * 8;
+    if (d.is_mem()) {
+      uint32_t off = c.ea(d);
+      if (offset_from_reg) {  // the register offset addresses beyond the operand (signed)
+        const int32_t so = static_cast<int32_t>(sx(offset, n));
+        off += static_cast<uint32_t>((so >> (n == 2 ? 4 : 5)) * static_cast<int32_t>(n));
+      }
+      const unsigned bit = offset & (bits - 1);
+      const uint32_t lin = c.linear(c.ea_seg(d), off);
+      const uint32_t v = c.read(lin, n);
+      c.eflags_ = (c.eflags_ & ~flag::cf) | ((v >> bit) & 1);
+      if (op) c.write(lin, bit_apply(op, v, bit), n);
+    } else {
+      const unsigned bit = offset & (bits - 1);
+      const uint32_t v = c.get_reg(n, d.rm);
+      c.eflags_ = (c.eflags_ & ~flag::cf) | ((v >> bit) & 1);
+      if (op) c.set_reg(n, d.rm, bit_apply(op, v, bit));
+    }
+  }
+  static uint32_t bit_apply(unsigned op, uint32_t v, unsigned bit) {
+    return op == 1 ? v | (1u << bit) : op == 2 ? v & ~(1u << bit) : v ^ (1u << bit);
+  }
+  static void ex_bt_rm(C& c, const D& d) {
+    const unsigned op = d.opcode == 0x1A3 ? 0 : d.opcode == 0x1AB ? 1 : d.opcode == 0x1B3 ? 2 : 3;
+    bit_op(c, d, op, c.get_reg(d.opsize, d.regop), true);
+  }
+  static void ex_bt_imm(C& c, const D& d) {
+    if (d.regop < 4) bad(c, d);
+    bit_op(c, d, d.regop - 4, d.imm & 0xFF, false);
+  }
+  static void ex_bsf(C& c, const D& d) {
+    const uint32_t v = c.read_rm(d, d.opsize);
+    if (v == 0) {
+      set_status(c, (c.eflags_ & flag::status & ~flag::zf) | flag::zf);
+      return;
+    }
+    set_status(c, c.eflags_ & flag::status & ~flag::zf);
+    c.set_reg(d.opsize, d.regop, static_cast<uint32_t>(__builtin_ctz(v)));
+  }
+  static void ex_bsr(C& c, const D& d) {
+    const uint32_t v = c.read_rm(d, d.opsize);
+    if (v == 0) {
+      set_status(c, (c.eflags_ & flag::status & ~flag::zf) | flag::zf);
+      return;
+    }
+    set_status(c, c.eflags_ & flag::status & ~flag::zf);
+    c.set_reg(d.opsize, d.regop, static_cast<uint32_t>(31 - __builtin_clz(v)));
+  }
+  static void shxd(C& c, const D& d, bool left) {
+    const unsigned n = d.opsize, bits = n * 8;
+    const unsigned count = ((d.opcode & 1) ? c.regs_[reg::ecx] : d.imm) & 0x1F;
+    if (count == 0) return;
+    const uint32_t src = c.get_reg(n, d.regop);
+    uint32_t lin = 0;
+    uint32_t a;
+    if (d.is_mem()) {
+      lin = c.linear(c.ea_seg(d), c.ea(d));
+      a = c.read(lin, n);
+    } else {
+      a = c.get_reg(n, d.rm);
+    }
+    uint32_t r;
+    bool carry;
+    if (n == 4) {
+      if (left) {
+        r = (a << count) | (src >> (32 - count));
+        carry = (a >> (32 - count)) & 1;
+      } else {
+        r = (a >> count) | (src << (32 - count));
+        carry = (a >> (count - 1)) & 1;
+      }
+    } else {
+      // 16-bit: shift the 32-bit concatenation (counts > 16 are undefined).
+      if (left) {
+        const uint64_t t = (static_cast<uint64_t>(a) << 32) | (static_cast<uint64_t>(src) << 16) | a;
+        r = static_cast<uint32_t>((t << count) >> 32) & 0xFFFF;
+        carry = (t >> (48 - count)) & 1;
+      } else {
+        const uint64_t t = (static_cast<uint64_t>(a) << 32) | (static_cast<uint64_t>(src) << 16) | a;
+        r = static_cast<uint32_t>(t >> count) & 0xFFFF;
+        carry = (t >> (count - 1)) & 1;
+      }
+    }
+    uint32_t f = szp(r, n) | (carry ? flag::cf : 0);
+    if (((r ^ a) & msb_of(n)) != 0) f |= flag::of;
+    set_status(c, f);
+    (void)bits;
+    if (d.is_mem()) c.write(lin, r, n);
+    else c.set_reg(n, d.rm, r);
+  }
+  static void ex_shld(C& c, const D& d) { shxd(c, d, true); }
+  static void ex_shrd(C& c, const D& d) { shxd(c, d, false); }
+
+  // ---- stack ------------------------------------------------------------------
+  static void ex_push_r(C& c, const D& d) { c.push(c.get_reg(d.opsize, d.opcode & 7), d.opsize); }
+  static void ex_pop_r(C& c, const D& d) {
+    const uint32_t v = c.pop(d.opsize);
+    c.set_reg(d.opsize, d.opcode & 7, v);
+  }
+  static void ex_push_imm(C& c, const D& d) { c.push(d.opcode == 0x6A ? sx8(d.imm) : d.imm, d.opsize); }
+  static void ex_pop_rm(C& c, const D& d) {
+    if (d.regop != 0) bad(c, d);
+    const uint32_t v = c.pop(d.opsize);  // ESP is incremented before the address is computed
+    c.write_rm(d, d.opsize, v);
+  }
+  static int seg_of_push_pop(uint16_t op) {
+    switch (op) {
+      case 0x06: case 0x07: return reg::es;
+      case 0x0E: return reg::cs;
+      case 0x16: case 0x17: return reg::ss;
+      case 0x1E: case 0x1F: return reg::ds;
+      case 0x1A0: case 0x1A1: return reg::fs;
+      default: return reg::gs;
+    }
+  }
+  static void ex_push_seg(C& c, const D& d) { c.push(c.segs_[seg_of_push_pop(d.opcode)].selector, d.opsize); }
+  static void ex_pop_seg(C& c, const D& d) {
+    const unsigned s = seg_of_push_pop(d.opcode);
+    c.load_segment(s, static_cast<uint16_t>(c.pop(d.opsize)));
+    if (s == reg::ss) c.shadow_pending_ = true;
+  }
+  static void ex_pushad(C& c, const D& d) {
+    const unsigned n = d.opsize;
+    const uint32_t sp = c.regs_[reg::esp];
+    for (unsigned r = 0; r < 8; ++r) c.push(r == reg::esp ? sp : c.regs_[r], n);
+  }
+  static void ex_popad(C& c, const D& d) {
+    const unsigned n = d.opsize;
+    for (int r = 7; r >= 0; --r) {
+      const uint32_t v = c.pop(n);
+      if (r != reg::esp) c.set_reg(n, static_cast<unsigned>(r), v);
+    }
+  }
+  static void ex_pushfd(C& c, const D& d) { c.push(c.eflags_ & ~flag::rf, d.opsize); }
+  static void ex_popfd(C& c, const D& d) {
+    const uint32_t v = c.pop(d.opsize);
+    if (d.opsize == 2) c.set_eflags((c.eflags_ & 0xFFFF0000) | v);
+    else c.set_eflags(v);
+  }
+  static void ex_sahf(C& c, const D&) {
+    const uint32_t ah = (c.regs_[reg::eax] >> 8) & 0xFF;
+    const uint32_t m = flag::sf | flag::zf | flag::af | flag::pf | flag::cf;
+    c.eflags_ = (c.eflags_ & ~m) | (ah & m);
+  }
+  static void ex_lahf(C& c, const D&) {
+    c.regs_[reg::eax] = (c.regs_[reg::eax] & 0xFFFF00FF) | ((c.eflags_ & 0xFF) << 8);
+  }
+  static void ex_enter(C& c, const D& d) {
+    if (d.opsize != 4) bad(c, d);
+    const unsigned level = d.imm2 & 0x1F;
+    c.push(c.regs_[reg::ebp]);
+    const uint32_t frame = c.regs_[reg::esp];
+    if (level > 0) {
+      for (unsigned i = 1; i < level; ++i) {
+        c.regs_[reg::ebp] -= 4;
+        c.push(c.read(c.linear(reg::ss, c.regs_[reg::ebp]), 4));
+      }
+      c.push(frame);
+    }
+    c.regs_[reg::ebp] = frame;
+    c.regs_[reg::esp] -= d.imm & 0xFFFF;
+  }
+  static void ex_leave(C& c, const D& d) {
+    c.regs_[reg::esp] = c.regs_[reg::ebp];
+    c.set_reg(d.opsize, reg::ebp, c.pop(d.opsize));
+  }
+
+  // ---- control transfer -------------------------------------------------------
+  static void ex_jcc(C& c, const D& d) {
+    if (c.cond(d.opcode & 0xF)) jump(c, d, c.next_eip_ + (d.opcode < 0x100 ? sx8(d.imm) : sx(d.imm, d.opsize)));
+  }
+  static void ex_jmp_rel(C& c, const D& d) {
+    jump(c, d, c.next_eip_ + (d.opcode == 0xEB ? sx8(d.imm) : sx(d.imm, d.opsize)));
+  }
+  static void ex_call_rel(C& c, const D& d) {
+    c.push(c.next_eip_, d.opsize);
+    jump(c, d, c.next_eip_ + sx(d.imm, d.opsize));
+  }
+  static void ex_ret(C& c, const D& d) {
+    const uint32_t target = c.pop(d.opsize);
+    if (d.opcode == 0xC2) c.regs_[reg::esp] += d.imm & 0xFFFF;
+    jump(c, d, target);
+  }
+  static void ex_loop(C& c, const D& d) {
+    const uint32_t ecx = --c.regs_[reg::ecx];
+    bool take = ecx != 0;
+    if (d.opcode == 0xE0) take = take && !(c.eflags_ & flag::zf);
+    if (d.opcode == 0xE1) take = take && (c.eflags_ & flag::zf);
+    if (take) jump(c, d, c.next_eip_ + sx8(d.imm));
+  }
+  static void ex_jecxz(C& c, const D& d) {
+    if (c.regs_[reg::ecx] == 0) jump(c, d, c.next_eip_ + sx8(d.imm));
+  }
+  static void ex_jmp_far(C& c, const D& d) {
+    c.load_segment(reg::cs, static_cast<uint16_t>(d.imm2));
+    jump(c, d, d.imm);
+  }
+  static void ex_int3(C& c, const D&) { c.deliver_interrupt(3, c.next_eip_, true); }
+  static void ex_int_n(C& c, const D& d) { c.deliver_interrupt(static_cast<uint8_t>(d.imm), c.next_eip_, true); }
+  static void ex_iret(C& c, const D& d) {
+    if (d.opsize != 4) bad(c, d);
+    const uint32_t eip = c.pop();
+    const uint16_t cs = static_cast<uint16_t>(c.pop());
+    const uint32_t fl = c.pop();
+    if ((cs & 3) != (c.segs_[reg::cs].selector & 3))
+      c.fatal(FatalKind::cpu, "IRET to another privilege level is not supported yet at EIP=" + hex32(c.insn_eip_));
+    c.load_segment(reg::cs, cs);
+    c.set_eflags(fl);
+    jump(c, d, eip);
+  }
+
+  // ---- string instructions ---------------------------------------------------
+  // Runs body once per iteration under REP/REPE/REPNE; returns after at most
+  // kMaxRepIterations, restarting the instruction so interrupts stay timely.
+  static constexpr uint32_t kMaxRepIterations = 1u << 16;
+  template <typename Body>
+  static void repeat(C& c, const D& d, bool compares, Body body) {
+    if (!d.rep) {
+      body();
+      return;
+    }
+    uint32_t done = 0;
+    while (c.regs_[reg::ecx] != 0) {
+      body();
+      --c.regs_[reg::ecx];
+      ++done;
+      if (compares) {
+        const bool zf = c.eflags_ & flag::zf;
+        if ((d.rep == 0xF3 && !zf) || (d.rep == 0xF2 && zf)) break;
+      }
+      if (done >= kMaxRepIterations && c.regs_[reg::ecx] != 0) {
+        c.next_eip_ = c.insn_eip_;
+        c.restart_ = true;
+        break;
+      }
+    }
+    c.cycles_ += done > 0 ? (done - 1) * uint64_t{cycle_cost(d.cost)} : 0;
+  }
+  static int step_of(const C& c, unsigned n) { return (c.eflags_ & flag::df) ? -static_cast<int>(n) : static_cast<int>(n); }
+  static int src_seg(const D& d) { return d.seg >= 0 ? d.seg : int{reg::ds}; }
+  static void ex_movs(C& c, const D& d) {
+    const unsigned n = byte_or_v(d);
+    const int s = step_of(c, n);
+    repeat(c, d, false, [&] {
+      c.write(c.linear(reg::es, c.regs_[reg::edi]), c.read(c.linear(src_seg(d), c.regs_[reg::esi]), n), n);
+      c.regs_[reg::esi] += s;
+      c.regs_[reg::edi] += s;
+    });
+  }
+  static void ex_stos(C& c, const D& d) {
+    const unsigned n = byte_or_v(d);
+    const int s = step_of(c, n);
+    const uint32_t v = c.get_reg(n, reg::eax);
+    repeat(c, d, false, [&] {
+      c.write(c.linear(reg::es, c.regs_[reg::edi]), v, n);
+      c.regs_[reg::edi] += s;
+    });
+  }
+  static void ex_lods(C& c, const D& d) {
+    const unsigned n = byte_or_v(d);
+    const int s = step_of(c, n);
+    repeat(c, d, false, [&] {
+      c.set_reg(n, reg::eax, c.read(c.linear(src_seg(d), c.regs_[reg::esi]), n));
+      c.regs_[reg::esi] += s;
+    });
+  }
+  static void ex_cmps(C& c, const D& d) {
+    const unsigned n = byte_or_v(d);
+    const int s = step_of(c, n);
+    repeat(c, d, true, [&] {
+      const uint32_t a = c.read(c.linear(src_seg(d), c.regs_[reg::esi]), n);
+      const uint32_t b = c.read(c.linear(reg::es, c.regs_[reg::edi]), n);
+      alu_op(c, 7, n, a, b);
+      c.regs_[reg::esi] += s;
+      c.regs_[reg::edi] += s;
+    });
+  }
+  static void ex_scas(C& c, const D& d) {
+    const unsigned n = byte_or_v(d);
+    const int s = step_of(c, n);
+    repeat(c, d, true, [&] {
+      alu_op(c, 7, n, c.get_reg(n, reg::eax), c.read(c.linear(reg::es, c.regs_[reg::edi]), n));
+      c.regs_[reg::edi] += s;
+    });
+  }
+  static void ex_ins(C& c, const D& d) {
+    const unsigned n = byte_or_v(d);
+    const int s = step_of(c, n);
+    repeat(c, d, false, [&] {
+      const uint32_t v = c.io_in(static_cast<uint16_t>(c.regs_[reg::edx]), n);
+      c.write(c.linear(reg::es, c.regs_[reg::edi]), v, n);
+      c.regs_[reg::edi] += s;
+    });
+  }
+  static void ex_outs(C& c, const D& d) {
+    const unsigned n = byte_or_v(d);
+    const int s = step_of(c, n);
+    repeat(c, d, false, [&] {
+      c.io_out(static_cast<uint16_t>(c.regs_[reg::edx]), c.read(c.linear(src_seg(d), c.regs_[reg::esi]), n), n);
+      c.regs_[reg::esi] += s;
+    });
+  }
+
+  // ---- I/O and system -----------------------------------------------------------
+  static void ex_in(C& c, const D& d) {
+    const unsigned n = byte_or_v(d);
+    const uint16_t port = d.opcode <= 0xE5 ? static_cast<uint16_t>(d.imm & 0xFF) : static_cast<uint16_t>(c.regs_[reg::edx]);
+    c.set_reg(n, reg::eax, c.io_in(port, n));
+  }
+  static void ex_out(C& c, const D& d) {
+    const unsigned n = byte_or_v(d);
+    const uint16_t port = d.opcode <= 0xE7 ? static_cast<uint16_t>(d.imm & 0xFF) : static_cast<uint16_t>(c.regs_[reg::edx]);
+    c.io_out(port, c.get_reg(n, reg::eax), n);
+  }
+  static void ex_nop(C&, const D&) {}
+  static void ex_hlt(C& c, const D&) { c.halted_ = true; }
+  static void ex_cmc(C& c, const D&) { c.eflags_ ^= flag::cf; }
+  static void ex_clc(C& c, const D&) { c.eflags_ &= ~flag::cf; }
+  static void ex_stc(C& c, const D&) { c.eflags_ |= flag::cf; }
+  static void ex_cld(C& c, const D&) { c.eflags_ &= ~flag::df; }
+  static void ex_std(C& c, const D&) { c.eflags_ |= flag::df; }
+  static void ex_cli(C& c, const D&) { c.eflags_ &= ~flag::if_; }
+  static void ex_sti(C& c, const D&) {
+    if (!(c.eflags_ & flag::if_)) c.shadow_pending_ = true;
+    c.eflags_ |= flag::if_;
+  }
+  static void ex_clts(C& c, const D&) { c.cr_[0] &= ~8u; }
+  static void ex_ud2(C& c, const D&) { c.raise(6, "invalid opcode (UD2)"); }
+  static void ex_grp7(C& c, const D& d) {
+    if (!d.is_mem()) bad(c, d);
+    const uint32_t off = c.ea(d);
+    const int s = c.ea_seg(d);
+    TableReg* t = (d.regop == 0 || d.regop == 2) ? &c.gdtr_ : &c.idtr_;
+    switch (d.regop) {
+      case 0:
+      case 1:
+        c.write(c.linear(s, off), t->limit, 2);
+        c.write(c.linear(s, off + 2), t->base, 4);
+        break;
+      case 2:
+      case 3:
+        t->limit = static_cast<uint16_t>(c.read(c.linear(s, off), 2));
+        t->base = c.read(c.linear(s, off + 2), 4) & (d.opsize == 2 ? 0x00FFFFFF : 0xFFFFFFFF);
+        break;
+      case 7: break;  // INVLPG: no TLB yet
+      default: bad(c, d);
+    }
+  }
+  static void ex_mov_cr(C& c, const D& d) {
+    const unsigned n = d.regop;
+    if (n == 1 || n > 4) bad(c, d);
+    if (d.opcode == 0x120) {
+      c.regs_[d.rm] = c.cr_[n];
+      return;
+    }
+    const uint32_t v = c.regs_[d.rm];
+    if (n == 0) {
+      if (v & 0x80000000u)
+        c.fatal(FatalKind::cpu, "paging (CR0.PG=1) is not supported yet; at EIP=" + hex32(c.insn_eip_));
+      if (!(v & 1))
+        c.fatal(FatalKind::cpu, "real mode (CR0.PE=0) is not supported yet; at EIP=" + hex32(c.insn_eip_));
+      c.cr_[0] = v | 0x10;  // ET is hardwired to 1
+    } else {
+      c.cr_[n] = v;
+    }
+  }
+  static void ex_rdtsc(C& c, const D&) {
+    c.regs_[reg::eax] = static_cast<uint32_t>(c.cycles_);
+    c.regs_[reg::edx] = static_cast<uint32_t>(c.cycles_ >> 32);
+  }
+  static void ex_cpuid(C& c, const D&) {
+    const uint32_t leaf = c.regs_[reg::eax];
+    uint32_t a = 0, b = 0, cc = 0, dd = 0;
+    if (leaf == 0) {
+      a = 1;
+      std::memcpy(&b, "Genu", 4);
+      std::memcpy(&dd, "ineI", 4);
+      std::memcpy(&cc, "ntel", 4);
+    } else if (leaf == 1) {
+      a = 0x00000633;  // family 6, model 3, stepping 3
+      dd = 1u << 4;    // TSC
+    }
+    c.regs_[reg::eax] = a;
+    c.regs_[reg::ebx] = b;
+    c.regs_[reg::ecx] = cc;
+    c.regs_[reg::edx] = dd;
+  }
+};
+
+namespace {
+
+struct OpcodeTable {
+  OpcodeEntry e[512];
+  constexpr OpcodeTable() : e() {
+#define OP(first, last, handler, decode, cost)                                             \
+  for (unsigned i = (first); i <= (last); ++i)                                             \
+    e[i] = OpcodeEntry{&Exec::ex_##handler, static_cast<uint8_t>(decode), CostClass::cost};
+#include "cpu/opcodes.def"
+#undef OP
+  }
+};
+const OpcodeTable kOpcodes;
+
+}  // namespace
+
+// ============================================================================
+
+Ia32Core::Ia32Core(CpuBus& bus) : bus_(bus) { reset(); }
+
+void Ia32Core::reset() {
+  std::memset(regs_, 0, sizeof regs_);
+  eip_ = 0;
+  eflags_ = flag::reserved_one;
+  for (auto& s : segs_) s = SegmentReg{0x10, 0, 0xFFFFFFFF};
+  segs_[reg::cs].selector = 0x08;
+  std::memset(cr_, 0, sizeof cr_);
+  cr_[0] = 0x11;  // PE | ET
+  gdtr_ = {};
+  idtr_ = {};
+  halted_ = false;
+  sti_shadow_ = shadow_pending_ = false;
+  fatal_kind_ = FatalKind::none;
+  fatal_message_.clear();
+  flush_direct_cache();
+}
+
+void Ia32Core::set_entry_state(uint32_t eip, uint32_t eax, uint32_t ebx) {
+  reset();
+  eip_ = eip;
+  regs_[reg::eax] = eax;
+  regs_[reg::ebx] = ebx;
+}
+
+void Ia32Core::flush_direct_cache() {
+  for (auto& s : read_pages_) s = PageSlot{};
+  for (auto& s : write_pages_) s = PageSlot{};
+  fetch_page_ = nullptr;
+  fetch_page_addr_ = 1;
+}
+
+// ---- faults ---------------------------------------------------------------
+
+void Ia32Core::fatal(FatalKind k, std::string msg) { throw Fault{k, -1, std::move(msg)}; }
+
+void Ia32Core::raise(int vector, const char* what) {
+  throw Fault{FatalKind::none, vector, std::string(what) + " at EIP=" + hex32(insn_eip_)};
+}
+
+std::string Ia32Core::unsupported_message(uint32_t at) {
+  std::string s = " at EIP=" + hex32(at) + " (bytes:";
+  for (unsigned i = 0; i < 8; ++i) {
+    uint8_t b;
+    if (!bus_.fetch(segs_[reg::cs].base + at + i, &b, 1)) break;
+    char buf[8];
+    std::snprintf(buf, sizeof buf, " %02X", b);
+    s += buf;
+  }
+  return s + " ...)";
+}
+
+// ---- memory -----------------------------------------------------------------
+
+uint8_t* Ia32Core::page_ptr(uint32_t lin, bool write) {
+  const uint32_t page = lin >> 12;
+  PageSlot& slot = (write ? write_pages_ : read_pages_)[page % kPageCacheSize];
+  if (slot.page != page) {
+    slot.page = page;
+    slot.ptr = bus_.direct_ptr(page << 12, write);
+  }
+  return slot.ptr ? slot.ptr + (lin & 0xFFF) : nullptr;
+}
+
+uint32_t Ia32Core::read(uint32_t lin, unsigned n) {
+  uint32_t v = 0;
+  if ((lin & 0xFFF) + n <= 0x1000) {
+    if (const uint8_t* p = page_ptr(lin, false)) {
+      std::memcpy(&v, p, n);
+      return v;
+    }
+    if (!bus_.read_mem(lin, &v, n)) fatal(FatalKind::bus, "data read from unmapped address " + hex32(lin) + " at EIP=" + hex32(insn_eip_));
+    return v;
+  }
+  for (unsigned i = 0; i < n; ++i) v |= read(lin + i, 1) << (8 * i);
+  return v;
+}
+
+void Ia32Core::write(uint32_t lin, uint32_t v, unsigned n) {
+  if ((lin & 0xFFF) + n <= 0x1000) {
+    if (uint8_t* p = page_ptr(lin, true)) {
+      std::memcpy(p, &v, n);
+      return;
+    }
+    if (!bus_.write_mem(lin, &v, n)) fatal(FatalKind::bus, "data write to unmapped address " + hex32(lin) + " at EIP=" + hex32(insn_eip_));
+    return;
+  }
+  for (unsigned i = 0; i < n; ++i) write(lin + i, (v >> (8 * i)) & 0xFF, 1);
+}
+
+void Ia32Core::read_block(uint32_t lin, void* data, unsigned n) {
+  auto* out = static_cast<uint8_t*>(data);
+  for (unsigned i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(read(lin + i, 1));
+}
+
+uint32_t Ia32Core::io_in(uint16_t port, unsigned n) {
+  uint32_t v = 0;
+  if (!bus_.read_io(port, &v, n)) v = mask_of(n);  // floating bus
+  cycles_ += cycle_cost(CostClass::io);
+  return v & mask_of(n);
+}
+
+void Ia32Core::io_out(uint16_t port, uint32_t v, unsigned n) {
+  bus_.write_io(port, &v, n);
+  cycles_ += cycle_cost(CostClass::io);
+}
+
+// ---- operands -----------------------------------------------------------------
+
+uint32_t Ia32Core::get_reg(unsigned n, unsigned r) const {
+  if (n == 4) return regs_[r];
+  if (n == 2) return regs_[r] & 0xFFFF;
+  return r < 4 ? regs_[r] & 0xFF : (regs_[r - 4] >> 8) & 0xFF;
+}
+
+void Ia32Core::set_reg(unsigned n, unsigned r, uint32_t v) {
+  if (n == 4) regs_[r] = v;
+  else if (n == 2) regs_[r] = (regs_[r] & 0xFFFF0000) | (v & 0xFFFF);
+  else if (r < 4) regs_[r] = (regs_[r] & 0xFFFFFF00) | (v & 0xFF);
+  else regs_[r - 4] = (regs_[r - 4] & 0xFFFF00FF) | ((v & 0xFF) << 8);
+}
+
+uint32_t Ia32Core::ea(const Insn& d) const {
+  uint32_t a = d.disp;
+  if (d.base >= 0) a += regs_[d.base];
+  if (d.index >= 0) a += regs_[d.index] << d.scale;
+  return a;
+}
+
+int Ia32Core::ea_seg(const Insn& d) const {
+  if (d.seg >= 0) return d.seg;
+  return (d.base == reg::esp || d.base == reg::ebp) ? reg::ss : reg::ds;
+}
+
+uint32_t Ia32Core::read_rm(const Insn& d, unsigned n) {
+  if (d.mod == 3) return get_reg(n, d.rm);
+  return read(linear(ea_seg(d), ea(d)), n);
+}
+
+void Ia32Core::write_rm(const Insn& d, unsigned n, uint32_t v) {
+  if (d.mod == 3) set_reg(n, d.rm, v);
+  else write(linear(ea_seg(d), ea(d)), v, n);
+}
+
+void Ia32Core::push(uint32_t v, unsigned n) {
+  const uint32_t sp = regs_[reg::esp] - n;
+  write(linear(reg::ss, sp), v, n);
+  regs_[reg::esp] = sp;
+}
+
+uint32_t Ia32Core::pop(unsigned n) {
+  const uint32_t v = read(linear(reg::ss, regs_[reg::esp]), n);
+  regs_[reg::esp] += n;
+  return v;
+}
+
+bool Ia32Core::cond(unsigned cc) const {
+  const uint32_t f = eflags_;
+  bool r;
+  switch (cc >> 1) {
+    case 0: r = f & flag::of; break;
+    case 1: r = f & flag::cf; break;
+    case 2: r = f & flag::zf; break;
+    case 3: r = f & (flag::cf | flag::zf); break;
+    case 4: r = f & flag::sf; break;
+    case 5: r = f & flag::pf; break;
+    case 6: r = ((f & flag::sf) != 0) != ((f & flag::of) != 0); break;
+    default: r = (f & flag::zf) || (((f & flag::sf) != 0) != ((f & flag::of) != 0)); break;
+  }
+  return (cc & 1) ? !r : r;
+}
+
+// ---- segments and interrupts ----------------------------------------------------
+
+void Ia32Core::load_segment(unsigned s, uint16_t selector) {
+  static const char* const names[] = {"ES", "CS", "SS", "DS", "FS", "GS"};
+  const std::string where = std::string(names[s]) + " selector " + hex32(selector) + " at EIP=" + hex32(insn_eip_);
+  if ((selector & ~3u) == 0) {
+    if (s == reg::cs || s == reg::ss) fatal(FatalKind::cpu, "null selector loaded into " + where);
+    segs_[s] = SegmentReg{selector, 0, 0};
+    return;
+  }
+  if (selector & 4) fatal(FatalKind::cpu, "LDT selectors are not supported yet: " + where);
+  const uint32_t index = selector & ~7u;
+  if (index + 7 > gdtr_.limit) fatal(FatalKind::cpu, "selector beyond the GDT limit (#GP): " + where);
+  const uint32_t lo = read(gdtr_.base + index, 4);
+  const uint32_t hi = read(gdtr_.base + index + 4, 4);
+  if (!(hi & (1u << 15))) fatal(FatalKind::cpu, "segment not present (#NP): " + where);
+  if (s == reg::cs && !(hi & (1u << 22))) fatal(FatalKind::cpu, "16-bit code segments are not supported: " + where);
+  uint32_t limit = (lo & 0xFFFF) | (hi & 0xF0000);
+  if (hi & (1u << 23)) limit = (limit << 12) | 0xFFF;
+  segs_[s] = SegmentReg{selector, (lo >> 16) | ((hi & 0xFF) << 16) | (hi & 0xFF000000), limit};
+}
+
+void Ia32Core::deliver_interrupt(uint8_t vector, uint32_t return_eip, bool software) {
+  const std::string what = (software ? "INT " : "interrupt vector ") + std::to_string(vector) + " at EIP=" + hex32(insn_eip_);
+  if (vector * 8u + 7 > idtr_.limit) fatal(FatalKind::cpu, what + ": vector beyond the IDT limit (triple fault)");
+  const uint32_t lo = read(idtr_.base + vector * 8u, 4);
+  const uint32_t hi = read(idtr_.base + vector * 8u + 4, 4);
+  if (!(hi & (1u << 15))) fatal(FatalKind::cpu, what + ": IDT gate not present (triple fault)");
+  const unsigned type = (hi >> 8) & 0x1F;
+  if (type != 0x0E && type != 0x0F)
+    fatal(FatalKind::cpu, what + ": IDT gate type " + std::to_string(type) + " not supported (only 32-bit interrupt/trap gates)");
+  const uint16_t selector = static_cast<uint16_t>(lo >> 16);
+  const uint32_t offset = (lo & 0xFFFF) | (hi & 0xFFFF0000);
+  push(eflags_);
+  push(segs_[reg::cs].selector);
+  push(return_eip);
+  load_segment(reg::cs, selector);
+  eflags_ &= ~(flag::tf | flag::nt | flag::rf);
+  if (type == 0x0E) eflags_ &= ~flag::if_;
+  next_eip_ = offset;
+  eip_ = offset;
+  branch_taken_ = true;
+  halted_ = false;
+}
+
+// ---- decode ------------------------------------------------------------------------
+
+uint8_t Ia32Core::fetch8() {
+  if (fetch_count_++ >= 15) fatal(FatalKind::cpu, "instruction longer than 15 bytes (#GP) at EIP=" + hex32(insn_eip_));
+  const uint32_t a = fetch_addr_++;
+  if ((a >> 12) == fetch_page_addr_) return fetch_page_[a & 0xFFF];
+  if (const uint8_t* p = page_ptr(a, false)) {
+    fetch_page_ = p - (a & 0xFFF);
+    fetch_page_addr_ = a >> 12;
+    return *p;
+  }
+  const uint32_t word = a & ~3u;
+  if (word != fetch_word_addr_) {
+    if (!bus_.fetch(word, &fetch_word_, 4)) {
+      uint8_t b;
+      if (!bus_.fetch(a, &b, 1)) fatal(FatalKind::bus, "instruction fetch from unmapped address " + hex32(a) + " (EIP=" + hex32(insn_eip_) + ")");
+      return b;
+    }
+    fetch_word_addr_ = word;
+  }
+  return static_cast<uint8_t>(fetch_word_ >> (8 * (a & 3)));
+}
+
+void Ia32Core::decode(Insn& d) {
+  fetch_addr_ = segs_[reg::cs].base + eip_;
+  fetch_count_ = 0;
+  fetch_word_addr_ = 1;
+  uint8_t b;
+  for (;;) {
+    b = fetch8();
+    switch (b) {
+      case 0x26: d.seg = reg::es; continue;
+      case 0x2E: d.seg = reg::cs; continue;
+      case 0x36: d.seg = reg::ss; continue;
+      case 0x3E: d.seg = reg::ds; continue;
+      case 0x64: d.seg = reg::fs; continue;
+      case 0x65: d.seg = reg::gs; continue;
+      case 0x66: d.opsize = 2; continue;
+      case 0x67:
+        fatal(FatalKind::cpu, "unsupported address-size prefix 67" + unsupported_message(insn_eip_));
+      case 0xF0: continue;  // LOCK: one CPU, every RMW is atomic already
+      case 0xF2:
+      case 0xF3: d.rep = b; continue;
+      default: break;
+    }
+    break;
+  }
+  uint16_t op = b;
+  if (b == 0x0F) op = 0x100 | fetch8();
+  d.opcode = op;
+  const OpcodeEntry& e = kOpcodes.e[op];
+  if (!e.handler) {
+    char buf[16];
+    if (op >= 0x100) std::snprintf(buf, sizeof buf, "0F %02X", op & 0xFF);
+    else std::snprintf(buf, sizeof buf, "%02X", op);
+    fatal(FatalKind::cpu, "unsupported opcode " + std::string(buf) + unsupported_message(insn_eip_));
+  }
+  d.handler = e.handler;
+  d.cost = e.cost;
+  const uint8_t f = e.decode;
+  if (f & M) {
+    d.has_modrm = true;
+    const uint8_t modrm = fetch8();
+    d.mod = modrm >> 6;
+    d.regop = (modrm >> 3) & 7;
+    d.rm = modrm & 7;
+    if (d.mod != 3) {
+      if (d.rm == 4) {
+        const uint8_t sib = fetch8();
+        d.scale = sib >> 6;
+        const uint8_t idx = (sib >> 3) & 7, base = sib & 7;
+        d.index = idx == 4 ? -1 : static_cast<int8_t>(idx);
+        d.base = (base == 5 && d.mod == 0) ? -1 : static_cast<int8_t>(base);
+        if (base == 5 && d.mod == 0) {
+          uint32_t v = 0;
+          for (unsigned i = 0; i < 4; ++i) v |= uint32_t{fetch8()} << (8 * i);
+          d.disp = v;
+        }
+      } else if (d.rm == 5 && d.mod == 0) {
+        d.base = -1;
+        uint32_t v = 0;
+        for (unsigned i = 0; i < 4; ++i) v |= uint32_t{fetch8()} << (8 * i);
+        d.disp = v;
+      } else {
+        d.base = static_cast<int8_t>(d.rm);
+      }
+      if (d.mod == 1) {
+        d.disp = sx8(fetch8());
+      } else if (d.mod == 2) {
+        uint32_t v = 0;
+        for (unsigned i = 0; i < 4; ++i) v |= uint32_t{fetch8()} << (8 * i);
+        d.disp = v;
+      }
+    }
+  }
+  auto imm = [&](unsigned n) {
+    uint32_t v = 0;
+    for (unsigned i = 0; i < n; ++i) v |= uint32_t{fetch8()} << (8 * i);
+    return v;
+  };
+  if (f & GRP3) {
+    if (d.regop <= 1) d.imm = imm((op & 1) ? d.opsize : 1);
+  } else if (f & I8) {
+    d.imm = imm(1);
+  } else if (f & I16) {
+    d.imm = imm(2);
+  } else if (f & IZ) {
+    d.imm = imm(d.opsize);
+  } else if (f & I32) {
+    d.imm = imm(4);
+  } else if (f & FAR) {
+    d.imm = imm(d.opsize);
+    d.imm2 = imm(2);
+  } else if (f & ENTER) {
+    d.imm = imm(2);
+    d.imm2 = imm(1);
+  }
+  d.length = static_cast<uint8_t>(fetch_count_);
+}
+
+bool Ia32Core::decode_at(uint32_t eip, Insn& out, std::string* error) {
+  const uint32_t saved = eip_;
+  eip_ = eip;
+  insn_eip_ = eip;
+  bool ok = true;
+  try {
+    out = Insn{};
+    decode(out);
+  } catch (const Fault& f) {
+    if (error) *error = f.message;
+    ok = false;
+  }
+  eip_ = saved;
+  return ok;
+}
+
+// ---- execution -------------------------------------------------------------------
+
+StepStatus Ia32Core::step() {
+  if (fatal_kind_ != FatalKind::none) return StepStatus::fatal;
+  if (intr_ && (eflags_ & flag::if_) && !sti_shadow_) {
+    const int vector = ack_ ? ack_() : -1;
+    if (vector >= 0) {
+      insn_eip_ = eip_;
+      try {
+        deliver_interrupt(static_cast<uint8_t>(vector), eip_, false);
+      } catch (const Fault& f) {
+        fatal_kind_ = f.kind == FatalKind::none ? FatalKind::cpu : f.kind;
+        fatal_message_ = f.message;
+        return StepStatus::fatal;
+      }
+      cycles_ += cycle_cost(CostClass::interrupt);
+      return StepStatus::ok;
+    }
+  }
+  sti_shadow_ = false;
+  if (halted_) return StepStatus::halted;
+
+  insn_eip_ = eip_;
+  shadow_pending_ = false;
+  restart_ = false;
+  branch_taken_ = false;
+  try {
+    Insn d;
+    decode(d);
+    next_eip_ = eip_ + d.length;
+    d.handler(*this, d);
+    eip_ = next_eip_;
+    cycles_ += cycle_cost(d.cost) + (d.is_mem() ? kMemOperandCycles : 0) + (branch_taken_ ? kBranchTakenCycles : 0);
+    if (!restart_) ++instructions_;
+    sti_shadow_ = shadow_pending_;
+  } catch (const Fault& f) {
+    if (f.kind == FatalKind::none) {
+      // An architectural exception: deliver it through the IDT with EIP at
+      // the faulting instruction, or stop when there is no handler.
+      const bool has_gate = idtr_.limit >= f.vector * 8u + 7;
+      if (!has_gate) {
+        fatal_kind_ = FatalKind::cpu;
+        fatal_message_ = f.message + " (exception " + std::to_string(f.vector) + ", no IDT handler)";
+        return StepStatus::fatal;
+      }
+      try {
+        eip_ = insn_eip_;
+        deliver_interrupt(static_cast<uint8_t>(f.vector), insn_eip_, false);
+        cycles_ += cycle_cost(CostClass::interrupt);
+        return StepStatus::ok;
+      } catch (const Fault& f2) {
+        fatal_kind_ = FatalKind::cpu;
+        fatal_message_ = f.message + "; delivering it failed: " + f2.message;
+        return StepStatus::fatal;
+      }
+    }
+    fatal_kind_ = f.kind;
+    fatal_message_ = f.message;
+    eip_ = insn_eip_;
+    return StepStatus::fatal;
+  }
+  return halted_ ? StepStatus::halted : StepStatus::ok;
+}
+
+StepStatus Ia32Core::run(uint64_t max_insns) {
+  const uint64_t stop = instructions_ + max_insns;
+  StepStatus s = StepStatus::ok;
+  while (instructions_ < stop) {
+    s = step();
+    if (s != StepStatus::ok) break;
+  }
+  return s;
+}
+
+}  // namespace minipc

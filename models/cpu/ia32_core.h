@@ -1,0 +1,227 @@
+// Ia32Core: the IA-32 instruction-set interpreter, free of SystemC.
+//
+// The core owns the architectural state and executes instructions; it reaches
+// memory and port I/O only through CpuBus, so the same core runs inside the
+// SystemC Cpu module, in unit tests against a flat array, and in lockstep
+// against Unicorn. Decode is table driven (opcodes.def): each instruction is
+// decoded into an Insn record carrying its operands and a handler pointer, so
+// a decode cache can later keep those records keyed by physical address.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "cpu/cycle_costs.h"
+
+namespace minipc {
+
+// The core's window on the world. Addresses are physical (no paging yet).
+// read/write return false when nothing answers the address.
+class CpuBus {
+ public:
+  virtual ~CpuBus() = default;
+  virtual bool read_mem(uint32_t addr, void* data, unsigned len) = 0;
+  virtual bool write_mem(uint32_t addr, const void* data, unsigned len) = 0;
+  virtual bool read_io(uint16_t port, void* data, unsigned len) = 0;
+  virtual bool write_io(uint16_t port, const void* data, unsigned len) = 0;
+  // Instruction fetch; by default the same as a memory read.
+  virtual bool fetch(uint32_t addr, void* data, unsigned len) { return read_mem(addr, data, len); }
+  // RAM fast path: a host pointer to the byte at addr that stays valid for the
+  // rest of the 4 KiB page containing addr, or nullptr (then the core uses the
+  // calls above). The core caches these per page until flush_direct_cache().
+  virtual uint8_t* direct_ptr(uint32_t addr, bool write) { return nullptr; }
+};
+
+enum class StepStatus : uint8_t {
+  ok,      // instruction retired (or an interrupt was delivered)
+  halted,  // in HLT, waiting for an interrupt
+  fatal,   // cannot continue; see fatal_message()
+};
+
+// Why the core stopped fatally (selects the simulator's exit status).
+enum class FatalKind : uint8_t { none, cpu, bus };
+
+namespace reg {
+enum Gpr : uint8_t { eax, ecx, edx, ebx, esp, ebp, esi, edi };
+enum Seg : uint8_t { es, cs, ss, ds, fs, gs };
+}  // namespace reg
+
+namespace flag {
+constexpr uint32_t cf = 1u << 0, pf = 1u << 2, af = 1u << 4, zf = 1u << 6, sf = 1u << 7,
+                   tf = 1u << 8, if_ = 1u << 9, df = 1u << 10, of = 1u << 11, nt = 1u << 14,
+                   rf = 1u << 16, ac = 1u << 18, id = 1u << 21;
+constexpr uint32_t status = cf | pf | af | zf | sf | of;
+constexpr uint32_t reserved_one = 1u << 1;
+}  // namespace flag
+
+struct SegmentReg {
+  uint16_t selector = 0;
+  uint32_t base = 0;
+  uint32_t limit = 0xFFFFFFFF;
+};
+
+struct TableReg {
+  uint32_t base = 0;
+  uint16_t limit = 0;
+};
+
+class Ia32Core;
+struct Insn;
+using InsnHandler = void (*)(Ia32Core&, const Insn&);
+
+// One decoded instruction. Everything a handler needs, independent of the
+// machine state, so the record can be cached.
+struct Insn {
+  InsnHandler handler = nullptr;
+  uint32_t imm = 0;       // first immediate (sign-extended where the form says)
+  uint32_t imm2 = 0;      // second immediate (ENTER level, far JMP selector)
+  uint32_t disp = 0;      // memory operand displacement
+  uint16_t opcode = 0;    // 0x000-0x0FF one byte, 0x100-0x1FF after 0F
+  uint8_t length = 0;     // bytes, prefixes included
+  uint8_t opsize = 4;     // 2 or 4 (0x66)
+  uint8_t rep = 0;        // 0, 0xF2 or 0xF3
+  int8_t seg = -1;        // segment override or -1
+  uint8_t mod = 0, regop = 0, rm = 0;  // ModRM fields
+  int8_t base = -1, index = -1;        // memory operand registers, -1 = none
+  uint8_t scale = 0;
+  CostClass cost = CostClass::alu;
+  bool has_modrm = false;
+  bool is_mem() const { return has_modrm && mod != 3; }
+};
+
+class Ia32Core {
+ public:
+  explicit Ia32Core(CpuBus& bus);
+
+  // Flat 32-bit protected mode: CS/DS/ES/SS/FS/GS base 0 limit 4G, CR0.PE=1,
+  // IF=0, all GPRs 0, EIP=0.
+  void reset();
+  // The Multiboot v1 entry state: reset() plus EIP, EAX, EBX.
+  void set_entry_state(uint32_t eip, uint32_t eax, uint32_t ebx);
+
+  // Executes one instruction, or accepts a pending interrupt.
+  StepStatus step();
+  // Steps until max_insns instructions retired or the status is not ok.
+  // A halted core returns halted at once (unless an interrupt wakes it).
+  StepStatus run(uint64_t max_insns);
+
+  // External interrupt request (the INTR pin), sampled at instruction
+  // boundaries when IF=1 and no STI shadow is active. On acceptance the core
+  // calls the acknowledge callback (the INTA cycle); a result < 0 means the
+  // request vanished.
+  void set_intr(bool level) { intr_ = level; }
+  bool intr() const { return intr_; }
+  void set_interrupt_acknowledge(std::function<int()> ack) { ack_ = std::move(ack); }
+  // True when the core would accept an interrupt at the next boundary.
+  bool interrupt_window_open() const { return (eflags_ & flag::if_) && !sti_shadow_; }
+
+  // Drops cached direct pointers (DMI invalidated, memory map changed).
+  void flush_direct_cache();
+
+  // ---- state ----------------------------------------------------------
+  uint32_t gpr(unsigned r) const { return regs_[r & 7]; }
+  void set_gpr(unsigned r, uint32_t v) { regs_[r & 7] = v; }
+  uint32_t eip() const { return eip_; }
+  void set_eip(uint32_t v) { eip_ = v; }
+  uint32_t eflags() const { return eflags_; }
+  void set_eflags(uint32_t v) { eflags_ = (v & kEflagsWritable) | flag::reserved_one; }
+  const SegmentReg& seg(unsigned s) const { return segs_[s]; }
+  uint32_t cr(unsigned n) const { return n < 5 ? cr_[n] : 0; }
+  const TableReg& gdtr() const { return gdtr_; }
+  const TableReg& idtr() const { return idtr_; }
+  bool halted() const { return halted_; }
+
+  uint64_t instructions() const { return instructions_; }
+  uint64_t cycles() const { return cycles_; }
+  // Cycles are added by whoever models time outside the core (halt time).
+  void add_cycles(uint64_t n) { cycles_ += n; }
+
+  FatalKind fatal_kind() const { return fatal_kind_; }
+  const std::string& fatal_message() const { return fatal_message_; }
+  // EIP of the instruction being executed (valid inside bus callbacks).
+  uint32_t current_eip() const { return insn_eip_; }
+
+  // Decodes the instruction at eip without executing it (tests, tracing).
+  // Returns false and a message on an undecodable instruction.
+  bool decode_at(uint32_t eip, Insn& out, std::string* error = nullptr);
+
+  static constexpr uint32_t kEflagsWritable =
+      flag::status | flag::tf | flag::if_ | flag::df | (3u << 12) | flag::nt | flag::rf | flag::ac | flag::id;
+
+ private:
+  friend struct Exec;
+  struct Fault {
+    FatalKind kind;  // none: an architectural exception (vector) to deliver
+    int vector;
+    std::string message;
+  };
+
+  // decode
+  void decode(Insn& d);
+  uint8_t fetch8();
+  // memory
+  uint32_t linear(int seg, uint32_t offset) const { return segs_[seg].base + offset; }
+  uint32_t ea(const Insn& d) const;   // offset part of the memory operand
+  int ea_seg(const Insn& d) const;    // segment of the memory operand
+  uint32_t read(uint32_t lin, unsigned n);
+  void write(uint32_t lin, uint32_t v, unsigned n);
+  void read_block(uint32_t lin, void* data, unsigned n);
+  uint8_t* page_ptr(uint32_t lin, bool write);
+  uint32_t io_in(uint16_t port, unsigned n);
+  void io_out(uint16_t port, uint32_t v, unsigned n);
+  // operands
+  uint32_t get_reg(unsigned n, unsigned r) const;
+  void set_reg(unsigned n, unsigned r, uint32_t v);
+  uint32_t read_rm(const Insn& d, unsigned n);
+  void write_rm(const Insn& d, unsigned n, uint32_t v);
+  void push(uint32_t v, unsigned n = 4);
+  uint32_t pop(unsigned n = 4);
+  // control
+  void load_segment(unsigned s, uint16_t selector);
+  void deliver_interrupt(uint8_t vector, uint32_t return_eip, bool software);
+  [[noreturn]] void fatal(FatalKind k, std::string msg);
+  [[noreturn]] void raise(int vector, const char* what);
+  std::string unsupported_message(uint32_t at);
+  bool cond(unsigned cc) const;
+
+  CpuBus& bus_;
+  uint32_t regs_[8] = {};
+  uint32_t eip_ = 0;
+  uint32_t eflags_ = flag::reserved_one;
+  SegmentReg segs_[6];
+  uint32_t cr_[5] = {};
+  TableReg gdtr_, idtr_;
+  bool halted_ = false;
+  bool intr_ = false;
+  bool sti_shadow_ = false;     // set by the instruction that opened the window
+  bool shadow_pending_ = false; // this instruction sets the shadow
+  std::function<int()> ack_;
+
+  // decode cursor
+  uint32_t fetch_addr_ = 0;
+  uint32_t insn_eip_ = 0;
+  unsigned fetch_count_ = 0;
+  uint32_t fetch_word_addr_ = 1;  // aligned dword buffered for slow fetches
+  uint32_t fetch_word_ = 0;
+  const uint8_t* fetch_page_ = nullptr;
+  uint32_t fetch_page_addr_ = 1;
+  uint32_t next_eip_ = 0;
+  bool branch_taken_ = false;
+  bool restart_ = false;  // a REP instruction yields before finishing
+
+  // direct page cache (host pointers per 4 KiB page)
+  static constexpr unsigned kPageCacheSize = 256;
+  struct PageSlot {
+    uint32_t page = 0xFFFFFFFF;  // page number, or invalid
+    uint8_t* ptr = nullptr;      // nullptr: no fast path for this page
+  };
+  PageSlot read_pages_[kPageCacheSize], write_pages_[kPageCacheSize];
+
+  uint64_t instructions_ = 0;
+  uint64_t cycles_ = 0;
+  FatalKind fatal_kind_ = FatalKind::none;
+  std::string fatal_message_;
+};
+
+}  // namespace minipc

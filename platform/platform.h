@@ -1,0 +1,84 @@
+// The PC: every block of the configured system, built from the ConfigStore,
+// wired to the bus (memory and I/O maps) and to the IRQ lines.
+//
+// Top-level modules carry the config block names, so "uart0.console" is the
+// parameter `console` of the module `uart0`. The platform itself reads the
+// `platform.*` keys and the mapping keys (`<block>.io_base`, `.mmio_base`,
+// `.irq`) of each device.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <systemc>
+
+#include "bus/bus.h"
+#include "core/irq.h"
+#include "core/params.h"
+#include "core/sim_control.h"
+#include "cpu/cpu.h"
+#include "loader/elf_loader.h"
+#include "memory/memory.h"
+#include "uart/debug_ports.h"
+#include "uart/uart16550.h"
+
+namespace minipc {
+
+class Platform {
+ public:
+  // Builds the system; throws ConfigError (bad or unknown keys) and
+  // std::runtime_error from models that cannot open their files.
+  Platform();
+  ~Platform();
+
+  Param<std::string> firmware{"platform.firmware", "", "Multiboot ELF to boot"};
+  Param<std::string> cmdline{"platform.cmdline", "", "Multiboot command line"};
+  Param<sc_core::sc_time> time_limit{"platform.time_limit", sc_core::sc_time(1, sc_core::SC_SEC),
+                                     "stop (exit 92) if the firmware has not exited by then"};
+  Param<std::string> vcd{"platform.vcd", "", "VCD file to write ('' for none)"};
+  Param<std::string> stats_file{"platform.stats", "", "stats JSON file to write ('' for none)"};
+
+  // Loads the firmware into RAM and sets the CPU's Multiboot entry state.
+  // Throws LoadError.
+  LoadedImage load_firmware();
+
+  struct Result {
+    int exit_code;
+    StopReason reason;
+    std::string message;           // error line, empty for a firmware exit
+    sc_core::sc_time simulated;
+    double host_seconds;
+    uint64_t instructions;
+    std::string vcd_path;          // as written, empty if none
+    std::string stats_path;
+  };
+  // Runs until the firmware exits, a fatal error, or the time limit.
+  Result run();
+
+  Cpu& cpu() { return *cpu_; }
+  Bus& bus() { return *bus_; }
+  Memory& ram() { return *ram_; }
+  Uart16550& uart() { return *uart_; }
+  DebugConsole& debug_console() { return *debugcon_; }
+
+ private:
+  void map_device(Peripheral& dev, const std::string& block, uint64_t io_base_default, uint64_t io_size,
+                  int target);
+  void open_vcd();
+  void write_stats(const Result& r);
+
+  std::unique_ptr<Bus> bus_;
+  std::unique_ptr<Memory> ram_;
+  std::unique_ptr<Cpu> cpu_;
+  std::unique_ptr<Uart16550> uart_;
+  std::unique_ptr<DebugConsole> debugcon_;
+  std::unique_ptr<ExitPort> exitport_;
+  std::array<std::unique_ptr<IrqLine>, 16> irq_;
+  std::unique_ptr<IrqLine> intr_;
+  sc_core::sc_trace_file* trace_ = nullptr;
+  std::string vcd_path_;
+};
+
+}  // namespace minipc

@@ -1,0 +1,192 @@
+#include "run.h"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+
+#include "config_file.h"
+#include "core/params.h"
+#include "core/sim_control.h"
+#include "core/stats.h"
+#include "platform.h"
+
+namespace minipc {
+namespace {
+
+// SystemC reports as one-line diagnostics on stderr, so stdout stays the
+// firmware's console (diffable against QEMU's serial output).
+void report_handler(const sc_core::sc_report& rep, const sc_core::sc_actions& actions) {
+  if (actions & sc_core::SC_DISPLAY) {
+    const char* sev = rep.get_severity() == sc_core::SC_INFO      ? "info"
+                      : rep.get_severity() == sc_core::SC_WARNING ? "warning"
+                                                                  : "error";
+    std::fflush(stdout);
+    std::cerr << "minipc: " << sev << ": " << rep.get_msg_type() << ": " << rep.get_msg() << "\n";
+  }
+  sc_core::sc_report_handler::default_handler(rep, actions & ~(sc_core::SC_DISPLAY | sc_core::SC_LOG));
+}
+
+std::string stem_of(const std::string& path) { return std::filesystem::path(path).stem().string(); }
+
+const char* reason_name(StopReason r) {
+  switch (r) {
+    case StopReason::firmware_exit: return "firmware exit port";
+    case StopReason::cpu_fatal: return "CPU fatal error";
+    case StopReason::bus_fatal: return "bus error";
+    case StopReason::time_limit: return "time limit";
+    case StopReason::internal: return "internal error";
+  }
+  return "?";
+}
+
+struct Options {
+  std::string config = MINIPC_DEFAULT_CONFIG;
+  std::string firmware;
+  std::string vcd;
+  std::string stats;
+  std::string time;
+  std::vector<std::string> sets;
+  bool no_vcd = false;
+  bool no_stats = false;
+  bool quiet = false;
+  bool verbose = false;
+};
+
+void add_common(CLI::App& app, Options& o) {
+  app.add_option("-c,--config", o.config, "platform config (YAML)")->capture_default_str();
+  app.add_option("-s,--set", o.sets, "override a config key: --set cpu0.mode=accurate (repeatable)");
+  app.add_flag("-v,--verbose", o.verbose, "also print SystemC info messages");
+}
+
+void add_run(CLI::App& app, Options& o) {
+  add_common(app, o);
+  app.add_option("-f,--firmware", o.firmware, "Multiboot ELF to boot (default: the hello demo)");
+  app.add_option("--vcd", o.vcd, "VCD waveform file (default: traces/<firmware>.vcd)");
+  app.add_flag("--no-vcd", o.no_vcd, "write no VCD");
+  app.add_option("--stats", o.stats, "stats JSON file (default: traces/<firmware>.stats.json)");
+  app.add_flag("--no-stats", o.no_stats, "write no stats file");
+  app.add_option("-t,--time", o.time, "simulated time limit, e.g. 10ms (default: platform.time_limit)");
+  app.add_flag("-q,--quiet", o.quiet, "no summary lines");
+}
+
+// Config file, then the command-line options as config keys, then --set.
+void configure(const Options& o, bool for_run) {
+  ConfigStore::instance().clear();
+  load_config_file(o.config);
+  if (for_run) {
+    auto& cfg = ConfigStore::instance();
+    std::string fw = o.firmware;
+    if (fw.empty()) {
+      auto e = cfg.peek("platform.firmware");
+      fw = (e && !e->value.empty()) ? e->value : std::string(MINIPC_DEFAULT_FIRMWARE);
+    }
+    cfg.set("platform.firmware", fw, o.firmware.empty() ? "default" : "--firmware");
+    if (!o.time.empty()) cfg.set("platform.time_limit", o.time, "--time");
+    const std::string stem = stem_of(fw);
+    if (o.no_vcd)
+      cfg.set("platform.vcd", "", "--no-vcd");
+    else if (!o.vcd.empty())
+      cfg.set("platform.vcd", o.vcd, "--vcd");
+    else if (!cfg.peek("platform.vcd"))
+      cfg.set("platform.vcd", "traces/" + stem + ".vcd", "default");
+    if (o.no_stats)
+      cfg.set("platform.stats", "", "--no-stats");
+    else if (!o.stats.empty())
+      cfg.set("platform.stats", o.stats, "--stats");
+    else if (!cfg.peek("platform.stats"))
+      cfg.set("platform.stats", "traces/" + stem + ".stats.json", "default");
+  }
+  for (const auto& s : o.sets) apply_override(s);
+}
+
+int do_run(const Options& o) {
+  configure(o, true);
+  Platform pc;
+  pc.load_firmware();
+  const Platform::Result r = pc.run();
+  std::cout.flush();
+  std::fflush(stdout);
+  if (!r.message.empty()) std::cerr << "minipc: error: " << r.message << "\n";
+  if (!o.quiet) {
+    const double mips = r.host_seconds > 0 ? static_cast<double>(r.instructions) / r.host_seconds / 1e6 : 0.0;
+    std::cerr << "minipc: simulated " << std::fixed << std::setprecision(3) << r.simulated.to_seconds() * 1e3
+              << " ms, " << r.instructions << " instructions (cpu0), "
+              << std::fixed << std::setprecision(3) << r.host_seconds << " s host, " << std::setprecision(1)
+              << mips << " MIPS\n";
+    std::cerr << "minipc: exit code " << r.exit_code << " (" << reason_name(r.reason) << ")\n";
+    if (!r.vcd_path.empty()) std::cerr << "minipc: vcd   " << r.vcd_path << "  (open with: gtkwave " << r.vcd_path << ")\n";
+    if (!r.stats_path.empty()) std::cerr << "minipc: stats " << r.stats_path << "\n";
+  }
+  return r.exit_code;
+}
+
+int do_params(const Options& o) {
+  configure(o, false);
+  Platform pc;
+  std::cout << std::left << std::setw(28) << "key" << std::setw(8) << "type" << std::setw(22) << "value"
+            << "description\n";
+  auto params = ConfigStore::instance().params();
+  std::sort(params.begin(), params.end(), [](const ParamInfo& a, const ParamInfo& b) { return a.key < b.key; });
+  for (const auto& p : params)
+    std::cout << std::setw(28) << p.key << std::setw(8) << p.type << std::setw(22) << p.value << p.description
+              << (p.value != p.default_value ? "  [default " + p.default_value + "]" : "") << "\n";
+  return 0;
+}
+}  // namespace
+
+int minipc_main(int argc, char** argv) {
+  // Keep stdout for the firmware console: compact reports on stderr.
+  sc_core::sc_report_handler::set_handler(report_handler);
+  sc_core::sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", sc_core::SC_DO_NOTHING);
+
+  CLI::App app{"minipc: a SystemC/TLM-2.0 model of a small x86 PC running real firmware"};
+  app.set_version_flag("--version", "minipc 0.1");
+  Options run_opts, params_opts;
+  CLI::App* run = app.add_subcommand("run", "boot firmware on the platform (the default command)");
+  add_run(*run, run_opts);
+  CLI::App* params = app.add_subcommand("params", "list every configurable parameter with its value");
+  add_common(*params, params_opts);
+  app.require_subcommand(0, 1);
+
+  // `minipc [options]` means `minipc run [options]`.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const bool has_command = !args.empty() && (args[0] == "run" || args[0] == "params" || args[0] == "-h" ||
+                                              args[0] == "--help" || args[0] == "--version");
+  if (!has_command) args.insert(args.begin(), "run");
+  std::reverse(args.begin(), args.end());  // CLI11 takes the arguments reversed
+
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : exit_status::usage;
+  }
+
+  if (!run_opts.verbose && !params_opts.verbose) sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+
+  try {
+    if (params->parsed()) return do_params(params_opts);
+    return do_run(run_opts);  // `minipc` alone runs the default demo
+  } catch (const ConfigError& e) {
+    std::cerr << "minipc: error: " << e.what() << "\n";
+    return exit_status::usage;
+  } catch (const LoadError& e) {
+    std::cerr << "minipc: error: " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const InputError& e) {
+    std::cerr << "minipc: error: " << e.what() << "\n";
+    return exit_status::no_input;
+  } catch (const sc_core::sc_report& e) {
+    std::cerr << "minipc: internal error: " << e.what() << "\n";
+    return exit_status::internal;
+  } catch (const std::exception& e) {
+    std::cerr << "minipc: internal error: " << e.what() << "\n";
+    return exit_status::internal;
+  }
+}
+
+}  // namespace minipc

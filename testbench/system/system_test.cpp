@@ -1,0 +1,207 @@
+// System tests: the `minipc` command as a user runs it. Each case starts the
+// simulator as a child process (a SystemC world per run) and checks the exit
+// status, the console (stdout) and the diagnostics (stderr).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+struct RunResult {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A fresh scratch directory per test (tests may run in parallel).
+fs::path scratch() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  fs::path d = fs::temp_directory_path() / ("minipc-system-" + std::to_string(getpid())) / info->name();
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+RunResult minipc(const std::string& args, const fs::path& dir) {
+  const fs::path out = dir / "stdout.txt", err = dir / "stderr.txt";
+  const std::string cmd = "cd '" + dir.string() + "' && '" MINIPC_EXE "' " + args + " >'" + out.string() + "' 2>'" +
+                          err.string() + "' </dev/null";
+  const int raw = std::system(cmd.c_str());
+  RunResult r;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+bool has(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+
+void expect_hello(const RunResult& r, const char* compiler) {
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "minipc hello: IA-32 firmware running\n")) << r.out;
+  EXPECT_TRUE(has(r.out, std::string("compiler: ") + compiler + "\n")) << r.out;
+  EXPECT_TRUE(has(r.out, "multiboot: magic=0x2badb002 ok\n")) << r.out;
+  EXPECT_TRUE(has(r.out, "checksum: crc32=0x54bc875d sum64=6789170814472722500\n")) << r.out;
+  EXPECT_TRUE(has(r.out, "hello: PASS\n")) << r.out;
+  EXPECT_FALSE(has(r.out, "SystemC")) << "stdout must hold only the firmware console";
+}
+}  // namespace
+
+TEST(Hello, DefaultDemoRunsWithNoArguments) {
+  const fs::path d = scratch();
+  const RunResult r = minipc("", d);
+  expect_hello(r, "clang");
+  EXPECT_TRUE(has(r.err, "exit code 0 (firmware exit port)")) << r.err;
+  EXPECT_TRUE(fs::exists(d / "traces" / "hello-clang.vcd")) << "default VCD under ./traces";
+  EXPECT_TRUE(fs::exists(d / "traces" / "hello-clang.stats.json"));
+}
+
+TEST(Hello, BuiltByClang) { expect_hello(minipc("run --firmware " HELLO_CLANG " --no-vcd", scratch()), "clang"); }
+
+TEST(Hello, BuiltByGcc) { expect_hello(minipc("run --firmware " HELLO_GCC " --no-vcd", scratch()), "gcc"); }
+
+TEST(Hello, AccurateModeGivesSameConsole) {
+  expect_hello(minipc("--firmware " HELLO_GCC " --no-vcd --set cpu0.mode=accurate", scratch()), "gcc");
+}
+
+TEST(Hello, VcdParsesWithGtkwaveTools) {
+  const fs::path d = scratch();
+  const RunResult r = minipc("--vcd wave.vcd", d);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string vcd = slurp(d / "wave.vcd");
+  for (const char* sig : {"owner", "irq4", "halted", " if ", "intr"}) EXPECT_TRUE(has(vcd, sig)) << sig;
+  const std::string cmd = "'" VCD2FST "' '" + (d / "wave.vcd").string() + "' '" + (d / "wave.fst").string() +
+                          "' >/dev/null 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << "vcd2fst rejected the VCD";
+  EXPECT_GT(fs::file_size(d / "wave.fst"), 0u);
+}
+
+TEST(Hello, StatsJsonHasCpuBusAndUartFigures) {
+  const fs::path d = scratch();
+  ASSERT_EQ(minipc("--no-vcd --stats s.json", d).status, 0);
+  const std::string s = slurp(d / "s.json");
+  for (const char* key : {"\"instructions\"", "\"cycles\"", "\"wait_ns\"", "\"tx_bytes\"", "\"simulated_ns\""})
+    EXPECT_TRUE(has(s, key)) << key;
+}
+
+TEST(Hello, SameConfigGivesByteIdenticalOutputs) {
+  const fs::path a = scratch() / "a", b = a.parent_path() / "b";
+  fs::create_directories(a);
+  fs::create_directories(b);
+  ASSERT_EQ(minipc("--vcd w.vcd --stats s.json", a).status, 0);
+  ASSERT_EQ(minipc("--vcd w.vcd --stats s.json", b).status, 0);
+  EXPECT_EQ(slurp(a / "w.vcd"), slurp(b / "w.vcd"));
+  EXPECT_EQ(slurp(a / "s.json"), slurp(b / "s.json"));
+  EXPECT_EQ(slurp(a / "stdout.txt"), slurp(b / "stdout.txt"));
+}
+
+// ---- bad input: one line naming the thing, a distinct status, no crash ----
+
+TEST(BadInput, MissingFirmwareIs66) {
+  const RunResult r = minipc("--firmware no-such.elf", scratch());
+  EXPECT_EQ(r.status, 66);
+  EXPECT_TRUE(has(r.err, "firmware 'no-such.elf': no such file")) << r.err;
+}
+
+TEST(BadInput, NotAnElfIs65) {
+  const fs::path d = scratch();
+  std::ofstream(d / "notes.txt") << "hello\n";
+  const RunResult r = minipc("--firmware notes.txt", d);
+  EXPECT_EQ(r.status, 65);
+  EXPECT_TRUE(has(r.err, "not an ELF file")) << r.err;
+}
+
+TEST(BadInput, ElfForAnotherArchitectureIs65) {
+  const RunResult r = minipc("--firmware '" MINIPC_EXE "'", scratch());
+  EXPECT_EQ(r.status, 65);
+  EXPECT_TRUE(has(r.err, "expected i386")) << r.err;
+}
+
+TEST(BadInput, SegmentOutsideRamIs65) {
+  const RunResult r = minipc("--set ram.size=1M", scratch());
+  EXPECT_EQ(r.status, 65);
+  EXPECT_TRUE(has(r.err, "lies outside RAM")) << r.err;
+}
+
+TEST(BadInput, UnknownConfigKeyIs64AndNamesKeyAndFile) {
+  const fs::path d = scratch();
+  std::ofstream(d / "my.yaml") << "cpu0:\n  mode: fast\nuart0:\n  baud: 9600\n";
+  const RunResult r = minipc("--config my.yaml", d);
+  EXPECT_EQ(r.status, 64);
+  EXPECT_TRUE(has(r.err, "unknown config key 'uart0.baud' (my.yaml:4)")) << r.err;
+}
+
+TEST(BadInput, UnknownKeyInSetIs64) {
+  const RunResult r = minipc("--set cpu0.mdoe=accurate", scratch());
+  EXPECT_EQ(r.status, 64);
+  EXPECT_TRUE(has(r.err, "unknown config key 'cpu0.mdoe' (--set)")) << r.err;
+}
+
+TEST(BadInput, BadSetSyntaxIs64) {
+  const RunResult r = minipc("--set cpu0.mode", scratch());
+  EXPECT_EQ(r.status, 64);
+  EXPECT_TRUE(has(r.err, "bad --set 'cpu0.mode': expected key=value")) << r.err;
+}
+
+TEST(BadInput, BadValueIs64AndNamesKey) {
+  const RunResult r = minipc("--set ram.size=lots", scratch());
+  EXPECT_EQ(r.status, 64);
+  EXPECT_TRUE(has(r.err, "ram.size")) << r.err;
+}
+
+TEST(BadInput, MalformedYamlIs64) {
+  const fs::path d = scratch();
+  std::ofstream(d / "bad.yaml") << "cpu0:\n  mode: [fast\n";
+  const RunResult r = minipc("--config bad.yaml", d);
+  EXPECT_EQ(r.status, 64);
+  EXPECT_TRUE(has(r.err, "bad.yaml")) << r.err;
+}
+
+TEST(BadInput, MissingConfigIs64) {
+  const RunResult r = minipc("--config nowhere.yaml", scratch());
+  EXPECT_EQ(r.status, 64);
+  EXPECT_TRUE(has(r.err, "nowhere.yaml")) << r.err;
+}
+
+TEST(BadInput, UnknownOptionIs64) { EXPECT_EQ(minipc("--frobnicate", scratch()).status, 64); }
+
+TEST(BadInput, ExecutingUnmappedMemoryIs91) {
+  const RunResult r = minipc("--firmware " JUMP_UNMAPPED " --no-vcd", scratch());
+  EXPECT_EQ(r.status, 91) << r.err;
+  EXPECT_TRUE(has(r.out, "faults: jumping to unmapped memory")) << r.out;
+  EXPECT_TRUE(has(r.err, "unmapped")) << r.err;
+  EXPECT_TRUE(has(r.err, "0xF0000000") || has(r.err, "0xf0000000")) << r.err;
+}
+
+TEST(BadInput, UnsupportedOpcodeIs90AndNamesEipAndBytes) {
+  const RunResult r = minipc("--firmware " BAD_OPCODE " --no-vcd", scratch());
+  EXPECT_EQ(r.status, 90) << r.err;
+  EXPECT_TRUE(has(r.err, "EIP=")) << r.err;
+  EXPECT_TRUE(has(r.err, "0F FF") || has(r.err, "0f ff")) << r.err;
+}
+
+TEST(BadInput, TimeLimitWithoutExitIs92) {
+  const RunResult r = minipc("--firmware " SPIN " --no-vcd --time 2ms", scratch());
+  EXPECT_EQ(r.status, 92) << r.err;
+  EXPECT_TRUE(has(r.err, "time limit 2 ms reached without the firmware exiting (cpu0 at EIP=0x")) << r.err;
+}
+
+TEST(BadInput, UnwritableVcdIs66) {
+  const RunResult r = minipc("--vcd /proc/minipc/x.vcd", scratch());
+  EXPECT_EQ(r.status, 66);
+  EXPECT_TRUE(has(r.err, "platform.vcd: cannot create folder '/proc/minipc'")) << r.err;
+}
