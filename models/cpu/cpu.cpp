@@ -96,12 +96,20 @@ void Cpu::run_thread() {
   }
 }
 
+uint64_t Cpu::halted_cycles() const {
+  if (!in_halt_wait_) return halted_cycles_;
+  return halted_cycles_ + static_cast<uint64_t>((sc_core::sc_time_stamp() - halt_start_) / period_);
+}
+
 void Cpu::wait_while_halted() {
   qk_.sync();
   const sc_core::sc_time start = sc_core::sc_time_stamp();
+  halt_start_ = start;
+  in_halt_wait_ = true;
   // Wake when INTR is high and the core would take it (IF=1); with IF=0 only
   // a reset or the end of the simulation ends the halt.
   while (!(intr.read() && core_.interrupt_window_open())) wait(intr.value_changed_event());
+  in_halt_wait_ = false;
   const uint64_t idle = static_cast<uint64_t>((sc_core::sc_time_stamp() - start) / period_);
   halted_cycles_ += idle;
   core_.add_cycles(idle);

@@ -59,7 +59,8 @@ class Cpu : public sc_core::sc_module, private CpuBus {
 
   uint64_t instructions() const { return core_.instructions(); }
   uint64_t cycles() const { return core_.cycles(); }
-  uint64_t halted_cycles() const { return halted_cycles_; }
+  // Includes a halt still in progress.
+  uint64_t halted_cycles() const;
   bool fast_mode() const { return fast_; }
   sc_core::sc_time clock_period() const { return period_; }
   sc_core::sc_time effective_quantum() const { return quantum_; }
@@ -100,6 +101,8 @@ class Cpu : public sc_core::sc_module, private CpuBus {
   sc_core::sc_time period_;
   sc_core::sc_time quantum_;
   uint64_t halted_cycles_ = 0;
+  bool in_halt_wait_ = false;
+  sc_core::sc_time halt_start_;
   uint64_t chunk_start_cycles_ = 0;
   sc_core::sc_time bus_delay_;  // b_transport delays of the current chunk
   tlm::tlm_generic_payload mem_payload_, io_payload_;

@@ -949,7 +949,7 @@ void Ia32Core::flush_direct_cache() {
   for (auto& s : read_pages_) s = PageSlot{};
   for (auto& s : write_pages_) s = PageSlot{};
   fetch_page_ = nullptr;
-  fetch_page_addr_ = 1;
+  fetch_page_addr_ = 0xFFFFFFFF;
 }
 
 // ---- faults ---------------------------------------------------------------

@@ -205,7 +205,7 @@ class Ia32Core {
   uint32_t fetch_word_addr_ = 1;  // aligned dword buffered for slow fetches
   uint32_t fetch_word_ = 0;
   const uint8_t* fetch_page_ = nullptr;
-  uint32_t fetch_page_addr_ = 1;
+  uint32_t fetch_page_addr_ = 0xFFFFFFFF;  // page number of fetch_page_, or invalid
   uint32_t next_eip_ = 0;
   bool branch_taken_ = false;
   bool restart_ = false;  // a REP instruction yields before finishing
