@@ -1,0 +1,80 @@
+// Interrupt lines: one descriptor per line (irq_desc), whatever controller
+// delivers it.
+//
+// A line has a status, a chain of handlers (shared lines have several) and
+// the chip (8259A pair or IOAPIC+LAPIC) that masks, acknowledges and ends
+// it. do_irq() runs the chain with interrupts enabled, and sends the EOI
+// only afterwards, so while a handler runs the controller itself keeps
+// back this line and every line of lower or equal priority (8259A fully
+// nested mode: the ISR bit; LAPIC: the processor priority) while letting
+// higher-priority lines preempt it: nesting by priority.
+#ifndef MINIPC_FW_KERNEL_IRQ_H
+#define MINIPC_FW_KERNEL_IRQ_H
+
+#include <stdint.h>
+
+#define NR_IRQS 24  // IOAPIC inputs; the 8259A pair serves lines 0-15
+
+// irq_desc.status bits.
+#define IRQ_DISABLED 0x01    // masked by disable_irq() or never enabled
+#define IRQ_WAITING 0x02     // enabled, no interrupt seen yet (cleared by the first)
+#define IRQ_PENDING 0x04     // arrived while disabled or in progress; replay it
+#define IRQ_INPROGRESS 0x08  // handler chain running
+
+// Handler results.
+#define IRQ_NONE 0     // not my device
+#define IRQ_HANDLED 1  // my device; it has stopped asking
+
+typedef int (*irq_handler_t)(int irq, void* dev);
+
+struct irqaction {
+  irq_handler_t handler;
+  void* dev;
+  const char* name;
+  struct irqaction* next;
+};
+
+// What an interrupt controller does for a line.
+struct irq_chip {
+  const char* name;
+  void (*mask)(int irq);
+  void (*unmask)(int irq);
+  void (*eoi)(int irq);          // end of interrupt, after the handlers
+  int (*spurious)(int irq);      // 1 if this delivery was spurious (chip ends it itself)
+  int (*vector)(int irq);        // the IDT vector the line arrives on
+};
+
+struct irq_desc {
+  uint32_t status;
+  int depth;                     // disable_irq() nesting
+  const struct irq_chip* chip;
+  struct irqaction* action;      // handler chain
+  uint32_t count;                // deliveries
+  uint32_t spurious;             // deliveries the chip reported as spurious
+  uint32_t unhandled;            // deliveries no handler claimed
+};
+
+extern struct irq_desc irq_desc[NR_IRQS];
+
+// Chooses the controller for every line: irq_set_chip(&pic_chip) in PIC
+// mode, &ioapic_chip in APIC mode. Lines start disabled.
+void irq_init(const struct irq_chip* chip);
+
+// Adds a handler to the line's chain (at the end) and enables the line.
+// Up to NR_ACTIONS handlers in all. Returns 0, or -1 if out of slots.
+int request_irq(int irq, irq_handler_t handler, void* dev, const char* name);
+
+// Masks the line at its controller (IMR or IOAPIC mask bit); nests.
+void disable_irq(int irq);
+void enable_irq(int irq);
+
+// The line whose vector this is, or -1.
+int irq_for_vector(int vector);
+
+// Entry from trap(): runs the line's chain.
+void do_irq(int irq);
+
+// Hardware-interrupt nesting depth (0 = not in an interrupt handler).
+extern volatile int hardirq_depth;
+
+#endif  // MINIPC_FW_KERNEL_IRQ_H

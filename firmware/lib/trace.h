@@ -1,0 +1,47 @@
+// Trace markers: events the firmware shows the host.
+//
+// A marker is two port writes: the argument (a dword) to TRACE_ARG_PORT,
+// then the event id (a word) to TRACE_EVENT_PORT. The write of the event id
+// is what the platform acts on: it turns the pair into a Perfetto event and
+// a VCD value. On a PC without the trace device (qemu-system-i386) nothing
+// decodes these ports and the writes are ignored, so markers are harmless.
+//
+// Ids: ENTER/EXIT pairs share the upper bits and differ in bit 0 (even =
+// enter, odd = exit), so the host can pair them without a table.
+#ifndef MINIPC_FW_LIB_TRACE_H
+#define MINIPC_FW_LIB_TRACE_H
+
+#include <stdint.h>
+
+#include "lib/io.h"
+
+#define TRACE_EVENT_PORT 0x4F0  // word: event id
+#define TRACE_ARG_PORT 0x4F4    // dword: argument, written first
+
+enum trace_event {
+  TRACE_ISR_ENTER = 0x0010,      // arg: vector
+  TRACE_ISR_EXIT = 0x0011,       // arg: vector
+  TRACE_EXC_ENTER = 0x0012,      // arg: vector (exceptions 0-31)
+  TRACE_EXC_EXIT = 0x0013,       // arg: vector
+  TRACE_SYSCALL_ENTER = 0x0014,  // arg: system call number
+  TRACE_SYSCALL_EXIT = 0x0015,   // arg: system call number
+  TRACE_SOFTIRQ_ENTER = 0x0020,  // arg: softirq number
+  TRACE_SOFTIRQ_EXIT = 0x0021,   // arg: softirq number
+  TRACE_TASKLET_ENTER = 0x0022,  // arg: tasklet address
+  TRACE_TASKLET_EXIT = 0x0023,   // arg: tasklet address
+  TRACE_WORK_ENTER = 0x0024,     // arg: work item address
+  TRACE_WORK_EXIT = 0x0025,      // arg: work item address
+  TRACE_TASK_SWITCH = 0x0030,    // arg: pid of the task switched to
+  TRACE_TASK_WAKE = 0x0031,      // arg: pid of the task woken
+  TRACE_TICK = 0x0032,           // arg: jiffies (low 32 bits)
+  TRACE_KBD_SCANCODE = 0x0040,   // arg: scan code read from port 0x60
+  TRACE_KBD_KEY = 0x0041,        // arg: decoded ASCII character
+  TRACE_APP = 0x0100,            // arg: scenario-defined; 0x0100-0x01FF for apps
+};
+
+static inline void trace_mark(uint16_t event, uint32_t arg) {
+  outl(TRACE_ARG_PORT, arg);
+  outw(TRACE_EVENT_PORT, event);
+}
+
+#endif  // MINIPC_FW_LIB_TRACE_H
