@@ -53,12 +53,46 @@ Platform::Platform() {
   uart_ = std::make_unique<Uart16550>("uart0");
   debugcon_ = std::make_unique<DebugConsole>("debugcon");
   exitport_ = std::make_unique<ExitPort>("exit");
+  trace_port_ = std::make_unique<TracePort>("trace");
+  pic_master_ = std::make_unique<Pic8259>("pic_master");
+  pic_slave_ = std::make_unique<Pic8259>("pic_slave");
+  elcr_master_ = std::make_unique<Elcr8259>("elcr_master", *pic_master_);
+  elcr_slave_ = std::make_unique<Elcr8259>("elcr_slave", *pic_slave_);
+  pit_ = std::make_unique<Pit8254>("pit0");
+  port_b_ = std::make_unique<SystemControlPortB>("port_b");
+  rtc_ = std::make_unique<Mc146818>("rtc");
+  kbd_ = std::make_unique<Kbc8042>("kbd");
 
-  // IRQ lines 0-15 as on a PC. No interrupt controller is modelled yet: the
-  // lines are traced, and the CPU's INTR input is held low.
+  // IRQ lines 0-15 as on a PC/AT: devices drive them, the 8259A pair reads
+  // them (IRQ2 is the cascade input, so line 2 is free), and the master's INT
+  // is the CPU's INTR. INTA goes to the master, which asks the slave for
+  // vectors of IR2.
   for (size_t i = 0; i < irq_.size(); ++i) irq_[i] = std::make_unique<IrqLine>(("irq" + std::to_string(i)).c_str());
   intr_ = std::make_unique<IrqLine>("intr");
+  pic_cascade_ = std::make_unique<IrqLine>("pic_cascade");
+  for (unsigned i = 0; i < 8; ++i) {
+    pic_master_->ir[i].bind(i == 2 ? *pic_cascade_ : *irq_[i]);
+    pic_slave_->ir[i].bind(*irq_[8 + i]);
+  }
+  pic_slave_->intr.bind(*pic_cascade_);
+  pic_master_->attach_slave(2, *pic_slave_);
+  pic_master_->intr.bind(*intr_);
   cpu_->intr.bind(*intr_);
+  cpu_->inta.bind(*pic_master_);
+
+  // 8254: counter 0 is the system timer on IRQ0; counter 1 (DRAM refresh on
+  // an AT) is unused; counter 2's gate and output go through port B (0x61).
+  pit_out1_ = std::make_unique<IrqLine>("pit_out1");
+  pit_out2_ = std::make_unique<IrqLine>("pit_out2");
+  pit_gate2_ = std::make_unique<IrqLine>("pit_gate2");
+  pit_->out0.bind(*irq_[0]);
+  pit_->out1.bind(*pit_out1_);
+  pit_->out2.bind(*pit_out2_);
+  pit_->gate2.bind(*pit_gate2_);
+  port_b_->gate2.bind(*pit_gate2_);
+  port_b_->out2.bind(*pit_out2_);
+  rtc_->irq.bind(*irq_[8]);
+  kbd_->irq.bind(*irq_[1]);
 
   // Initiators, then targets.
   bus_->connect_initiator(cpu_->mem, "cpu0");
@@ -70,6 +104,21 @@ Platform::Platform() {
   map_device(*uart_, "uart0", 0x3F8, 8, bus_->connect_target(uart_->regs, "uart0"));
   map_device(*debugcon_, "debugcon", 0xE9, 1, bus_->connect_target(debugcon_->regs, "debugcon"));
   map_device(*exitport_, "exit", 0xF4, 4, bus_->connect_target(exitport_->regs, "exit"));
+  map_device(*trace_port_, "trace", 0x4F0, 8, bus_->connect_target(trace_port_->regs, "trace"));
+  map_device(*pic_master_, "pic_master", 0x20, 2, bus_->connect_target(pic_master_->regs, "pic_master"));
+  map_device(*pic_slave_, "pic_slave", 0xA0, 2, bus_->connect_target(pic_slave_->regs, "pic_slave"));
+  map_device(*elcr_master_, "elcr_master", 0x4D0, 1, bus_->connect_target(elcr_master_->regs, "elcr_master"));
+  map_device(*elcr_slave_, "elcr_slave", 0x4D1, 1, bus_->connect_target(elcr_slave_->regs, "elcr_slave"));
+  map_device(*pit_, "pit0", 0x40, 4, bus_->connect_target(pit_->regs, "pit0"));
+  map_device(*port_b_, "port_b", 0x61, 1, bus_->connect_target(port_b_->regs, "port_b"));
+  map_device(*rtc_, "rtc", 0x70, 2, bus_->connect_target(rtc_->regs, "rtc"));
+  {
+    // The 8042 answers at 0x60 (data) and 0x64 (status/command): one block,
+    // two windows, because 0x61 between them is port B.
+    const int kbd_target = bus_->connect_target(kbd_->regs, "kbd");
+    bus_->map(AddressSpace::io, 0x60, 1, kbd_target, 0);
+    bus_->map(AddressSpace::io, 0x64, 1, kbd_target, 4);
+  }
 
   Param<uint64_t> uart_irq{"uart0.irq", 4, "IRQ line of uart0"};
   if (uart_irq.get() >= irq_.size())
@@ -123,6 +172,16 @@ void Platform::open_vcd() {
   sc_core::sc_trace(trace_, cpu_->halted, "cpu0.halted");
   sc_core::sc_trace(trace_, cpu_->interrupt_flag, "cpu0.if");
   for (size_t i = 0; i < irq_.size(); ++i) sc_core::sc_trace(trace_, *irq_[i], irq_[i]->basename());
+  sc_core::sc_trace(trace_, pic_master_->irr_trace, "pic_master.irr");
+  sc_core::sc_trace(trace_, pic_master_->isr_trace, "pic_master.isr");
+  sc_core::sc_trace(trace_, pic_master_->imr_trace, "pic_master.imr");
+  sc_core::sc_trace(trace_, pic_slave_->irr_trace, "pic_slave.irr");
+  sc_core::sc_trace(trace_, pic_slave_->isr_trace, "pic_slave.isr");
+  sc_core::sc_trace(trace_, pic_slave_->imr_trace, "pic_slave.imr");
+  sc_core::sc_trace(trace_, *pit_out2_, "pit0.out2");
+  sc_core::sc_trace(trace_, trace_port_->last_event.signal, "trace.event");
+  sc_core::sc_trace(trace_, trace_port_->last_arg.signal, "trace.arg");
+  sc_core::sc_trace(trace_, trace_port_->isr_depth.signal, "cpu0.isr_depth");
 }
 
 void Platform::write_stats(const Result& r) {
@@ -170,6 +229,11 @@ Platform::Result Platform::run() {
   }
   write_stats(r);
   if (!stats_file.get().empty()) r.stats_path = stats_file.get();
+  if (!perfetto.get().empty()) {
+    make_parent_dirs(perfetto.key(), perfetto.get());
+    trace_port_->write_chrome_trace(perfetto.get());
+    r.perfetto_path = perfetto.get();
+  }
   return r;
 }
 

@@ -20,7 +20,14 @@
 #include "core/sim_control.h"
 #include "cpu/cpu.h"
 #include "loader/elf_loader.h"
+#include "kbd/kbc8042.h"
 #include "memory/memory.h"
+#include "pic/elcr8259.h"
+#include "pic/pic8259.h"
+#include "pit/pit8254.h"
+#include "pit/system_control_port_b.h"
+#include "rtc/mc146818.h"
+#include "trace/trace_port.h"
 #include "uart/debug_ports.h"
 #include "uart/uart16550.h"
 
@@ -39,6 +46,8 @@ class Platform {
                                      "stop (exit 92) if the firmware has not exited by then"};
   Param<std::string> vcd{"platform.vcd", "", "VCD file to write ('' for none)"};
   Param<std::string> stats_file{"platform.stats", "", "stats JSON file to write ('' for none)"};
+  Param<std::string> perfetto{"platform.perfetto", "",
+                              "Chrome trace-event JSON of the firmware's trace markers ('' for none)"};
 
   // Loads the firmware into RAM and sets the CPU's Multiboot entry state.
   // Throws LoadError.
@@ -53,6 +62,7 @@ class Platform {
     uint64_t instructions;
     std::string vcd_path;          // as written, empty if none
     std::string stats_path;
+    std::string perfetto_path;     // empty if none
   };
   // Runs until the firmware exits, a fatal error, or the time limit.
   Result run();
@@ -62,6 +72,9 @@ class Platform {
   Memory& ram() { return *ram_; }
   Uart16550& uart() { return *uart_; }
   DebugConsole& debug_console() { return *debugcon_; }
+  Pic8259& pic_master() { return *pic_master_; }
+  Pit8254& pit() { return *pit_; }
+  TracePort& trace_port() { return *trace_port_; }
 
  private:
   void map_device(Peripheral& dev, const std::string& block, uint64_t io_base_default, uint64_t io_size,
@@ -75,8 +88,19 @@ class Platform {
   std::unique_ptr<Uart16550> uart_;
   std::unique_ptr<DebugConsole> debugcon_;
   std::unique_ptr<ExitPort> exitport_;
+  std::unique_ptr<TracePort> trace_port_;
+  // Legacy interrupt path and timers (PC/AT): 8259A pair, 8254, port B,
+  // MC146818, 8042.
+  std::unique_ptr<Pic8259> pic_master_, pic_slave_;
+  std::unique_ptr<Elcr8259> elcr_master_, elcr_slave_;
+  std::unique_ptr<Pit8254> pit_;
+  std::unique_ptr<SystemControlPortB> port_b_;
+  std::unique_ptr<Mc146818> rtc_;
+  std::unique_ptr<Kbc8042> kbd_;
   std::array<std::unique_ptr<IrqLine>, 16> irq_;
-  std::unique_ptr<IrqLine> intr_;
+  std::unique_ptr<IrqLine> intr_;         // the CPU's INTR input
+  std::unique_ptr<IrqLine> pic_cascade_;  // slave INT -> master IR2
+  std::unique_ptr<IrqLine> pit_out1_, pit_out2_, pit_gate2_;
   sc_core::sc_trace_file* trace_ = nullptr;
   std::string vcd_path_;
 };

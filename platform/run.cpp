@@ -48,6 +48,7 @@ struct Options {
   std::string firmware;
   std::string vcd;
   std::string stats;
+  std::string perfetto;
   std::string time;
   std::vector<std::string> sets;
   bool no_vcd = false;
@@ -69,6 +70,7 @@ void add_run(CLI::App& app, Options& o) {
   app.add_flag("--no-vcd", o.no_vcd, "write no VCD");
   app.add_option("--stats", o.stats, "stats JSON file (default: traces/<firmware>.stats.json)");
   app.add_flag("--no-stats", o.no_stats, "write no stats file");
+  app.add_option("--perfetto", o.perfetto, "Chrome trace-event JSON of the firmware's trace markers (Perfetto UI)");
   app.add_option("-t,--time", o.time, "simulated time limit, e.g. 10ms (default: platform.time_limit)");
   app.add_flag("-q,--quiet", o.quiet, "no summary lines");
 }
@@ -99,6 +101,7 @@ void configure(const Options& o, bool for_run) {
       cfg.set("platform.stats", o.stats, "--stats");
     else if (!cfg.peek("platform.stats"))
       cfg.set("platform.stats", "traces/" + stem + ".stats.json", "default");
+    if (!o.perfetto.empty()) cfg.set("platform.perfetto", o.perfetto, "--perfetto");
   }
   for (const auto& s : o.sets) apply_override(s);
 }
@@ -120,6 +123,8 @@ int do_run(const Options& o) {
     std::cerr << "minipc: exit code " << r.exit_code << " (" << reason_name(r.reason) << ")\n";
     if (!r.vcd_path.empty()) std::cerr << "minipc: vcd   " << r.vcd_path << "  (open with: gtkwave " << r.vcd_path << ")\n";
     if (!r.stats_path.empty()) std::cerr << "minipc: stats " << r.stats_path << "\n";
+    if (!r.perfetto_path.empty())
+      std::cerr << "minipc: trace " << r.perfetto_path << "  (open in the Perfetto UI)\n";
   }
   return r.exit_code;
 }

@@ -2,7 +2,11 @@
 
 namespace minipc {
 
-Peripheral::Peripheral(const sc_core::sc_module_name& nm) : sc_core::sc_module(nm), bank_(name()) {
+Peripheral::Peripheral(const sc_core::sc_module_name& nm, double default_clock_hz)
+    : sc_core::sc_module(nm),
+      clock_hz(this, "clock_hz", default_clock_hz, "device clock (Hz)"),
+      access_cycles(this, "access_cycles", 1, "device clocks per register access"),
+      bank_(name()) {
   regs.register_b_transport(this, &Peripheral::b_transport);
   regs.register_transport_dbg(this, &Peripheral::transport_dbg);
 }

@@ -18,8 +18,8 @@ class Peripheral : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<Peripheral> regs{"regs"};
 
-  Param<double> clock_hz{this, "clock_hz", 1.8432e6, "device clock (Hz)"};
-  Param<uint64_t> access_cycles{this, "access_cycles", 1, "device clocks per register access"};
+  Param<double> clock_hz;          // device clock (Hz)
+  Param<uint64_t> access_cycles;   // device clocks per register access
 
   // Resets every register to its datasheet value and calls reset_state().
   void reset();
@@ -28,7 +28,12 @@ class Peripheral : public sc_core::sc_module {
   sc_core::sc_time clock_period() const { return sc_core::sc_time(1.0 / clock_hz.get(), sc_core::SC_SEC); }
 
  protected:
-  explicit Peripheral(const sc_core::sc_module_name& nm);
+  // default_clock_hz: the clock register accesses are counted in. ISA-era
+  // devices default to the 8.33 MHz ISA bus clock; a model whose own clock
+  // is something else (the UART's 1.8432 MHz crystal, the APICs' bus clock)
+  // passes it.
+  static constexpr double kIsaClockHz = 8.333333e6;
+  explicit Peripheral(const sc_core::sc_module_name& nm, double default_clock_hz = kIsaClockHz);
   // Model state outside the registers (FIFOs, counters).
   virtual void reset_state() {}
 

@@ -55,7 +55,7 @@ std::string cannot_open(const std::string& key, const std::string& path) {
 }  // namespace
 
 Uart16550::Uart16550(const sc_core::sc_module_name& nm)
-    : Peripheral(nm),
+    : Peripheral(nm, 1.8432e6),
       tx_bytes_(StatsRegistry::instance().counter(std::string(name()) + ".tx_bytes", "bytes")),
       rx_bytes_(StatsRegistry::instance().counter(std::string(name()) + ".rx_bytes", "bytes")),
       overruns_(StatsRegistry::instance().counter(std::string(name()) + ".overruns", "bytes")),
@@ -101,6 +101,9 @@ Uart16550::Uart16550(const sc_core::sc_module_name& nm)
 
   SC_METHOD(on_wakeup);
   sensitive << wakeup_;
+  dont_initialize();
+  SC_METHOD(drive_irq);
+  sensitive << irq_changed_;
   dont_initialize();
   SC_THREAD(rx_script_thread);
 
@@ -429,8 +432,14 @@ void Uart16550::update_irq() {
   // loopback the datasheet forces the OUT2 pin inactive, so no IRQ either.
   const bool intr = iir_value() != IIR_NO_INT;
   const bool out2 = (MCR.get() & MCR_OUT2) && !loopback();
-  drive(irq, intr && out2);
+  // Register accesses come from the CPU's thread and wake-ups from our own
+  // method; a signal may have one writer process only, so the level is
+  // handed to drive_irq(), which alone writes the port (one delta later).
+  irq_level_ = intr && out2;
+  if (irq_level_ != irq.read()) irq_changed_.notify(sc_core::SC_ZERO_TIME);
 }
+
+void Uart16550::drive_irq() { drive(irq, irq_level_); }
 
 void Uart16550::schedule_wakeup() {
   if (!started_) return;

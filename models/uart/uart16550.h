@@ -119,6 +119,7 @@ class Uart16550 : public Peripheral {
   // Stored register values for debug reads, the IRQ line, the next wake-up.
   void refresh();
   void update_irq();
+  void drive_irq();
   void schedule_wakeup();
   void on_wakeup();
   void rx_script_thread();
@@ -149,6 +150,8 @@ class Uart16550 : public Peripheral {
   bool warned_tx_overflow_ = false;
   bool warned_short_word_ = false;
   sc_core::sc_event wakeup_;
+  sc_core::sc_event irq_changed_;  // the IRQ level changed: drive_irq() writes it
+  bool irq_level_ = false;
 
   std::string rx_script_;
   std::string transmitted_;

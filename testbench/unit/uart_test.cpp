@@ -85,8 +85,11 @@ struct Com1 {
     write(DLM, 0x00);
     write(LCR, 0x03);
   }
-  // Lets the signal update of a register access take effect.
+  // Lets the IRQ change of a register access take effect: the UART's
+  // drive_irq() method writes the line one delta after the access, and the
+  // signal shows the value one delta after that.
   bool irq_level() {
+    sc_core::sc_start(SC_ZERO_TIME);
     sc_core::sc_start(SC_ZERO_TIME);
     return irq.read();
   }

@@ -1,0 +1,95 @@
+#include "trace/trace_port.h"
+
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+#include "core/sim_control.h"
+
+namespace minipc {
+
+namespace {
+constexpr uint16_t kPairedBelow = 0x30;  // ids below pair as ENTER (even) / EXIT (odd)
+
+bool is_isr_like(uint16_t id) { return (id & ~1u) == 0x10 || (id & ~1u) == 0x12; }
+
+std::string hex(uint32_t v) {
+  std::ostringstream s;
+  s << "0x" << std::hex << v;
+  return s.str();
+}
+}  // namespace
+
+TracePort::TracePort(const sc_core::sc_module_name& nm)
+    : Peripheral(nm), count_(StatsRegistry::instance().counter(std::string(name()) + ".events")) {
+  EVENT.on_write = [this](uint64_t v) { write_event(v); };
+}
+
+std::string TracePort::event_name(uint16_t id) {
+  switch (id & (id < kPairedBelow ? ~1u : ~0u)) {
+    case 0x10: return "isr";
+    case 0x12: return "exception";
+    case 0x14: return "syscall";
+    case 0x20: return "softirq";
+    case 0x22: return "tasklet";
+    case 0x24: return "work";
+    case 0x30: return "task_switch";
+    case 0x31: return "task_wake";
+    case 0x32: return "tick";
+    case 0x40: return "kbd_scancode";
+    case 0x41: return "kbd_key";
+    default: break;
+  }
+  if (id >= 0x100 && id <= 0x1FF) return "app_" + hex(id);
+  return "event_" + hex(id);
+}
+
+void TracePort::write_event(uint64_t v) {
+  const uint16_t id = static_cast<uint16_t>(v);
+  const uint32_t arg = static_cast<uint32_t>(ARG.get());
+  const sc_core::sc_time at = access_time();
+  events_.push_back({at, id, arg});
+  count_.add();
+  if (is_isr_like(id)) {
+    if ((id & 1) == 0)
+      ++depth_;
+    else if (depth_ > 0)
+      --depth_;
+    isr_depth.post(at, depth_);
+  }
+  last_event.post(at, id);
+  last_arg.post(at, arg);
+}
+
+nlohmann::json TracePort::to_chrome_trace() const {
+  nlohmann::json events = nlohmann::json::array();
+  events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"args", {{"name", "minipc"}}}});
+  events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", 1}, {"args", {{"name", "cpu0"}}}});
+  for (const Event& e : events_) {
+    nlohmann::json j;
+    const std::string base = event_name(e.id);
+    j["pid"] = 1;
+    j["tid"] = 1;
+    j["ts"] = e.at.to_seconds() * 1e6;  // microseconds
+    j["cat"] = base;
+    j["args"] = {{"arg", e.arg}, {"id", e.id}};
+    if (e.id < kPairedBelow) {
+      j["ph"] = (e.id & 1) ? "E" : "B";
+      j["name"] = (base == "isr" || base == "exception") ? base + " " + hex(e.arg) : base;
+    } else {
+      j["ph"] = "i";
+      j["s"] = "t";
+      j["name"] = base;
+    }
+    events.push_back(j);
+  }
+  return {{"traceEvents", events}, {"displayTimeUnit", "ns"}};
+}
+
+void TracePort::write_chrome_trace(const std::string& path) const {
+  std::ofstream out(path);
+  if (!out) throw InputError("platform.perfetto: cannot write '" + path + "'");
+  out << to_chrome_trace().dump(1) << "\n";
+}
+
+}  // namespace minipc

@@ -1,0 +1,58 @@
+// The trace port (0x4F0-0x4F7): firmware marks events for the host.
+//
+// The firmware writes an argument (dword) to offset 4, then an event id (word)
+// to offset 0 (firmware/lib/trace.h has the ids). Writing the id records the
+// event at the access's local time. Ids below 0x30 come in ENTER/EXIT pairs
+// (even = enter, odd = exit) and become slices in a Chrome trace-event JSON
+// file that the Perfetto UI opens; the others become instant events. The
+// VCD gets the last event id and argument, and the nesting depth of the
+// ISR/exception slices.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/peripheral.h"
+#include "core/stats.h"
+#include "core/timed_signal.h"
+
+namespace minipc {
+
+class TracePort : public Peripheral {
+ public:
+  explicit TracePort(const sc_core::sc_module_name& nm);
+
+  Register EVENT{bank_, "EVENT", 0, 2, 0x0000, Access::write_only};
+  Register ARG{bank_, "ARG", 4, 4, 0x00000000};
+
+  struct Event {
+    sc_core::sc_time at;
+    uint16_t id;
+    uint32_t arg;
+  };
+  const std::vector<Event>& events() const { return events_; }
+
+  // The Chrome trace-event document of the events so far.
+  nlohmann::json to_chrome_trace() const;
+  // Writes it; throws InputError when the file cannot be written.
+  void write_chrome_trace(const std::string& path) const;
+
+  // Name of an event id ("isr", "softirq", "task_switch", ...).
+  static std::string event_name(uint16_t id);
+
+  TimedSignal<uint32_t> last_event{"last_event"};
+  TimedSignal<uint32_t> last_arg{"last_arg"};
+  TimedSignal<uint32_t> isr_depth{"isr_depth"};
+
+ private:
+  void write_event(uint64_t v);
+
+  std::vector<Event> events_;
+  uint32_t depth_ = 0;
+  Counter& count_;
+};
+
+}  // namespace minipc
