@@ -94,6 +94,12 @@ Platform::Platform() {
   rtc_->irq.bind(*irq_[8]);
   kbd_->irq.bind(*irq_[1]);
 
+  // Latency of every interrupt: line -> INTR -> ISR -> EOI (stats "irq.*").
+  irq_monitor_ = std::make_unique<InterruptMonitor>("irq_monitor", *pic_master_, *pic_slave_);
+  for (unsigned i = 0; i < 16; ++i) irq_monitor_->lines[i].bind(*irq_[i]);
+  irq_monitor_->intr.bind(*intr_);
+  cpu_->on_interrupt_accepted = [this](int vector, const sc_core::sc_time& at) { irq_monitor_->accepted(vector, at); };
+
   // Initiators, then targets.
   bus_->connect_initiator(cpu_->mem, "cpu0");
   bus_->connect_initiator(cpu_->io, "cpu0");

@@ -17,6 +17,7 @@
 #include "bus/bus.h"
 #include "core/irq.h"
 #include "core/params.h"
+#include "interrupt_monitor.h"
 #include "core/sim_control.h"
 #include "cpu/cpu.h"
 #include "loader/elf_loader.h"
@@ -101,6 +102,7 @@ class Platform {
   std::unique_ptr<IrqLine> intr_;         // the CPU's INTR input
   std::unique_ptr<IrqLine> pic_cascade_;  // slave INT -> master IR2
   std::unique_ptr<IrqLine> pit_out1_, pit_out2_, pit_gate2_;
+  std::unique_ptr<InterruptMonitor> irq_monitor_;
   sc_core::sc_trace_file* trace_ = nullptr;
   std::string vcd_path_;
 };

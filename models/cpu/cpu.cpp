@@ -30,6 +30,8 @@ Cpu::Cpu(sc_core::sc_module_name name) : sc_module(name), core_(*this) {
   if (mode.get() == "fast") fast_ = true;
   else if (mode.get() == "accurate") fast_ = false;
   else throw ConfigError(mode.key() + ": unknown CPU mode '" + mode.get() + "' (expected fast or accurate)");
+  if (on_triple_fault.get() != "stop")
+    throw ConfigError(on_triple_fault.key() + ": unknown value '" + on_triple_fault.get() + "' (expected stop)");
   if (!(clock_hz.get() > 0)) throw ConfigError(clock_hz.key() + ": clock must be positive");
   period_ = sc_core::sc_time(1.0 / clock_hz.get(), sc_core::SC_SEC);
   quantum_ = quantum.get() != sc_core::SC_ZERO_TIME
@@ -41,7 +43,11 @@ Cpu::Cpu(sc_core::sc_module_name name) : sc_module(name), core_(*this) {
   io_payload_.set_extension(new AddressSpaceExtension(AddressSpace::io));
   mem_payload_.set_streaming_width(4);
 
-  core_.set_interrupt_acknowledge([this]() { return inta.size() > 0 ? inta->acknowledge() : -1; });
+  core_.set_interrupt_acknowledge([this]() {
+    const int vector = inta.size() > 0 ? inta->acknowledge() : -1;
+    if (vector >= 0 && on_interrupt_accepted) on_interrupt_accepted(vector, sc_core::sc_time_stamp() + local_offset());
+    return vector;
+  });
 
   auto& stats = StatsRegistry::instance();
   const std::string n = this->name();
@@ -80,6 +86,7 @@ void Cpu::run_thread() {
     chunk_start_cycles_ = core_.cycles();
     bus_delay_ = sc_core::SC_ZERO_TIME;
     update_signals();
+    if (core_.consume_resample_request()) settle_interrupt_controllers();
     if (s == StepStatus::fatal) {
       const bool bus = core_.fatal_kind() == FatalKind::bus;
       qk_.sync();
@@ -94,6 +101,16 @@ void Cpu::run_thread() {
     }
     if (qk_.need_sync()) qk_.sync();
   }
+}
+
+// The chunk ended because the interrupt state may have changed (INTA, IRET,
+// STI, POPF, OUT). An interrupt controller answers through sc_signals and
+// SC_METHODs: its INT output changes a few delta cycles after the INTA or the
+// OUT (8259A: notify -> method -> signal update; a cascaded slave adds two
+// more). Let those deltas run, without advancing time, before INTR is sampled
+// again; the bound keeps a model that never settles from stalling the CPU.
+void Cpu::settle_interrupt_controllers() {
+  for (unsigned i = 0; i < 8 && sc_core::sc_pending_activity_at_current_time(); ++i) wait(sc_core::SC_ZERO_TIME);
 }
 
 uint64_t Cpu::halted_cycles() const {
@@ -130,10 +147,20 @@ tlm::tlm_response_status Cpu::transport(bool is_io, tlm::tlm_command cmd, uint32
   p.set_dmi_allowed(false);
   p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   const sc_core::sc_time offset = local_offset();
+  const sc_core::sc_time before = sc_core::sc_time_stamp();
   sc_core::sc_time delay = offset;
   if (is_io) io->b_transport(p, delay);
   else mem->b_transport(p, delay);
-  if (delay > offset) bus_delay_ += delay - offset;
+  if (sc_core::sc_time_stamp() != before) {
+    // The target (e.g. a multi-master bus arbitrating) synchronised us with
+    // wait(): everything up to now is in the past, and the returned delay is
+    // the local time relative to the new sc_time_stamp().
+    qk_.reset();
+    chunk_start_cycles_ = core_.cycles();
+    bus_delay_ = delay;
+  } else if (delay > offset) {
+    bus_delay_ += delay - offset;
+  }
   return p.get_response_status();
 }
 

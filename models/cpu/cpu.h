@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -49,6 +50,8 @@ class Cpu : public sc_core::sc_module, private CpuBus {
   Param<double> clock_hz{this, "clock_hz", 100e6, "core clock frequency in Hz"};
   Param<sc_core::sc_time> quantum{this, "quantum", sc_core::SC_ZERO_TIME,
                                   "temporal-decoupling quantum; 0 s = by mode (fast 1 us, accurate 10 ns)"};
+  Param<std::string> on_triple_fault{this, "on_triple_fault", "stop",
+                                     "what a triple fault does: stop (cpu_fatal with a register dump)"};
 
   SC_HAS_PROCESS(Cpu);
   explicit Cpu(sc_core::sc_module_name name);
@@ -56,6 +59,12 @@ class Cpu : public sc_core::sc_module, private CpuBus {
   // Flat 32-bit protected mode, CR0.PE=1, IF=0, ESP=0: the Multiboot v1
   // entry state (EAX = magic, EBX = info pointer).
   void set_entry_state(uint32_t eip, uint32_t eax, uint32_t ebx);
+
+  // Called at each INTA cycle that returns a vector, with the CPU's local
+  // time: the platform measures interrupt latencies with it. The IDT
+  // delivery (a few dozen cycles) follows, so the first ISR instruction runs
+  // that much later.
+  std::function<void(int vector, const sc_core::sc_time& at)> on_interrupt_accepted;
 
   uint64_t instructions() const { return core_.instructions(); }
   uint64_t cycles() const { return core_.cycles(); }
@@ -81,6 +90,7 @@ class Cpu : public sc_core::sc_module, private CpuBus {
   void run_thread();
   void wait_while_halted();
   void update_signals();
+  void settle_interrupt_controllers();
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
 
   // CpuBus

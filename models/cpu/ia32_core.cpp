@@ -186,7 +186,7 @@ struct Exec {
       std::snprintf(buf, sizeof buf, "0F %02X /%u", d.opcode & 0xFF, d.regop);
     else
       std::snprintf(buf, sizeof buf, "%02X /%u", d.opcode, d.regop);
-    c.fatal(FatalKind::cpu, "unsupported opcode " + std::string(buf) + c.unsupported_message(c.insn_eip_));
+    throw C::Fault{FatalKind::none, C::UD, "unsupported opcode " + std::string(buf) + c.unsupported_message(c.insn_eip_)};
   }
 
   // ---- handlers -------------------------------------------------------------
@@ -269,6 +269,15 @@ struct Exec {
         const uint32_t target = c.read_rm(d, n);
         c.push(c.next_eip_, n);
         jump(c, d, target);
+        break;
+      }
+      case 3:  // call far m16:32
+      case 5: {  // jmp far m16:32
+        if (!d.is_mem()) bad(c, d);
+        const uint32_t lin = c.linear(c.ea_seg(d), c.ea(d));
+        const uint32_t off = c.read(lin, n);
+        const uint16_t sel = static_cast<uint16_t>(c.read(lin + n, 2));
+        far_transfer(c, d, sel, off, d.regop == 3);
         break;
       }
       case 4: jump(c, d, c.read_rm(d, n)); break;
@@ -499,8 +508,8 @@ struct Exec {
       const uint32_t lin = c.linear(c.ea_seg(d), c.ea(d));
       const uint32_t m = c.read(lin, n);
       const uint32_t r = alu_op(c, 0, n, m, g);
-      c.set_reg(n, d.regop, m);
       c.write(lin, r, n);
+      c.set_reg(n, d.regop, m);
     } else {
       const uint32_t m = c.get_reg(n, d.rm);
       const uint32_t r = alu_op(c, 0, n, m, g);
@@ -648,8 +657,7 @@ struct Exec {
   static void ex_pushfd(C& c, const D& d) { c.push(c.eflags_ & ~flag::rf, d.opsize); }
   static void ex_popfd(C& c, const D& d) {
     const uint32_t v = c.pop(d.opsize);
-    if (d.opsize == 2) c.set_eflags((c.eflags_ & 0xFFFF0000) | v);
-    else c.set_eflags(v);
+    c.write_eflags(v, d.opsize == 2 ? 0xFFFF : 0xFFFFFFFF, c.cpl_);
   }
   static void ex_sahf(C& c, const D&) {
     const uint32_t ah = (c.regs_[reg::eax] >> 8) & 0xFF;
@@ -705,22 +713,54 @@ struct Exec {
   static void ex_jecxz(C& c, const D& d) {
     if (c.regs_[reg::ecx] == 0) jump(c, d, c.next_eip_ + sx8(d.imm));
   }
-  static void ex_jmp_far(C& c, const D& d) {
-    c.load_segment(reg::cs, static_cast<uint16_t>(d.imm2));
-    jump(c, d, d.imm);
+  // Far JMP/CALL to a code segment of the same privilege (conforming or not).
+  static void far_transfer(C& c, const D& d, uint16_t sel, uint32_t off, bool call) {
+    const SegmentReg cs = c.check_code_segment(sel);
+    if (call) {
+      const unsigned n = d.opsize;
+      const uint32_t sp = c.regs_[reg::esp];
+      c.write(c.linear(reg::ss, sp - n), c.segs_[reg::cs].selector, n);
+      c.write(c.linear(reg::ss, sp - 2 * n), c.next_eip_, n);
+      c.regs_[reg::esp] = sp - 2 * n;
+    }
+    c.segs_[reg::cs] = cs;
+    jump(c, d, off);
   }
-  static void ex_int3(C& c, const D&) { c.deliver_interrupt(3, c.next_eip_, true); }
-  static void ex_int_n(C& c, const D& d) { c.deliver_interrupt(static_cast<uint8_t>(d.imm), c.next_eip_, true); }
+  static void ex_jmp_far(C& c, const D& d) { far_transfer(c, d, static_cast<uint16_t>(d.imm2), d.imm, false); }
+  static void ex_call_far(C& c, const D& d) { far_transfer(c, d, static_cast<uint16_t>(d.imm2), d.imm, true); }
+  static void ex_retf(C& c, const D& d) {
+    if (d.opsize != 4) bad(c, d);
+    const uint32_t sp = c.regs_[reg::esp];
+    const uint32_t eip = c.read(c.linear(reg::ss, sp), 4);
+    const uint16_t cs = static_cast<uint16_t>(c.read(c.linear(reg::ss, sp + 4), 4));
+    c.far_return(cs, eip, 8, d.opcode == 0xCA ? (d.imm & 0xFFFF) : 0, false, 0);
+  }
+  static void soft_int(C& c, uint8_t vector) {
+    c.software_int_ = true;
+    c.deliver_interrupt(vector, c.next_eip_, C::EventKind::software);
+  }
+  static void ex_int3(C& c, const D&) { soft_int(c, C::BP); }
+  static void ex_int_n(C& c, const D& d) { soft_int(c, static_cast<uint8_t>(d.imm)); }
+  static void ex_into(C& c, const D&) {
+    if (c.eflags_ & flag::of) soft_int(c, C::OF);
+  }
+  static void ex_bound(C& c, const D& d) {
+    if (!d.is_mem() || d.opsize != 4) bad(c, d);
+    const uint32_t lin = c.linear(c.ea_seg(d), c.ea(d));
+    const int32_t lo = static_cast<int32_t>(c.read(lin, 4)), hi = static_cast<int32_t>(c.read(lin + 4, 4));
+    const int32_t v = static_cast<int32_t>(c.regs_[d.regop]);
+    if (v < lo || v > hi) c.raise(C::BR, "BOUND range exceeded");
+  }
   static void ex_iret(C& c, const D& d) {
     if (d.opsize != 4) bad(c, d);
-    const uint32_t eip = c.pop();
-    const uint16_t cs = static_cast<uint16_t>(c.pop());
-    const uint32_t fl = c.pop();
-    if ((cs & 3) != (c.segs_[reg::cs].selector & 3))
-      c.fatal(FatalKind::cpu, "IRET to another privilege level is not supported yet at EIP=" + hex32(c.insn_eip_));
-    c.load_segment(reg::cs, cs);
-    c.set_eflags(fl);
-    jump(c, d, eip);
+    if (c.eflags_ & flag::nt) c.fatal(FatalKind::cpu, "IRET with NT=1 (task return) is not supported at EIP=" + hex32(c.insn_eip_));
+    const uint32_t sp = c.regs_[reg::esp];
+    const uint32_t eip = c.read(c.linear(reg::ss, sp), 4);
+    const uint16_t cs = static_cast<uint16_t>(c.read(c.linear(reg::ss, sp + 4), 4));
+    const uint32_t fl = c.read(c.linear(reg::ss, sp + 8), 4);
+    if (fl & (1u << 17)) c.fatal(FatalKind::cpu, "IRET to virtual-8086 mode is not supported at EIP=" + hex32(c.insn_eip_));
+    c.far_return(cs, eip, 12, 0, true, fl);
+    c.resample_intr_ = true;
   }
 
   // ---- string instructions ---------------------------------------------------
@@ -735,6 +775,13 @@ struct Exec {
     }
     uint32_t done = 0;
     while (c.regs_[reg::ecx] != 0) {
+      // Interruptible between iterations: the registers say how far it got
+      // and EIP stays at the instruction, which restarts after the handler.
+      if (done > 0 && c.intr_ && (c.eflags_ & flag::if_)) {
+        c.next_eip_ = c.insn_eip_;
+        c.restart_ = true;
+        break;
+      }
       body();
       --c.regs_[reg::ecx];
       ++done;
@@ -798,6 +845,7 @@ struct Exec {
     });
   }
   static void ex_ins(C& c, const D& d) {
+    c.require_io_privilege();
     const unsigned n = byte_or_v(d);
     const int s = step_of(c, n);
     repeat(c, d, false, [&] {
@@ -807,6 +855,8 @@ struct Exec {
     });
   }
   static void ex_outs(C& c, const D& d) {
+    c.require_io_privilege();
+    c.resample_intr_ = true;
     const unsigned n = byte_or_v(d);
     const int s = step_of(c, n);
     repeat(c, d, false, [&] {
@@ -817,31 +867,101 @@ struct Exec {
 
   // ---- I/O and system -----------------------------------------------------------
   static void ex_in(C& c, const D& d) {
+    c.require_io_privilege();
     const unsigned n = byte_or_v(d);
     const uint16_t port = d.opcode <= 0xE5 ? static_cast<uint16_t>(d.imm & 0xFF) : static_cast<uint16_t>(c.regs_[reg::edx]);
     c.set_reg(n, reg::eax, c.io_in(port, n));
   }
   static void ex_out(C& c, const D& d) {
+    c.require_io_privilege();
+    c.resample_intr_ = true;  // the write may have changed an interrupt controller
     const unsigned n = byte_or_v(d);
     const uint16_t port = d.opcode <= 0xE7 ? static_cast<uint16_t>(d.imm & 0xFF) : static_cast<uint16_t>(c.regs_[reg::edx]);
     c.io_out(port, c.get_reg(n, reg::eax), n);
   }
   static void ex_nop(C&, const D&) {}
-  static void ex_hlt(C& c, const D&) { c.halted_ = true; }
+  static void ex_hlt(C& c, const D&) {
+    c.require_cpl0();
+    c.halted_ = true;
+  }
+  static void ex_privileged_nop(C& c, const D&) { c.require_cpl0(); }  // INVD/WBINVD: no caches
   static void ex_cmc(C& c, const D&) { c.eflags_ ^= flag::cf; }
   static void ex_clc(C& c, const D&) { c.eflags_ &= ~flag::cf; }
   static void ex_stc(C& c, const D&) { c.eflags_ |= flag::cf; }
   static void ex_cld(C& c, const D&) { c.eflags_ &= ~flag::df; }
   static void ex_std(C& c, const D&) { c.eflags_ |= flag::df; }
-  static void ex_cli(C& c, const D&) { c.eflags_ &= ~flag::if_; }
+  static void ex_cli(C& c, const D&) {
+    c.require_io_privilege();
+    c.eflags_ &= ~flag::if_;
+  }
   static void ex_sti(C& c, const D&) {
+    c.require_io_privilege();
     if (!(c.eflags_ & flag::if_)) c.shadow_pending_ = true;
     c.eflags_ |= flag::if_;
+    c.resample_intr_ = true;
   }
-  static void ex_clts(C& c, const D&) { c.cr_[0] &= ~8u; }
+  static void ex_clts(C& c, const D&) {
+    c.require_cpl0();
+    c.cr_[0] &= ~8u;
+  }
+  // 0F 00: SLDT/STR/LLDT/LTR (no LDT: SLDT stores 0, LLDT takes only null).
+  static void ex_grp6(C& c, const D& d) {
+    switch (d.regop) {
+      case 0: c.write_rm(d, d.is_mem() ? 2 : d.opsize, 0); break;
+      case 1: c.write_rm(d, d.is_mem() ? 2 : d.opsize, c.tr_.selector); break;
+      case 2: {
+        c.require_cpl0();
+        const uint16_t sel = static_cast<uint16_t>(c.read_rm(d, 2));
+        if ((sel & ~3u) != 0) c.fatal(FatalKind::cpu, "LLDT with a non-null selector: LDTs are not supported; at EIP=" + hex32(c.insn_eip_));
+        break;
+      }
+      case 3:
+        c.require_cpl0();
+        c.load_task_register(static_cast<uint16_t>(c.read_rm(d, 2)));
+        break;
+      default: bad(c, d);
+    }
+  }
+  static void ex_cmpxchg8b(C& c, const D& d) {
+    if (d.regop != 1 || !d.is_mem()) bad(c, d);
+    const uint32_t lin = c.linear(c.ea_seg(d), c.ea(d));
+    const uint32_t lo = c.read(lin, 4), hi = c.read(lin + 4, 4);
+    if (lo == c.regs_[reg::eax] && hi == c.regs_[reg::edx]) {
+      c.write(lin, c.regs_[reg::ebx], 4);
+      c.write(lin + 4, c.regs_[reg::ecx], 4);
+      c.eflags_ |= flag::zf;
+    } else {
+      c.write(lin, lo, 4);  // the destination is always written (locked cycle)
+      c.write(lin + 4, hi, 4);
+      c.regs_[reg::eax] = lo;
+      c.regs_[reg::edx] = hi;
+      c.eflags_ &= ~flag::zf;
+    }
+  }
+  static void ex_rdmsr(C& c, const D&) {
+    c.require_cpl0();
+    const uint32_t index = c.regs_[reg::ecx];
+    if (index != 0x10 && index != 0x1B) c.raise(C::GP, "RDMSR of an unknown MSR");
+    const uint64_t v = c.msr(index);
+    c.regs_[reg::eax] = static_cast<uint32_t>(v);
+    c.regs_[reg::edx] = static_cast<uint32_t>(v >> 32);
+  }
+  static void ex_wrmsr(C& c, const D&) {
+    c.require_cpl0();
+    const uint64_t v = (uint64_t{c.regs_[reg::edx]} << 32) | c.regs_[reg::eax];
+    switch (c.regs_[reg::ecx]) {
+      case 0x10: c.tsc_offset_ = static_cast<int64_t>(v - c.cycles_); break;
+      case 0x1B:  // base and enable are writable; BSP is read-only
+        if (v >> 32) c.raise(C::GP, "WRMSR: reserved bits of IA32_APIC_BASE");
+        c.apic_base_ = (v & 0xFFFFF800u) | (c.apic_base_ & 0x100);
+        break;
+      default: c.raise(C::GP, "WRMSR of an unknown MSR");
+    }
+  }
   static void ex_ud2(C& c, const D&) { c.raise(6, "invalid opcode (UD2)"); }
   static void ex_grp7(C& c, const D& d) {
     if (!d.is_mem()) bad(c, d);
+    if (d.regop >= 2) c.require_cpl0();
     const uint32_t off = c.ea(d);
     const int s = c.ea_seg(d);
     TableReg* t = (d.regop == 0 || d.regop == 2) ? &c.gdtr_ : &c.idtr_;
@@ -856,31 +976,39 @@ struct Exec {
         t->limit = static_cast<uint16_t>(c.read(c.linear(s, off), 2));
         t->base = c.read(c.linear(s, off + 2), 4) & (d.opsize == 2 ? 0x00FFFFFF : 0xFFFFFFFF);
         break;
-      case 7: break;  // INVLPG: no TLB yet
+      case 7: c.invlpg(c.linear(s, off)); break;
       default: bad(c, d);
     }
   }
   static void ex_mov_cr(C& c, const D& d) {
     const unsigned n = d.regop;
     if (n == 1 || n > 4) bad(c, d);
+    c.require_cpl0();
     if (d.opcode == 0x120) {
       c.regs_[d.rm] = c.cr_[n];
       return;
     }
     const uint32_t v = c.regs_[d.rm];
     if (n == 0) {
-      if (v & 0x80000000u)
-        c.fatal(FatalKind::cpu, "paging (CR0.PG=1) is not supported yet; at EIP=" + hex32(c.insn_eip_));
       if (!(v & 1))
-        c.fatal(FatalKind::cpu, "real mode (CR0.PE=0) is not supported yet; at EIP=" + hex32(c.insn_eip_));
+        c.fatal(FatalKind::cpu, "real mode (CR0.PE=0) is not supported; at EIP=" + hex32(c.insn_eip_));
+      const uint32_t old = c.cr_[0];
       c.cr_[0] = v | 0x10;  // ET is hardwired to 1
+      if ((old ^ c.cr_[0]) & 0x80010000u) c.flush_direct_cache();  // PG or WP changed
+    } else if (n == 4) {
+      if (v & ~0x10u & ~0x80u & ~0x200u & ~0x400u) c.raise(C::GP, "MOV to CR4 sets reserved or unsupported bits");
+      const uint32_t old = c.cr_[4];
+      c.cr_[4] = v;
+      if ((old ^ v) & 0x10u) c.flush_direct_cache();  // PSE changed
     } else {
       c.cr_[n] = v;
+      if (n == 3) c.flush_direct_cache();  // the TLB flush of a CR3 write
     }
   }
   static void ex_rdtsc(C& c, const D&) {
-    c.regs_[reg::eax] = static_cast<uint32_t>(c.cycles_);
-    c.regs_[reg::edx] = static_cast<uint32_t>(c.cycles_ >> 32);
+    const uint64_t tsc = c.msr(0x10);
+    c.regs_[reg::eax] = static_cast<uint32_t>(tsc);
+    c.regs_[reg::edx] = static_cast<uint32_t>(tsc >> 32);
   }
   static void ex_cpuid(C& c, const D&) {
     const uint32_t leaf = c.regs_[reg::eax];
@@ -892,7 +1020,9 @@ struct Exec {
       std::memcpy(&cc, "ntel", 4);
     } else if (leaf == 1) {
       a = 0x00000633;  // family 6, model 3, stepping 3
-      dd = 1u << 4;    // TSC
+      b = uint32_t{c.apic_id_} << 24;
+      // PSE (4 MiB pages), TSC, MSR, CX8, APIC; no FPU.
+      dd = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 9);
     }
     c.regs_[reg::eax] = a;
     c.regs_[reg::ebx] = b;
@@ -925,8 +1055,12 @@ void Ia32Core::reset() {
   std::memset(regs_, 0, sizeof regs_);
   eip_ = 0;
   eflags_ = flag::reserved_one;
-  for (auto& s : segs_) s = SegmentReg{0x10, 0, 0xFFFFFFFF};
-  segs_[reg::cs].selector = 0x08;
+  for (auto& s : segs_) s = SegmentReg{0x10, 0, 0xFFFFFFFF, 0x93};
+  segs_[reg::cs] = SegmentReg{0x08, 0, 0xFFFFFFFF, 0x9B};
+  tr_ = SegmentReg{0, 0, 0, 0};
+  set_cpl(0);
+  intr_ = resample_intr_ = software_int_ = triple_fault_ = false;
+  tsc_offset_ = 0;
   std::memset(cr_, 0, sizeof cr_);
   cr_[0] = 0x11;  // PE | ET
   gdtr_ = {};
@@ -945,6 +1079,18 @@ void Ia32Core::set_entry_state(uint32_t eip, uint32_t eax, uint32_t ebx) {
   regs_[reg::ebx] = ebx;
 }
 
+void Ia32Core::set_bootstrap_processor(bool bsp) {
+  apic_base_ = bsp ? (apic_base_ | 0x100) : (apic_base_ & ~uint64_t{0x100});
+}
+
+uint64_t Ia32Core::msr(uint32_t index) const {
+  switch (index) {
+    case 0x10: return cycles_ + static_cast<uint64_t>(tsc_offset_);
+    case 0x1B: return apic_base_;
+    default: return 0;
+  }
+}
+
 void Ia32Core::flush_direct_cache() {
   for (auto& s : read_pages_) s = PageSlot{};
   for (auto& s : write_pages_) s = PageSlot{};
@@ -956,15 +1102,17 @@ void Ia32Core::flush_direct_cache() {
 
 void Ia32Core::fatal(FatalKind k, std::string msg) { throw Fault{k, -1, std::move(msg)}; }
 
-void Ia32Core::raise(int vector, const char* what) {
-  throw Fault{FatalKind::none, vector, std::string(what) + " at EIP=" + hex32(insn_eip_)};
+void Ia32Core::raise(int vector, uint32_t error_code, const char* what) {
+  throw Fault{FatalKind::none, vector, std::string(what) + " at EIP=" + hex32(insn_eip_), error_code};
 }
 
 std::string Ia32Core::unsupported_message(uint32_t at) {
   std::string s = " at EIP=" + hex32(at) + " (bytes:";
   for (unsigned i = 0; i < 8; ++i) {
+    uint32_t pa = segs_[reg::cs].base + at + i;
+    if (paging() && !walk(pa, false, false, false, pa)) break;  // no side effects
     uint8_t b;
-    if (!bus_.fetch(segs_[reg::cs].base + at + i, &b, 1)) break;
+    if (!bus_.fetch(pa, &b, 1)) break;
     char buf[8];
     std::snprintf(buf, sizeof buf, " %02X", b);
     s += buf;
@@ -972,26 +1120,120 @@ std::string Ia32Core::unsupported_message(uint32_t at) {
   return s + " ...)";
 }
 
+std::string Ia32Core::register_dump() const {
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "EAX=%08X EBX=%08X ECX=%08X EDX=%08X ESI=%08X EDI=%08X EBP=%08X ESP=%08X EIP=%08X EFLAGS=%08X "
+                "CS=%04X SS=%04X DS=%04X ES=%04X FS=%04X GS=%04X TR=%04X CPL=%u CR0=%08X CR2=%08X CR3=%08X CR4=%08X "
+                "GDTR=%08X/%04X IDTR=%08X/%04X",
+                regs_[reg::eax], regs_[reg::ebx], regs_[reg::ecx], regs_[reg::edx], regs_[reg::esi], regs_[reg::edi],
+                regs_[reg::ebp], regs_[reg::esp], eip_, eflags_, segs_[reg::cs].selector, segs_[reg::ss].selector,
+                segs_[reg::ds].selector, segs_[reg::es].selector, segs_[reg::fs].selector, segs_[reg::gs].selector,
+                tr_.selector, cpl_, cr_[0], cr_[2], cr_[3], cr_[4], gdtr_.base, gdtr_.limit, idtr_.base, idtr_.limit);
+  return buf;
+}
+
 // ---- memory -----------------------------------------------------------------
 
-uint8_t* Ia32Core::page_ptr(uint32_t lin, bool write) {
-  const uint32_t page = lin >> 12;
-  PageSlot& slot = (write ? write_pages_ : read_pages_)[page % kPageCacheSize];
-  if (slot.page != page) {
-    slot.page = page;
-    slot.ptr = bus_.direct_ptr(page << 12, write);
+// The software TLB. A slot is keyed by the linear page and the access tag
+// (user or supervisor), so a ring-3 access never hits a translation made by
+// the kernel. Without paging the physical page is the linear page and this is
+// the plain host-pointer cache: the flat fast path costs one compare.
+inline Ia32Core::PageSlot& Ia32Core::slot(uint32_t lin, bool write) {
+  const uint32_t tag = (lin >> 12) | access_tag_;
+  PageSlot& s = (write ? write_pages_ : read_pages_)[(lin >> 12) % kPageCacheSize];
+  if (s.tag != tag) fill_slot(s, tag, lin, write);
+  return s;
+}
+
+void Ia32Core::fill_slot(PageSlot& s, uint32_t tag, uint32_t lin, bool write) {
+  uint32_t phys = lin & ~0xFFFu;
+  if (paging()) {
+    uint32_t r;
+    if (!walk(lin, write, access_tag_ != 0, true, r)) {
+      cr_[2] = lin;
+      throw Fault{FatalKind::none, PF, "page fault at linear " + hex32(lin) + " at EIP=" + hex32(insn_eip_), r};
+    }
+    phys = r & ~0xFFFu;
   }
-  return slot.ptr ? slot.ptr + (lin & 0xFFF) : nullptr;
+  s.tag = tag;
+  s.phys = phys;
+  s.ptr = bus_.direct_ptr(phys, write);
+}
+
+uint32_t Ia32Core::phys_read32(uint32_t pa) {
+  uint32_t v = 0;
+  if (const uint8_t* p = bus_.direct_ptr(pa, false)) std::memcpy(&v, p, 4);
+  else if (!bus_.read_mem(pa, &v, 4)) fatal(FatalKind::bus, "page-table read from unmapped address " + hex32(pa) + " at EIP=" + hex32(insn_eip_));
+  return v;
+}
+
+void Ia32Core::phys_write32(uint32_t pa, uint32_t v) {
+  if (uint8_t* p = bus_.direct_ptr(pa, true)) std::memcpy(p, &v, 4);
+  else bus_.write_mem(pa, &v, 4);
+}
+
+// SDM vol. 3 §4.3 (32-bit paging) and §4.7 (#PF error code: P, W/R, U/S).
+bool Ia32Core::walk(uint32_t lin, bool write, bool user, bool update, uint32_t& out) {
+  const uint32_t ec_base = (write ? 2u : 0u) | (user ? 4u : 0u);
+  const uint32_t pde_addr = (cr_[3] & ~0xFFFu) | ((lin >> 20) & 0xFFC);
+  const uint32_t pde = phys_read32(pde_addr);
+  if (!(pde & 1)) {
+    out = ec_base;
+    return false;
+  }
+  const bool big = (pde & 0x80) && (cr_[4] & 0x10);  // 4 MiB page (CR4.PSE)
+  uint32_t pte = 0, pte_addr = 0, rights = pde;
+  if (!big) {
+    pte_addr = (pde & ~0xFFFu) | ((lin >> 10) & 0xFFC);
+    pte = phys_read32(pte_addr);
+    if (!(pte & 1)) {
+      out = ec_base;
+      return false;
+    }
+    rights &= pte;
+  }
+  const bool writable = rights & 2, user_ok = rights & 4;
+  if (user ? (!user_ok || (write && !writable)) : (write && !writable && (cr_[0] & 0x10000u))) {
+    out = ec_base | 1;
+    return false;
+  }
+  if (update) {
+    if (big) {
+      const uint32_t want = pde | 0x20 | (write ? 0x40 : 0);
+      if (want != pde) phys_write32(pde_addr, want);
+    } else {
+      if (!(pde & 0x20)) phys_write32(pde_addr, pde | 0x20);
+      const uint32_t want = pte | 0x20 | (write ? 0x40 : 0);
+      if (want != pte) phys_write32(pte_addr, want);
+    }
+  }
+  out = big ? (pde & 0xFFC00000u) | (lin & 0x3FFFFF) : (pte & ~0xFFFu) | (lin & 0xFFF);
+  return true;
+}
+
+void Ia32Core::invlpg(uint32_t lin) {
+  const uint32_t page = lin >> 12;
+  for (PageSlot* table : {read_pages_, write_pages_}) {
+    PageSlot& s = table[page % kPageCacheSize];
+    if ((s.tag & ~kUserTag) == page) s = PageSlot{};
+  }
+  if (fetch_page_addr_ == page) {
+    fetch_page_ = nullptr;
+    fetch_page_addr_ = 0xFFFFFFFF;
+  }
 }
 
 uint32_t Ia32Core::read(uint32_t lin, unsigned n) {
   uint32_t v = 0;
   if ((lin & 0xFFF) + n <= 0x1000) {
-    if (const uint8_t* p = page_ptr(lin, false)) {
-      std::memcpy(&v, p, n);
+    PageSlot& s = slot(lin, false);
+    if (s.ptr) {
+      std::memcpy(&v, s.ptr + (lin & 0xFFF), n);
       return v;
     }
-    if (!bus_.read_mem(lin, &v, n)) fatal(FatalKind::bus, "data read from unmapped address " + hex32(lin) + " at EIP=" + hex32(insn_eip_));
+    const uint32_t pa = s.phys | (lin & 0xFFF);
+    if (!bus_.read_mem(pa, &v, n)) fatal(FatalKind::bus, "data read from unmapped address " + hex32(pa) + " at EIP=" + hex32(insn_eip_));
     return v;
   }
   for (unsigned i = 0; i < n; ++i) v |= read(lin + i, 1) << (8 * i);
@@ -1000,19 +1242,54 @@ uint32_t Ia32Core::read(uint32_t lin, unsigned n) {
 
 void Ia32Core::write(uint32_t lin, uint32_t v, unsigned n) {
   if ((lin & 0xFFF) + n <= 0x1000) {
-    if (uint8_t* p = page_ptr(lin, true)) {
-      std::memcpy(p, &v, n);
+    PageSlot& s = slot(lin, true);
+    if (s.ptr) {
+      std::memcpy(s.ptr + (lin & 0xFFF), &v, n);
       return;
     }
-    if (!bus_.write_mem(lin, &v, n)) fatal(FatalKind::bus, "data write to unmapped address " + hex32(lin) + " at EIP=" + hex32(insn_eip_));
+    const uint32_t pa = s.phys | (lin & 0xFFF);
+    if (!bus_.write_mem(pa, &v, n)) fatal(FatalKind::bus, "data write to unmapped address " + hex32(pa) + " at EIP=" + hex32(insn_eip_));
     return;
   }
+  slot(lin + n - 1, true);  // both pages are checked before any byte is written
   for (unsigned i = 0; i < n; ++i) write(lin + i, (v >> (8 * i)) & 0xFF, 1);
 }
 
 void Ia32Core::read_block(uint32_t lin, void* data, unsigned n) {
   auto* out = static_cast<uint8_t*>(data);
   for (unsigned i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(read(lin + i, 1));
+}
+
+uint32_t Ia32Core::sys_read(uint32_t lin, unsigned n) {
+  const uint32_t saved = access_tag_;
+  access_tag_ = 0;
+  try {
+    const uint32_t v = read(lin, n);
+    access_tag_ = saved;
+    return v;
+  } catch (...) {
+    access_tag_ = saved;
+    throw;
+  }
+}
+
+void Ia32Core::sys_write(uint32_t lin, uint32_t v, unsigned n) {
+  const uint32_t saved = access_tag_;
+  access_tag_ = 0;
+  try {
+    write(lin, v, n);
+    access_tag_ = saved;
+  } catch (...) {
+    access_tag_ = saved;
+    throw;
+  }
+}
+
+void Ia32Core::set_cpl(unsigned cpl) {
+  cpl_ = cpl;
+  access_tag_ = cpl == 3 ? kUserTag : 0;
+  fetch_page_ = nullptr;  // the fetch shortcut was checked for the old privilege
+  fetch_page_addr_ = 0xFFFFFFFF;
 }
 
 uint32_t Ia32Core::io_in(uint16_t port, unsigned n) {
@@ -1092,43 +1369,228 @@ bool Ia32Core::cond(unsigned cc) const {
   return (cc & 1) ? !r : r;
 }
 
-// ---- segments and interrupts ----------------------------------------------------
+// ---- segments (SDM vol. 3 §3.4, §5.5-5.8) ------------------------------------------
 
-void Ia32Core::load_segment(unsigned s, uint16_t selector) {
-  static const char* const names[] = {"ES", "CS", "SS", "DS", "FS", "GS"};
-  const std::string where = std::string(names[s]) + " selector " + hex32(selector) + " at EIP=" + hex32(insn_eip_);
-  if ((selector & ~3u) == 0) {
-    if (s == reg::cs || s == reg::ss) fatal(FatalKind::cpu, "null selector loaded into " + where);
-    segs_[s] = SegmentReg{selector, 0, 0};
-    return;
-  }
-  if (selector & 4) fatal(FatalKind::cpu, "LDT selectors are not supported yet: " + where);
-  const uint32_t index = selector & ~7u;
-  if (index + 7 > gdtr_.limit) fatal(FatalKind::cpu, "selector beyond the GDT limit (#GP): " + where);
-  const uint32_t lo = read(gdtr_.base + index, 4);
-  const uint32_t hi = read(gdtr_.base + index + 4, 4);
-  if (!(hi & (1u << 15))) fatal(FatalKind::cpu, "segment not present (#NP): " + where);
-  if (s == reg::cs && !(hi & (1u << 22))) fatal(FatalKind::cpu, "16-bit code segments are not supported: " + where);
-  uint32_t limit = (lo & 0xFFFF) | (hi & 0xF0000);
-  if (hi & (1u << 23)) limit = (limit << 12) | 0xFFF;
-  segs_[s] = SegmentReg{selector, (lo >> 16) | ((hi & 0xFF) << 16) | (hi & 0xFF000000), limit};
+namespace {
+const char* const kSegNames[] = {"ES", "CS", "SS", "DS", "FS", "GS"};
 }
 
-void Ia32Core::deliver_interrupt(uint8_t vector, uint32_t return_eip, bool software) {
-  const std::string what = (software ? "INT " : "interrupt vector ") + std::to_string(vector) + " at EIP=" + hex32(insn_eip_);
-  if (vector * 8u + 7 > idtr_.limit) fatal(FatalKind::cpu, what + ": vector beyond the IDT limit (triple fault)");
-  const uint32_t lo = read(idtr_.base + vector * 8u, 4);
-  const uint32_t hi = read(idtr_.base + vector * 8u + 4, 4);
-  if (!(hi & (1u << 15))) fatal(FatalKind::cpu, what + ": IDT gate not present (triple fault)");
+Ia32Core::Descriptor Ia32Core::read_descriptor(uint16_t selector, int vector, uint32_t ext) {
+  const uint32_t ec = (selector & 0xFFFCu) | ext;
+  // No LDT is ever loaded (LLDT accepts only the null selector): TI=1 faults.
+  if ((selector & 4) || (selector | 7u) > gdtr_.limit) raise(vector, ec, "selector beyond the GDT limit");
+  Descriptor d;
+  d.lo = sys_read(gdtr_.base + (selector & ~7u), 4);
+  d.hi = sys_read(gdtr_.base + (selector & ~7u) + 4, 4);
+  return d;
+}
+
+void Ia32Core::set_accessed(uint16_t selector, const Descriptor& d) {
+  if (!d.is_system() && !(d.hi & (1u << 8))) sys_write(gdtr_.base + (selector & ~7u) + 5, (d.hi >> 8) | 1, 1);
+}
+
+SegmentReg Ia32Core::cache_of(uint16_t selector, const Descriptor& d) {
+  return SegmentReg{selector, d.base(), d.limit(), static_cast<uint8_t>(d.access() | (d.is_system() ? 0 : 1))};
+}
+
+// MOV/POP to DS, ES, FS, GS and SS.
+void Ia32Core::load_segment(unsigned s, uint16_t selector) {
+  if (s == reg::ss) {
+    segs_[reg::ss] = check_stack_segment(selector, cpl_, GP, 0);
+    return;
+  }
+  if ((selector & ~3u) == 0) {  // a null selector may be loaded (using it is the fault)
+    segs_[s] = SegmentReg{selector, 0, 0, 0};
+    return;
+  }
+  const uint32_t ec = selector & 0xFFFCu;
+  const Descriptor d = read_descriptor(selector, GP, 0);
+  const std::string what = std::string("bad descriptor for ") + kSegNames[s];
+  if (d.is_system() || (d.is_code() && !d.readable_or_writable())) raise(GP, ec, what.c_str());
+  if (!d.conforming() && ((selector & 3u) > d.dpl() || cpl_ > d.dpl())) raise(GP, ec, (what + " (privilege)").c_str());
+  if (!d.present()) raise(NP, ec, (std::string(kSegNames[s]) + " segment not present").c_str());
+  set_accessed(selector, d);
+  segs_[s] = cache_of(selector, d);
+}
+
+SegmentReg Ia32Core::check_stack_segment(uint16_t selector, unsigned rpl, int vector, uint32_t ext) {
+  if ((selector & ~3u) == 0) raise(vector, ext, "null selector loaded into SS");
+  const uint32_t ec = (selector & 0xFFFCu) | ext;
+  const Descriptor d = read_descriptor(selector, vector, ext);
+  if ((selector & 3u) != rpl || d.dpl() != rpl || !d.is_data() || !d.readable_or_writable())
+    raise(vector, ec, "bad descriptor for SS");
+  if (!d.present()) raise(SS, ec, "stack segment not present");
+  set_accessed(selector, d);
+  return cache_of(selector, d);
+}
+
+SegmentReg Ia32Core::check_code_segment(uint16_t selector) {
+  if ((selector & ~3u) == 0) raise(GP, 0, "null selector loaded into CS");
+  const uint32_t ec = selector & 0xFFFCu;
+  const Descriptor d = read_descriptor(selector, GP, 0);
+  if (!d.is_code()) {
+    if (d.is_system()) fatal(FatalKind::cpu, "far transfer through a call gate or TSS is not supported (selector " + hex32(selector) + ") at EIP=" + hex32(insn_eip_));
+    raise(GP, ec, "far transfer to a non-code segment");
+  }
+  if (d.conforming() ? d.dpl() > cpl_ : ((selector & 3u) > cpl_ || d.dpl() != cpl_))
+    raise(GP, ec, "far transfer to another privilege level");
+  if (!d.present()) raise(NP, ec, "code segment not present");
+  if (!(d.hi & (1u << 22))) fatal(FatalKind::cpu, "16-bit code segments are not supported: CS selector " + hex32(selector) + " at EIP=" + hex32(insn_eip_));
+  set_accessed(selector, d);
+  SegmentReg r = cache_of(static_cast<uint16_t>((selector & ~3u) | cpl_), d);
+  return r;
+}
+
+void Ia32Core::load_task_register(uint16_t selector) {
+  if ((selector & ~3u) == 0) raise(GP, 0, "LTR with a null selector");
+  const uint32_t ec = selector & 0xFFFCu;
+  const Descriptor d = read_descriptor(selector, GP, 0);
+  const unsigned type = (d.hi >> 8) & 0x1F;
+  if (type != 0x09) {
+    if (type == 0x01) fatal(FatalKind::cpu, "16-bit TSS is not supported at EIP=" + hex32(insn_eip_));
+    raise(GP, ec, "LTR: not an available 32-bit TSS");
+  }
+  if (!d.present()) raise(NP, ec, "LTR: TSS not present");
+  sys_write(gdtr_.base + (selector & ~7u) + 5, d.access() | 0x02, 1);  // busy
+  tr_ = SegmentReg{selector, d.base(), d.limit(), static_cast<uint8_t>(d.access() | 0x02)};
+}
+
+// EFLAGS from POPF/IRET: IOPL only at CPL 0, IF only at CPL <= IOPL; RF, VM
+// and VIF/VIP are not loaded.
+void Ia32Core::write_eflags(uint32_t v, uint32_t mask, unsigned cpl) {
+  uint32_t writable = kEflagsWritable & ~flag::rf & mask;
+  if (cpl > 0) writable &= ~(3u << 12);
+  if (cpl > ((eflags_ >> 12) & 3)) writable &= ~flag::if_;
+  const uint32_t old = eflags_;
+  eflags_ = (eflags_ & ~writable) | (v & writable) | flag::reserved_one;
+  if ((eflags_ ^ old) & flag::if_) resample_intr_ = true;
+}
+
+void Ia32Core::require_cpl0() {
+  if (cpl_ != 0) raise(GP, 0, "privileged instruction at CPL > 0");
+}
+
+void Ia32Core::require_io_privilege() {
+  // No I/O permission bitmap: CPL > IOPL always faults.
+  if (cpl_ > ((eflags_ >> 12) & 3)) raise(GP, 0, "I/O privilege (CPL > IOPL)");
+}
+
+// RETF/IRET (SDM IRET/RET pseudo code): the frame is at SS:ESP; cs/eip/fl are
+// already read. frame_bytes: bytes of EIP, CS (and EFLAGS); pop_extra: RET imm16.
+void Ia32Core::far_return(uint16_t cs, uint32_t eip, uint32_t frame_bytes, uint32_t pop_extra, bool iret, uint32_t fl) {
+  const unsigned rpl = cs & 3u;
+  const uint32_t ec = cs & 0xFFFCu;
+  if ((cs & ~3u) == 0) raise(GP, 0, "return to a null CS");
+  if (rpl < cpl_) raise(GP, ec, "return to an inner privilege level");
+  const Descriptor d = read_descriptor(cs, GP, 0);
+  if (!d.is_code() || (d.conforming() ? d.dpl() > rpl : d.dpl() != rpl)) raise(GP, ec, "return to a bad code segment");
+  if (!d.present()) raise(NP, ec, "return to a not-present code segment");
+  if (!(d.hi & (1u << 22))) fatal(FatalKind::cpu, "16-bit code segments are not supported: CS selector " + hex32(cs) + " at EIP=" + hex32(insn_eip_));
+  const uint32_t esp = regs_[reg::esp];
+  if (rpl == cpl_) {
+    set_accessed(cs, d);
+    segs_[reg::cs] = cache_of(cs, d);
+    if (iret) write_eflags(fl, 0xFFFFFFFF, cpl_);
+    regs_[reg::esp] = esp + frame_bytes + pop_extra;
+    next_eip_ = eip;
+    branch_taken_ = true;
+    return;
+  }
+  // To an outer ring: ESP and SS follow on the old stack.
+  const uint32_t at = esp + frame_bytes + pop_extra;
+  const uint32_t new_esp = read(linear(reg::ss, at), 4);
+  const uint16_t new_ss = static_cast<uint16_t>(read(linear(reg::ss, at + 4), 4));
+  const SegmentReg ss = check_stack_segment(new_ss, rpl, GP, 0);
+  set_accessed(cs, d);
+  if (iret) write_eflags(fl, 0xFFFFFFFF, cpl_);
+  segs_[reg::cs] = cache_of(cs, d);
+  segs_[reg::ss] = ss;
+  regs_[reg::esp] = new_esp + (iret ? 0 : pop_extra);
+  set_cpl(rpl);
+  // Data segment registers the new ring may not use are nulled.
+  for (unsigned s : {reg::es, reg::ds, reg::fs, reg::gs}) {
+    const SegmentReg& r = segs_[s];
+    const bool conforming_code = (r.access & 0x1C) == 0x1C;
+    if ((r.access & 0x10) && !conforming_code && r.dpl() < rpl) segs_[s] = SegmentReg{0, 0, 0, 0};
+  }
+  next_eip_ = eip;
+  branch_taken_ = true;
+}
+
+// ---- interrupts and exceptions (SDM vol. 3 §6.12) ----------------------------------
+
+namespace {
+bool pushes_error_code(unsigned v) { return v == 8 || (v >= 10 && v <= 14) || v == 17; }
+enum class FaultClass { benign, contributory, page };
+FaultClass class_of(int v) {
+  if (v == 0 || (v >= 10 && v <= 13)) return FaultClass::contributory;
+  if (v == 14) return FaultClass::page;
+  return FaultClass::benign;
+}
+const char* mnemonic(int v) {
+  static const char* const names[] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO",
+                                      "#TS", "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM"};
+  return v >= 0 && v < 20 ? names[v] : "#?";
+}
+}  // namespace
+
+void Ia32Core::deliver_interrupt(uint8_t vector, uint32_t return_eip, EventKind kind, bool has_error, uint32_t error_code) {
+  const uint32_t ext = kind == EventKind::software ? 0 : 1;
+  const uint32_t idt_ec = vector * 8u + 2 + ext;
+  if (vector * 8u + 7 > idtr_.limit) raise(GP, idt_ec, "vector beyond the IDT limit");
+  const uint32_t lo = sys_read(idtr_.base + vector * 8u, 4);
+  const uint32_t hi = sys_read(idtr_.base + vector * 8u + 4, 4);
   const unsigned type = (hi >> 8) & 0x1F;
-  if (type != 0x0E && type != 0x0F)
-    fatal(FatalKind::cpu, what + ": IDT gate type " + std::to_string(type) + " not supported (only 32-bit interrupt/trap gates)");
+  if (type == 0x05 || type == 0x06 || type == 0x07)
+    fatal(FatalKind::cpu, "vector " + std::to_string(vector) + ": task gates and 16-bit gates are not supported; at EIP=" + hex32(insn_eip_));
+  if (type != 0x0E && type != 0x0F) raise(GP, idt_ec, "bad IDT gate type");
+  if (kind == EventKind::software && ((hi >> 13) & 3) < cpl_) raise(GP, idt_ec, "INT n through a gate with DPL < CPL");
+  if (!(hi & (1u << 15))) raise(NP, idt_ec, "IDT gate not present");
   const uint16_t selector = static_cast<uint16_t>(lo >> 16);
   const uint32_t offset = (lo & 0xFFFF) | (hi & 0xFFFF0000);
-  push(eflags_);
-  push(segs_[reg::cs].selector);
-  push(return_eip);
-  load_segment(reg::cs, selector);
+  if ((selector & ~3u) == 0) raise(GP, ext, "IDT gate with a null selector");
+  const uint32_t sel_ec = (selector & 0xFFFCu) | ext;
+  const Descriptor cd = read_descriptor(selector, GP, ext);
+  if (!cd.is_code() || cd.dpl() > cpl_) raise(GP, sel_ec, "IDT gate to a bad code segment");
+  if (!cd.present()) raise(NP, sel_ec, "handler code segment not present");
+  if (!(cd.hi & (1u << 22))) fatal(FatalKind::cpu, "16-bit code segments are not supported: CS selector " + hex32(selector) + " at EIP=" + hex32(insn_eip_));
+
+  const uint32_t old_eflags = eflags_ & ~flag::rf;
+  uint32_t frame[6];
+  unsigned words = 0;
+  if (!cd.conforming() && cd.dpl() < cpl_) {
+    // Inter-privilege: the new stack comes from the TSS (SSn:ESPn).
+    const unsigned new_cpl = cd.dpl();
+    const uint32_t tr_ec = (tr_.selector & 0xFFFCu) | ext;
+    const uint32_t at = 4 + new_cpl * 8;
+    if (!tr_.present() || at + 5 > tr_.limit) raise(TS, tr_ec, "TSS too small or not loaded");
+    const uint32_t new_esp = sys_read(tr_.base + at, 4);
+    const uint16_t new_ss_sel = static_cast<uint16_t>(sys_read(tr_.base + at + 4, 2));
+    const SegmentReg new_ss = check_stack_segment(new_ss_sel, new_cpl, TS, ext);
+    frame[words++] = segs_[reg::ss].selector;
+    frame[words++] = regs_[reg::esp];
+    frame[words++] = old_eflags;
+    frame[words++] = segs_[reg::cs].selector;
+    frame[words++] = return_eip;
+    if (has_error) frame[words++] = error_code;
+    const uint32_t sp = new_esp - 4 * words;
+    for (unsigned i = 0; i < words; ++i) sys_write(new_ss.base + sp + 4 * (words - 1 - i), frame[i], 4);
+    set_accessed(selector, cd);
+    segs_[reg::ss] = new_ss;
+    regs_[reg::esp] = sp;
+    segs_[reg::cs] = cache_of(static_cast<uint16_t>((selector & ~3u) | new_cpl), cd);
+    set_cpl(new_cpl);
+  } else {
+    frame[words++] = old_eflags;
+    frame[words++] = segs_[reg::cs].selector;
+    frame[words++] = return_eip;
+    if (has_error) frame[words++] = error_code;
+    const uint32_t sp = regs_[reg::esp] - 4 * words;
+    for (unsigned i = 0; i < words; ++i) write(linear(reg::ss, sp + 4 * (words - 1 - i)), frame[i], 4);
+    set_accessed(selector, cd);
+    regs_[reg::esp] = sp;
+    segs_[reg::cs] = cache_of(static_cast<uint16_t>((selector & ~3u) | cpl_), cd);
+  }
   eflags_ &= ~(flag::tf | flag::nt | flag::rf);
   if (type == 0x0E) eflags_ &= ~flag::if_;
   next_eip_ = offset;
@@ -1137,27 +1599,77 @@ void Ia32Core::deliver_interrupt(uint8_t vector, uint32_t return_eip, bool softw
   halted_ = false;
 }
 
+// Delivers an exception raised by an instruction (EIP and the saved state are
+// already those before it). A contributory fault or #PF while delivering a
+// contributory fault or #PF becomes #DF; a fault while delivering #DF is a
+// triple fault, which stops the core (SDM vol. 3 table 6-5).
+bool Ia32Core::deliver_exception(const Fault& first) {
+  if (idtr_.limit == 0) {
+    // No IDT was ever installed (a bare-metal program): stop at once with the
+    // cause, instead of escalating through #DF to a triple fault.
+    fatal_kind_ = FatalKind::cpu;
+    fatal_message_ = first.vector == UD && first.message.rfind("unsupported opcode", 0) == 0
+                         ? first.message
+                         : first.message + " (exception " + std::to_string(first.vector) + ", no IDT handler)";
+    return false;
+  }
+  int vector = first.vector;
+  uint32_t ec = first.error_code;
+  std::string chain = first.message;
+  for (unsigned attempt = 0; attempt < 8; ++attempt) {
+    try {
+      deliver_interrupt(static_cast<uint8_t>(vector), eip_, EventKind::exception, pushes_error_code(vector), ec);
+      return true;
+    } catch (const Fault& f) {
+      if (f.kind != FatalKind::none) {
+        fatal_kind_ = f.kind;
+        fatal_message_ = f.message;
+        return false;
+      }
+      char buf[64];
+      std::snprintf(buf, sizeof buf, " -> %s(0x%X) while delivering %s", mnemonic(f.vector), f.error_code, mnemonic(vector));
+      chain += buf;
+      const FaultClass now = class_of(vector), next = class_of(f.vector);
+      if (vector == DF && next != FaultClass::benign) break;  // triple fault
+      if ((now == FaultClass::contributory && next == FaultClass::contributory) ||
+          (now == FaultClass::page && next != FaultClass::benign)) {
+        vector = DF;
+        ec = 0;
+      } else {
+        vector = f.vector;
+        ec = f.error_code;
+      }
+    }
+  }
+  triple_fault_ = true;
+  fatal_kind_ = FatalKind::cpu;
+  fatal_message_ = "triple fault at EIP=" + hex32(eip_) + " (register dump: " + register_dump() + "); " + chain;
+  return false;
+}
+
 // ---- decode ------------------------------------------------------------------------
 
 uint8_t Ia32Core::fetch8() {
-  if (fetch_count_++ >= 15) fatal(FatalKind::cpu, "instruction longer than 15 bytes (#GP) at EIP=" + hex32(insn_eip_));
+  if (fetch_count_++ >= 15) raise(GP, "instruction longer than 15 bytes");
   const uint32_t a = fetch_addr_++;
   if ((a >> 12) == fetch_page_addr_) return fetch_page_[a & 0xFFF];
-  if (const uint8_t* p = page_ptr(a, false)) {
-    fetch_page_ = p - (a & 0xFFF);
+  PageSlot& s = slot(a, false);
+  if (s.ptr) {
+    fetch_page_ = s.ptr;
     fetch_page_addr_ = a >> 12;
-    return *p;
+    return s.ptr[a & 0xFFF];
   }
-  const uint32_t word = a & ~3u;
+  const uint32_t pa = s.phys | (a & 0xFFF);
+  const uint32_t word = pa & ~3u;
   if (word != fetch_word_addr_) {
     if (!bus_.fetch(word, &fetch_word_, 4)) {
       uint8_t b;
-      if (!bus_.fetch(a, &b, 1)) fatal(FatalKind::bus, "instruction fetch from unmapped address " + hex32(a) + " (EIP=" + hex32(insn_eip_) + ")");
+      if (!bus_.fetch(pa, &b, 1)) fatal(FatalKind::bus, "instruction fetch from unmapped address " + hex32(pa) + " (EIP=" + hex32(insn_eip_) + ")");
       return b;
     }
     fetch_word_addr_ = word;
   }
-  return static_cast<uint8_t>(fetch_word_ >> (8 * (a & 3)));
+  return static_cast<uint8_t>(fetch_word_ >> (8 * (pa & 3)));
 }
 
 void Ia32Core::decode(Insn& d) {
@@ -1177,7 +1689,7 @@ void Ia32Core::decode(Insn& d) {
       case 0x66: d.opsize = 2; continue;
       case 0x67:
         fatal(FatalKind::cpu, "unsupported address-size prefix 67" + unsupported_message(insn_eip_));
-      case 0xF0: continue;  // LOCK: one CPU, every RMW is atomic already
+      case 0xF0: d.lock = true; continue;  // one CPU: every legal locked RMW is atomic already
       case 0xF2:
       case 0xF3: d.rep = b; continue;
       default: break;
@@ -1192,7 +1704,7 @@ void Ia32Core::decode(Insn& d) {
     char buf[16];
     if (op >= 0x100) std::snprintf(buf, sizeof buf, "0F %02X", op & 0xFF);
     else std::snprintf(buf, sizeof buf, "%02X", op);
-    fatal(FatalKind::cpu, "unsupported opcode " + std::string(buf) + unsupported_message(insn_eip_));
+    throw Fault{FatalKind::none, UD, "unsupported opcode " + std::string(buf) + unsupported_message(insn_eip_)};
   }
   d.handler = e.handler;
   d.cost = e.cost;
@@ -1255,6 +1767,24 @@ void Ia32Core::decode(Insn& d) {
     d.imm2 = imm(1);
   }
   d.length = static_cast<uint8_t>(fetch_count_);
+  if (d.lock && !lock_allowed(d)) raise(UD, "LOCK prefix on an instruction that cannot be locked");
+}
+
+// LOCK is legal only on a read-modify-write of memory (SDM vol. 2 "LOCK").
+bool Ia32Core::lock_allowed(const Insn& d) {
+  if (!d.is_mem()) return false;
+  const uint16_t op = d.opcode;
+  if (op < 0x40) return (op & 7) <= 1 && (op >> 3) != 7;  // ADD..XOR Eb/Ev,G (not CMP)
+  switch (op) {
+    case 0x80: case 0x81: case 0x82: case 0x83: return d.regop != 7;
+    case 0x86: case 0x87: return true;
+    case 0xF6: case 0xF7: return d.regop == 2 || d.regop == 3;
+    case 0xFE: case 0xFF: return d.regop <= 1;
+    case 0x1AB: case 0x1B3: case 0x1BB: case 0x1B0: case 0x1B1: case 0x1C0: case 0x1C1: return true;
+    case 0x1BA: return d.regop >= 5;
+    case 0x1C7: return d.regop == 1;
+    default: return false;
+  }
 }
 
 bool Ia32Core::decode_at(uint32_t eip, Insn& out, std::string* error) {
@@ -1278,15 +1808,25 @@ bool Ia32Core::decode_at(uint32_t eip, Insn& out, std::string* error) {
 StepStatus Ia32Core::step() {
   if (fatal_kind_ != FatalKind::none) return StepStatus::fatal;
   if (intr_ && (eflags_ & flag::if_) && !sti_shadow_) {
+    // INTA. The controller lowers INTR only after this cycle, so the latched
+    // level is stale from here on: drop it and let the owner re-sample.
+    intr_ = false;
+    resample_intr_ = true;
     const int vector = ack_ ? ack_() : -1;
     if (vector >= 0) {
       insn_eip_ = eip_;
+      insn_esp_ = regs_[reg::esp];
+      insn_eflags_ = eflags_;
       try {
-        deliver_interrupt(static_cast<uint8_t>(vector), eip_, false);
+        deliver_interrupt(static_cast<uint8_t>(vector), eip_, EventKind::external);
       } catch (const Fault& f) {
-        fatal_kind_ = f.kind == FatalKind::none ? FatalKind::cpu : f.kind;
-        fatal_message_ = f.message;
-        return StepStatus::fatal;
+        if (f.kind != FatalKind::none || !deliver_exception(f)) {
+          if (fatal_kind_ == FatalKind::none) {
+            fatal_kind_ = f.kind;
+            fatal_message_ = f.message;
+          }
+          return StepStatus::fatal;
+        }
       }
       cycles_ += cycle_cost(CostClass::interrupt);
       return StepStatus::ok;
@@ -1296,6 +1836,8 @@ StepStatus Ia32Core::step() {
   if (halted_) return StepStatus::halted;
 
   insn_eip_ = eip_;
+  insn_esp_ = regs_[reg::esp];
+  insn_eflags_ = eflags_;
   shadow_pending_ = false;
   restart_ = false;
   branch_taken_ = false;
@@ -1309,40 +1851,46 @@ StepStatus Ia32Core::step() {
     if (!restart_) ++instructions_;
     sti_shadow_ = shadow_pending_;
   } catch (const Fault& f) {
+    // Faults are precise: the handler sees the state before the instruction.
+    eip_ = insn_eip_;
+    regs_[reg::esp] = insn_esp_;
+    eflags_ = insn_eflags_;
+    software_int_ = false;
     if (f.kind == FatalKind::none) {
-      // An architectural exception: deliver it through the IDT with EIP at
-      // the faulting instruction, or stop when there is no handler.
-      const bool has_gate = idtr_.limit >= f.vector * 8u + 7;
-      if (!has_gate) {
-        fatal_kind_ = FatalKind::cpu;
-        fatal_message_ = f.message + " (exception " + std::to_string(f.vector) + ", no IDT handler)";
-        return StepStatus::fatal;
-      }
-      try {
-        eip_ = insn_eip_;
-        deliver_interrupt(static_cast<uint8_t>(f.vector), insn_eip_, false);
-        cycles_ += cycle_cost(CostClass::interrupt);
-        return StepStatus::ok;
-      } catch (const Fault& f2) {
-        fatal_kind_ = FatalKind::cpu;
-        fatal_message_ = f.message + "; delivering it failed: " + f2.message;
-        return StepStatus::fatal;
-      }
+      if (!deliver_exception(f)) return StepStatus::fatal;
+      cycles_ += cycle_cost(CostClass::interrupt);
+      return StepStatus::ok;
     }
     fatal_kind_ = f.kind;
     fatal_message_ = f.message;
-    eip_ = insn_eip_;
     return StepStatus::fatal;
   }
+  // Single-step: a trap after an instruction that started with TF=1 (not
+  // after INT n, whose gate cleared TF, nor inside a MOV SS shadow).
+  if ((insn_eflags_ & flag::tf) && !software_int_ && !shadow_pending_) {
+    try {
+      deliver_interrupt(DB, eip_, EventKind::exception);
+    } catch (const Fault& f) {
+      if (f.kind != FatalKind::none || !deliver_exception(f)) {
+        if (fatal_kind_ == FatalKind::none) {
+          fatal_kind_ = f.kind;
+          fatal_message_ = f.message;
+        }
+        return StepStatus::fatal;
+      }
+    }
+  }
+  software_int_ = false;
   return halted_ ? StepStatus::halted : StepStatus::ok;
 }
 
 StepStatus Ia32Core::run(uint64_t max_insns) {
   const uint64_t stop = instructions_ + max_insns;
   StepStatus s = StepStatus::ok;
+  resample_intr_ = false;
   while (instructions_ < stop) {
     s = step();
-    if (s != StepStatus::ok) break;
+    if (s != StepStatus::ok || resample_intr_) break;
   }
   return s;
 }

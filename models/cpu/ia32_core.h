@@ -16,7 +16,8 @@
 
 namespace minipc {
 
-// The core's window on the world. Addresses are physical (no paging yet).
+// The core's window on the world. Addresses are physical (the core applies
+// segmentation and, with CR0.PG, paging before it calls these).
 // read/write return false when nothing answers the address.
 class CpuBus {
  public:
@@ -55,10 +56,14 @@ constexpr uint32_t status = cf | pf | af | zf | sf | of;
 constexpr uint32_t reserved_one = 1u << 1;
 }  // namespace flag
 
+// A segment register with its descriptor cache (SDM vol. 3 §3.4.3).
 struct SegmentReg {
   uint16_t selector = 0;
   uint32_t base = 0;
   uint32_t limit = 0xFFFFFFFF;
+  uint8_t access = 0x93;  // descriptor byte 5: P, DPL, S, type (0: null/unusable)
+  unsigned dpl() const { return (access >> 5) & 3; }
+  bool present() const { return access & 0x80; }
 };
 
 struct TableReg {
@@ -87,6 +92,7 @@ struct Insn {
   uint8_t scale = 0;
   CostClass cost = CostClass::alu;
   bool has_modrm = false;
+  bool lock = false;
   bool is_mem() const { return has_modrm && mod != 3; }
 };
 
@@ -109,15 +115,30 @@ class Ia32Core {
   // External interrupt request (the INTR pin), sampled at instruction
   // boundaries when IF=1 and no STI shadow is active. On acceptance the core
   // calls the acknowledge callback (the INTA cycle); a result < 0 means the
-  // request vanished.
+  // request vanished. After an acknowledge the latched level is cleared: the
+  // owner must re-sample the pin (the controller lowers it after INTA).
   void set_intr(bool level) { intr_ = level; }
   bool intr() const { return intr_; }
   void set_interrupt_acknowledge(std::function<int()> ack) { ack_ = std::move(ack); }
   // True when the core would accept an interrupt at the next boundary.
   bool interrupt_window_open() const { return (eflags_ & flag::if_) && !sti_shadow_; }
 
-  // Drops cached direct pointers (DMI invalidated, memory map changed).
+  // True (once) when the last run() ended early because the interrupt state
+  // may have changed: an interrupt was acknowledged, or IRET, STI, POPF or an
+  // OUT ran. The owner lets the controllers settle and re-samples INTR.
+  bool consume_resample_request() {
+    const bool r = resample_intr_;
+    resample_intr_ = false;
+    return r;
+  }
+
+  // Drops cached direct pointers and translations (DMI invalidated, memory
+  // map changed); also the TLB flush of CR3 writes.
   void flush_direct_cache();
+
+  // CPUID leaf 1 EBX[31:24] and IA32_APIC_BASE.BSP.
+  void set_apic_id(uint8_t id) { apic_id_ = id; }
+  void set_bootstrap_processor(bool bsp);
 
   // ---- state ----------------------------------------------------------
   uint32_t gpr(unsigned r) const { return regs_[r & 7]; }
@@ -127,10 +148,13 @@ class Ia32Core {
   uint32_t eflags() const { return eflags_; }
   void set_eflags(uint32_t v) { eflags_ = (v & kEflagsWritable) | flag::reserved_one; }
   const SegmentReg& seg(unsigned s) const { return segs_[s]; }
+  const SegmentReg& tr() const { return tr_; }
+  unsigned cpl() const { return cpl_; }
   uint32_t cr(unsigned n) const { return n < 5 ? cr_[n] : 0; }
   const TableReg& gdtr() const { return gdtr_; }
   const TableReg& idtr() const { return idtr_; }
   bool halted() const { return halted_; }
+  uint64_t msr(uint32_t index) const;
 
   uint64_t instructions() const { return instructions_; }
   uint64_t cycles() const { return cycles_; }
@@ -138,6 +162,8 @@ class Ia32Core {
   void add_cycles(uint64_t n) { cycles_ += n; }
 
   FatalKind fatal_kind() const { return fatal_kind_; }
+  // The fatal stop was a triple fault (a fault while delivering #DF).
+  bool triple_faulted() const { return triple_fault_; }
   const std::string& fatal_message() const { return fatal_message_; }
   // EIP of the instruction being executed (valid inside bus callbacks).
   uint32_t current_eip() const { return insn_eip_; }
@@ -145,6 +171,9 @@ class Ia32Core {
   // Decodes the instruction at eip without executing it (tests, tracing).
   // Returns false and a message on an undecodable instruction.
   bool decode_at(uint32_t eip, Insn& out, std::string* error = nullptr);
+
+  // Architectural exception vectors.
+  enum Vector : uint8_t { DE = 0, DB = 1, BP = 3, OF = 4, BR = 5, UD = 6, DF = 8, TS = 10, NP = 11, SS = 12, GP = 13, PF = 14 };
 
   static constexpr uint32_t kEflagsWritable =
       flag::status | flag::tf | flag::if_ | flag::df | (3u << 12) | flag::nt | flag::rf | flag::ac | flag::id;
@@ -155,19 +184,52 @@ class Ia32Core {
     FatalKind kind;  // none: an architectural exception (vector) to deliver
     int vector;
     std::string message;
+    uint32_t error_code = 0;
+  };
+  enum class EventKind : uint8_t { software, external, exception };
+  // A descriptor as read from the GDT.
+  struct Descriptor {
+    uint32_t lo = 0, hi = 0;
+    uint32_t base() const { return (lo >> 16) | ((hi & 0xFF) << 16) | (hi & 0xFF000000); }
+    uint32_t limit() const {
+      const uint32_t l = (lo & 0xFFFF) | (hi & 0xF0000);
+      return (hi & (1u << 23)) ? (l << 12) | 0xFFF : l;
+    }
+    uint8_t access() const { return static_cast<uint8_t>(hi >> 8); }
+    unsigned dpl() const { return (hi >> 13) & 3; }
+    bool present() const { return hi & (1u << 15); }
+    bool is_system() const { return !(hi & (1u << 12)); }
+    bool is_code() const { return !is_system() && (hi & (1u << 11)); }
+    bool is_data() const { return !is_system() && !(hi & (1u << 11)); }
+    bool conforming() const { return is_code() && (hi & (1u << 10)); }
+    bool readable_or_writable() const { return hi & (1u << 9); }
   };
 
   // decode
   void decode(Insn& d);
+  static bool lock_allowed(const Insn& d);
   uint8_t fetch8();
   // memory
   uint32_t linear(int seg, uint32_t offset) const { return segs_[seg].base + offset; }
+  struct PageSlot;
+  PageSlot& slot(uint32_t lin, bool write);  // TLB + host-pointer lookup; may raise #PF
+  void fill_slot(PageSlot& s, uint32_t tag, uint32_t lin, bool write);
+  // Two-level page walk. Returns true and the physical address, or false and
+  // the #PF error code. update: set accessed/dirty bits.
+  bool walk(uint32_t lin, bool write, bool user, bool update, uint32_t& phys_or_error);
+  uint32_t phys_read32(uint32_t pa);
+  void phys_write32(uint32_t pa, uint32_t v);
+  void invlpg(uint32_t lin);
+  bool paging() const { return cr_[0] & 0x80000000u; }
+  // Supervisor-mode accesses (descriptor tables, TSS, the ring-0 stack).
+  uint32_t sys_read(uint32_t lin, unsigned n);
+  void sys_write(uint32_t lin, uint32_t v, unsigned n);
+  void set_cpl(unsigned cpl);
   uint32_t ea(const Insn& d) const;   // offset part of the memory operand
   int ea_seg(const Insn& d) const;    // segment of the memory operand
   uint32_t read(uint32_t lin, unsigned n);
   void write(uint32_t lin, uint32_t v, unsigned n);
   void read_block(uint32_t lin, void* data, unsigned n);
-  uint8_t* page_ptr(uint32_t lin, bool write);
   uint32_t io_in(uint16_t port, unsigned n);
   void io_out(uint16_t port, uint32_t v, unsigned n);
   // operands
@@ -178,10 +240,24 @@ class Ia32Core {
   void push(uint32_t v, unsigned n = 4);
   uint32_t pop(unsigned n = 4);
   // control
+  Descriptor read_descriptor(uint16_t selector, int vector, uint32_t ext);
+  void set_accessed(uint16_t selector, const Descriptor& d);
+  static SegmentReg cache_of(uint16_t selector, const Descriptor& d);
   void load_segment(unsigned s, uint16_t selector);
-  void deliver_interrupt(uint8_t vector, uint32_t return_eip, bool software);
+  SegmentReg check_code_segment(uint16_t selector);  // far JMP/CALL target (same privilege)
+  SegmentReg check_stack_segment(uint16_t selector, unsigned rpl, int vector, uint32_t ext);
+  void far_return(uint16_t cs, uint32_t eip, uint32_t frame_bytes, uint32_t pop_extra, bool iret, uint32_t fl);
+  void load_task_register(uint16_t selector);
+  void write_eflags(uint32_t v, uint32_t mask, unsigned cpl);
+  void require_cpl0();
+  void require_io_privilege();
+  void deliver_interrupt(uint8_t vector, uint32_t return_eip, EventKind kind, bool has_error = false,
+                         uint32_t error_code = 0);
+  bool deliver_exception(const Fault& f);  // with #DF / triple fault escalation
+  std::string register_dump() const;
   [[noreturn]] void fatal(FatalKind k, std::string msg);
-  [[noreturn]] void raise(int vector, const char* what);
+  [[noreturn]] void raise(int vector, const char* what) { raise(vector, 0, what); }
+  [[noreturn]] void raise(int vector, uint32_t error_code, const char* what);
   std::string unsupported_message(uint32_t at);
   bool cond(unsigned cc) const;
 
@@ -190,10 +266,20 @@ class Ia32Core {
   uint32_t eip_ = 0;
   uint32_t eflags_ = flag::reserved_one;
   SegmentReg segs_[6];
+  SegmentReg tr_{0, 0, 0, 0};
   uint32_t cr_[5] = {};
   TableReg gdtr_, idtr_;
+  unsigned cpl_ = 0;
+  uint32_t access_tag_ = 0;  // kUserTag while CPL=3: user and supervisor translations are cached apart
   bool halted_ = false;
   bool intr_ = false;
+  bool resample_intr_ = false;
+  bool software_int_ = false;  // this instruction was INT n/INT3/INTO (no single-step trap)
+  bool triple_fault_ = false;
+  uint8_t apic_id_ = 0;
+  uint64_t apic_base_ = 0xFEE00900;
+  int64_t tsc_offset_ = 0;
+  uint32_t insn_esp_ = 0, insn_eflags_ = 0;  // restored when the instruction faults
   bool sti_shadow_ = false;     // set by the instruction that opened the window
   bool shadow_pending_ = false; // this instruction sets the shadow
   std::function<int()> ack_;
@@ -210,11 +296,14 @@ class Ia32Core {
   bool branch_taken_ = false;
   bool restart_ = false;  // a REP instruction yields before finishing
 
-  // direct page cache (host pointers per 4 KiB page)
+  // The software TLB: per 4 KiB linear page, the physical page and, for RAM,
+  // a host pointer. Without paging it is the old direct-pointer cache.
   static constexpr unsigned kPageCacheSize = 256;
+  static constexpr uint32_t kUserTag = 0x80000000u;
   struct PageSlot {
-    uint32_t page = 0xFFFFFFFF;  // page number, or invalid
-    uint8_t* ptr = nullptr;      // nullptr: no fast path for this page
+    uint32_t tag = 0xFFFFFFFF;  // linear page number | access tag, or invalid
+    uint8_t* ptr = nullptr;     // host pointer to the page, nullptr: use the bus
+    uint32_t phys = 0;          // physical page address
   };
   PageSlot read_pages_[kPageCacheSize], write_pages_[kPageCacheSize];
 

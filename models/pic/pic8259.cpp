@@ -191,6 +191,7 @@ void Pic8259::end_of_interrupt(int level, bool rotate, const char* what, uint8_t
     warn(msg + " (ISR=" + hex(ISR.get()) + "): no ISR bit cleared");
   } else {
     ISR.set(ISR.get() & ~bit(static_cast<unsigned>(level)));
+    if (on_eoi) on_eoi(static_cast<unsigned>(level), access_time());
   }
   // Rotation makes the level just serviced the lowest priority (a specific
   // rotate names it even when it was not in service).

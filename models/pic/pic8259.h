@@ -34,6 +34,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include <systemc>
@@ -95,6 +96,12 @@ class Pic8259 : public Peripheral, public InterruptAcknowledgeIf {
   // slave whose ICW3 ID matches answers. Also ties the slave's SP/EN pin low
   // (it is a slave in non-buffered mode). Call during elaboration.
   void attach_slave(unsigned ir_line, Pic8259& slave);
+
+  // Called when an EOI command clears an ISR bit, with the level and the
+  // local time of the OCW2 write (the platform's latency measurement).
+  std::function<void(unsigned level, const sc_core::sc_time& at)> on_eoi;
+  // The vector of IR0 as ICW2 programmed it (T7-T3).
+  uint8_t programmed_vector_base() const { return vector_base(); }
 
   // INT as it is right now (the `intr` signal follows a delta cycle later).
   bool int_level();

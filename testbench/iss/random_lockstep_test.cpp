@@ -558,12 +558,30 @@ class Generator {
         b = {0x0F, static_cast<uint8_t>(0xC8 + dest_reg(4))};
         return b;
       }
-      case 36: {  // XADD / CMPXCHG
+      case 36: {  // XADD / CMPXCHG / CMPXCHG8B, LOCK-prefixed when on memory
+        if (coin(20)) {  // CMPXCHG8B m64: equal or not, half the time
+          const uint32_t at = data_addr(8);
+          if (coin()) {
+            uint32_t lo, hi;
+            std::memcpy(&lo, &bus_.mem[at], 4);
+            std::memcpy(&hi, &bus_.mem[at + 4], 4);
+            queue_.push_back(mov_imm(reg::edx, hi));
+            queue_.push_back([this, at] {
+              Bytes q{0xF0, 0x0F, 0xC7};
+              modrm(q, 1, true, 0, at);
+              return q;
+            });
+            return mov_imm(reg::eax, lo)();
+          }
+          b = {0x0F, 0xC7};
+          modrm(b, 1, true, 0, at);
+          return b;
+        }
         const unsigned n = rand_size();
         prefix_for(b, n);
         b.push_back(0x0F);
         b.push_back(static_cast<uint8_t>((coin() ? 0xC0 : 0xB0) + (n == 1 ? 0 : 1)));
-        rm_any(b, dest_reg(n), n, true);
+        if (rm_any(b, dest_reg(n), n, true) >= 0 && coin()) b.insert(b.begin(), 0xF0);
         return b;
       }
       case 37: {  // ENTER / LEAVE with EBP in the stack window

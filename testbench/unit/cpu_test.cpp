@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #include <systemc>
@@ -32,6 +33,7 @@ class TestBus : public CpuBus {
   bool write_mem(uint32_t a, const void* d, unsigned n) override {
     if (uint64_t{a} + n > mem.size()) return false;
     std::memcpy(&mem[a], d, n);
+    if (on_write) on_write(a);
     return true;
   }
   bool read_io(uint16_t, void* d, unsigned n) override {
@@ -44,7 +46,11 @@ class TestBus : public CpuBus {
     io_writes.emplace_back(port, v);
     return true;
   }
-  uint8_t* direct_ptr(uint32_t a, bool) override { return a < mem.size() ? &mem[a] : nullptr; }
+  uint8_t* direct_ptr(uint32_t a, bool) override {
+    return a < mem.size() && (a >> 12) != slow_page ? &mem[a] : nullptr;
+  }
+  uint32_t slow_page = 0xFFFFFFFF;           // this page goes through read/write_mem
+  std::function<void(uint32_t)> on_write;    // called after each write_mem
   uint32_t rd32(uint32_t a) const {
     uint32_t v;
     std::memcpy(&v, &mem[a], 4);
@@ -360,17 +366,648 @@ TEST_F(CoreFixture, InOutAndCpuid) {
   EXPECT_STREQ(vendor, "GenuineIntel");
 }
 
+// ---- system architecture (Intel SDM vol. 3) ---------------------------------------
+
+// A protected-mode machine: GDT at 0x9800 (null, ring-0 code 0x08 and data
+// 0x10, ring-3 code 0x1B and data 0x23, TSS 0x28, a not-present data segment
+// 0x30), IDT at 0x9000 (256 gates, none present until gate()), TSS at 0xA000
+// with SS0:ESP0 = 0x10:0x7000. Ring 0 runs on 0x8000, ring 3 on 0x6000.
+struct SystemFixture : CoreFixture {
+  static constexpr uint32_t kRing0Stack = 0x7000, kUserStack = 0x6000, kUserCode = 0x3000;
+  void desc(unsigned index, uint32_t base, uint32_t limit, uint8_t access, uint8_t flags) {
+    bus.wr32(0x9800 + index * 8, (base << 16) | (limit & 0xFFFF));
+    bus.wr32(0x9804 + index * 8,
+             (base & 0xFF000000) | (uint32_t{flags} << 20) | (limit & 0xF0000) | (uint32_t{access} << 8) | ((base >> 16) & 0xFF));
+  }
+  void gate(uint8_t vector, uint32_t handler, uint8_t type_attr = 0x8E, uint16_t selector = 0x08) {
+    bus.wr32(0x9000 + vector * 8u, (uint32_t{selector} << 16) | (handler & 0xFFFF));
+    bus.wr32(0x9004 + vector * 8u, (handler & 0xFFFF0000) | (uint32_t{type_attr} << 8));
+  }
+  // Loads GDTR, IDTR and TR, then runs `code` from kCodeAt + 22.
+  void boot(std::initializer_list<uint8_t> code) {
+    desc(1, 0, 0xFFFFF, 0x9A, 0xC);
+    desc(2, 0, 0xFFFFF, 0x92, 0xC);
+    desc(3, 0, 0xFFFFF, 0xFA, 0xC);
+    desc(4, 0, 0xFFFFF, 0xF2, 0xC);
+    desc(5, 0xA000, 0x67, 0x89, 0x0);
+    desc(6, 0, 0xFFFFF, 0x12, 0xC);  // data, not present
+    bus.wr32(0xA004, kRing0Stack);
+    bus.wr32(0xA008, 0x10);
+    bus.mem[0x9F00] = 0x3F; bus.mem[0x9F01] = 0; bus.wr32(0x9F02, 0x9800);
+    bus.mem[0x9F10] = 0xFF; bus.mem[0x9F11] = 0x07; bus.wr32(0x9F12, 0x9000);
+    std::vector<uint8_t> all = {0x0F, 0x01, 0x15, 0x00, 0x9F, 0x00, 0x00,  // lgdt [0x9F00]
+                                0x0F, 0x01, 0x1D, 0x10, 0x9F, 0x00, 0x00,  // lidt [0x9F10]
+                                0x66, 0xB8, 0x28, 0x00,                    // mov ax, 0x28
+                                0x0F, 0x00, 0xD8,                          // ltr ax
+                                0x90};
+    all.insert(all.end(), code);
+    std::copy(all.begin(), all.end(), bus.mem.begin() + kCodeAt);
+    core.set_entry_state(kCodeAt, 0, 0);
+    core.set_gpr(reg::esp, 0x8000);
+    steps(5);
+    ASSERT_EQ(core.eip(), kCode);
+  }
+  static constexpr uint32_t kCode = kCodeAt + 22;
+  // IRET from ring 0 to `eip` in ring 3 with the given EFLAGS.
+  void to_ring3(uint32_t eip, uint32_t eflags = flag::if_) {
+    std::vector<uint8_t> t = {0x6A, 0x23, 0x68}, tail;
+    auto u32 = [&](uint32_t v) { for (int i = 0; i < 4; ++i) t.push_back(static_cast<uint8_t>(v >> (8 * i))); };
+    u32(kUserStack);
+    t.push_back(0x68);
+    u32(eflags | flag::reserved_one);
+    t.insert(t.end(), {0x6A, 0x1B, 0x68});
+    u32(eip);
+    t.push_back(0xCF);
+    std::copy(t.begin(), t.end(), bus.mem.begin() + 0x1800);
+    const uint32_t back = core.eip();
+    core.set_eip(0x1800);
+    steps(6);
+    ASSERT_EQ(core.cpl(), 3u);
+    (void)back;
+  }
+  void user_code(std::initializer_list<uint8_t> code) { std::copy(code.begin(), code.end(), bus.mem.begin() + kUserCode); }
+  uint32_t frame(unsigned i) const { return bus.rd32(core.gpr(reg::esp) + 4 * i); }
+};
+
+TEST_F(SystemFixture, LtrLoadsTaskRegisterAndMarksTssBusy) {
+  boot({0x90});
+  EXPECT_EQ(core.tr().selector, 0x28);
+  EXPECT_EQ(core.tr().base, 0xA000u);
+  EXPECT_EQ((bus.rd32(0x982C) >> 8) & 0xF, 0xBu);  // busy 32-bit TSS
+}
+
+TEST_F(SystemFixture, FarJmpReloadsCsAndMovLoadsDescriptorCache) {
+  desc(7, 0x12345000, 0xFF, 0x92, 0x4);  // byte-granular data, base 0x12345000
+  // jmp 0x08:kCode+7; mov ax,0x38; mov es,ax
+  boot({0xEA, static_cast<uint8_t>(kCode + 7), static_cast<uint8_t>((kCode + 7) >> 8), 0, 0, 0x08, 0x00,
+        0x66, 0xB8, 0x38, 0x00, 0x8E, 0xC0});
+  steps(3);
+  EXPECT_EQ(core.seg(reg::cs).selector, 0x08);
+  EXPECT_EQ(core.seg(reg::es).base, 0x12345000u);
+  EXPECT_EQ(core.seg(reg::es).limit, 0xFFu);
+  EXPECT_TRUE(bus.mem[0x9800 + 7 * 8 + 5] & 1);  // accessed bit set
+}
+
+TEST_F(SystemFixture, GpOnSelectorBeyondGdtLimitPushesSelector) {
+  gate(13, 0x5000);
+  boot({0x66, 0xB8, 0x30, 0x12, 0x8E, 0xD8});  // mov ax, 0x1230; mov ds, ax
+  steps(2);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), 0x1230u);          // error code: the selector
+  EXPECT_EQ(frame(1), kCode + 4);        // fault: EIP of the MOV
+  EXPECT_EQ(frame(2), 0x08u);
+  EXPECT_EQ(core.gpr(reg::esp), 0x8000u - 16);
+  EXPECT_EQ(core.seg(reg::ds).selector, 0x10);
+}
+
+TEST_F(SystemFixture, NpOnNotPresentSegment) {
+  gate(11, 0x5000);
+  boot({0x66, 0xB8, 0x30, 0x00, 0x8E, 0xE0});  // mov ax, 0x30; mov fs, ax
+  steps(2);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), 0x30u);
+  EXPECT_EQ(frame(1), kCode + 4);
+}
+
+TEST_F(SystemFixture, SsLoadChecksRaiseGpAndSs) {
+  gate(13, 0x5000);
+  boot({0x66, 0xB8, 0x08, 0x00, 0x8E, 0xD0});  // mov ax, 0x08 (code); mov ss, ax
+  steps(2);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), 0x08u);
+  EXPECT_EQ(core.seg(reg::ss).selector, 0x10);
+}
+
+TEST_F(SystemFixture, SsOnNotPresentStackSegment) {
+  gate(12, 0x5000);
+  boot({0x66, 0xB8, 0x30, 0x00, 0x8E, 0xD0});  // mov ax, 0x30 (not present); mov ss, ax
+  steps(2);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), 0x30u);
+}
+
+TEST_F(SystemFixture, IretToRing3PopsSsEsp) {
+  boot({0x90});
+  user_code({0x90});
+  to_ring3(kUserCode);
+  EXPECT_EQ(core.eip(), kUserCode);
+  EXPECT_EQ(core.seg(reg::cs).selector, 0x1B);
+  EXPECT_EQ(core.seg(reg::ss).selector, 0x23);
+  EXPECT_EQ(core.gpr(reg::esp), kUserStack);
+  EXPECT_EQ(core.seg(reg::ds).selector, 0);  // DPL 0 data is nulled for ring 3
+  EXPECT_TRUE(f(flag::if_));
+}
+
+TEST_F(SystemFixture, InterruptFromRing3SwitchesToTss0Stack) {
+  gate(0x80, 0x5000, 0xEE);  // DPL 3 interrupt gate
+  bus.mem[0x5000] = 0xCF;    // iret
+  boot({0x90});
+  user_code({0xCD, 0x80, 0x90});  // int 0x80; nop
+  to_ring3(kUserCode);
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(core.cpl(), 0u);
+  EXPECT_EQ(core.seg(reg::ss).selector, 0x10);
+  EXPECT_EQ(core.gpr(reg::esp), kRing0Stack - 20);
+  EXPECT_EQ(frame(0), kUserCode + 2);  // EIP after INT
+  EXPECT_EQ(frame(1), 0x1Bu);
+  EXPECT_TRUE(frame(2) & flag::if_);
+  EXPECT_EQ(frame(3), kUserStack);
+  EXPECT_EQ(frame(4), 0x23u);
+  EXPECT_FALSE(f(flag::if_));
+  steps(1);  // iret back to ring 3
+  EXPECT_EQ(core.cpl(), 3u);
+  EXPECT_EQ(core.eip(), kUserCode + 2);
+  EXPECT_EQ(core.gpr(reg::esp), kUserStack);
+}
+
+TEST_F(SystemFixture, IntFromRing3ThroughDpl0GateIsGp) {
+  gate(0x81, 0x5000, 0x8E);  // DPL 0
+  gate(13, 0x5100);
+  boot({0x90});
+  user_code({0xCD, 0x81});
+  to_ring3(kUserCode);
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5100u);
+  EXPECT_EQ(frame(0), 0x81u * 8 + 2);
+  EXPECT_EQ(frame(1), kUserCode);  // a fault: EIP of the INT
+  EXPECT_EQ(frame(4), kUserStack);
+}
+
+TEST_F(SystemFixture, NotPresentGateIsNp) {
+  gate(0x40, 0x5000, 0x0E);  // P=0
+  gate(11, 0x5100);
+  boot({0xCD, 0x40});
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5100u);
+  EXPECT_EQ(frame(0), 0x40u * 8 + 2);
+}
+
+TEST_F(SystemFixture, TrapGateKeepsIf) {
+  gate(0x30, 0x5000, 0x8F);
+  boot({0xFB, 0xCD, 0x30});  // sti; int 0x30
+  steps(2);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_TRUE(f(flag::if_));
+}
+
+TEST_F(SystemFixture, DivideErrorIsFaultWithEipAtDiv) {
+  gate(0, 0x5000);
+  boot({0x31, 0xC9, 0xF7, 0xF1});  // xor ecx, ecx; div ecx
+  core.set_gpr(reg::eax, 7);
+  steps(2);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), kCode + 2);
+  EXPECT_EQ(core.gpr(reg::esp), 0x8000u - 12);  // no error code
+  EXPECT_EQ(core.gpr(reg::eax), 7u);
+}
+
+TEST_F(SystemFixture, BreakpointIsTrapWithEipAfter) {
+  gate(3, 0x5000);
+  boot({0xCC, 0x90});
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), kCode + 1);
+}
+
+TEST_F(SystemFixture, IntoRaisesOfWhenOverflowSet) {
+  gate(4, 0x5000);
+  boot({0xCE, 0xB8, 0xFF, 0xFF, 0xFF, 0x7F, 0x40, 0xCE});  // into; mov eax,0x7fffffff; inc eax; into
+  steps(3);
+  EXPECT_EQ(core.eip(), kCode + 7);
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), kCode + 8);
+}
+
+TEST_F(SystemFixture, BoundOutOfRangeIsBr) {
+  gate(5, 0x5000);
+  bus.wr32(0x2000, 10);
+  bus.wr32(0x2004, 20);
+  boot({0x62, 0x05, 0x00, 0x20, 0x00, 0x00, 0x62, 0x1D, 0x00, 0x20, 0x00, 0x00});  // bound eax,[0x2000]; bound ebx,[0x2000]
+  core.set_gpr(reg::eax, 15);
+  core.set_gpr(reg::ebx, 21);
+  steps(2);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), kCode + 6);
+}
+
+TEST_F(SystemFixture, SingleStepTrap) {
+  gate(1, 0x5000);
+  bus.mem[0x5000] = 0xCF;
+  // pushfd; or dword [esp], 0x100; popfd; nop; nop
+  boot({0x9C, 0x81, 0x0C, 0x24, 0x00, 0x01, 0x00, 0x00, 0x9D, 0x90, 0x90});
+  steps(3);  // POPF sets TF: the trap comes after the next instruction
+  EXPECT_EQ(core.eip(), kCode + 9);
+  steps(1);  // nop, then #DB
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), kCode + 10);
+  EXPECT_FALSE(f(flag::tf));
+  EXPECT_TRUE(frame(2) & flag::tf);
+  steps(1);  // iret restores TF; the trap after the following nop
+  EXPECT_EQ(core.eip(), kCode + 10);
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), kCode + 11);
+}
+
+TEST_F(SystemFixture, UdOnUndefinedOpcodeThroughIdt) {
+  gate(6, 0x5000);
+  boot({0x0F, 0xFF, 0xC0, 0x0F, 0x0B});
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), kCode);
+  core.set_eip(kCode + 3);
+  steps(1);  // ud2
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), kCode + 3);
+}
+
+TEST_F(SystemFixture, DoubleFaultWhenGpDeliveryFails) {
+  gate(13, 0x5000, 0x0E);  // #GP gate not present: #NP while delivering #GP
+  gate(8, 0x5100);
+  boot({0x66, 0xB8, 0x30, 0x12, 0x8E, 0xD8});
+  steps(2);
+  EXPECT_EQ(core.eip(), 0x5100u);
+  EXPECT_EQ(frame(0), 0u);  // #DF error code
+  EXPECT_EQ(frame(1), kCode + 4);
+}
+
+TEST_F(SystemFixture, PageFaultWhilePushingOntoBadStackEscalates) {
+  gate(6, 0x5000);
+  boot({0x0F, 0x0B});  // ud2 (benign), then #GP delivering: handled serially
+  gate(6, 0x5000, 0x0E);
+  gate(11, 0x5200);
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5200u);  // benign then contributory: the #NP is delivered
+  EXPECT_EQ(frame(0), 6u * 8 + 3);  // IDT, EXT
+}
+
+TEST_F(SystemFixture, TripleFaultStopsWithRegisterDump) {
+  boot({0x66, 0xB8, 0x30, 0x12, 0x8E, 0xD8});  // no gates at all
+  steps(1);
+  EXPECT_EQ(core.step(), StepStatus::fatal);
+  EXPECT_TRUE(core.triple_faulted());
+  EXPECT_EQ(core.fatal_message().rfind("triple fault at EIP=0x0000101A", 0), 0u) << core.fatal_message();
+  EXPECT_NE(core.fatal_message().find("register dump: EAX=00001230"), std::string::npos) << core.fatal_message();
+  EXPECT_NE(core.fatal_message().find("#DF"), std::string::npos);
+}
+
+TEST_F(SystemFixture, UndefinedOpcodeWithoutIdtKeepsFatalMessage) {
+  load({0x0F, 0xFF, 0xC0});
+  EXPECT_EQ(core.step(), StepStatus::fatal);
+  EXPECT_FALSE(core.triple_faulted());
+  EXPECT_EQ(core.fatal_message(), "unsupported opcode 0F FF at EIP=0x00001000 (bytes: 0F FF C0 00 00 00 00 00 ...)");
+}
+
+TEST_F(SystemFixture, CliAtCpl3IsGp) {
+  gate(13, 0x5000);
+  boot({0x90});
+  user_code({0xFA});
+  to_ring3(kUserCode);
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), 0u);
+  EXPECT_EQ(frame(1), kUserCode);
+  EXPECT_TRUE(frame(3) & flag::if_);
+}
+
+TEST_F(SystemFixture, CliAtCpl3WithIopl3IsAllowed) {
+  boot({0x90});
+  user_code({0xFA, 0xFB});
+  to_ring3(kUserCode, flag::if_ | (3u << 12));
+  steps(1);
+  EXPECT_FALSE(f(flag::if_));
+  steps(1);
+  EXPECT_TRUE(f(flag::if_));
+}
+
+TEST_F(SystemFixture, PopfAtCpl3KeepsIfAndIopl) {
+  boot({0x90});
+  user_code({0x68, 0x02, 0x30, 0x00, 0x00, 0x9D});  // push 0x3002 (IOPL 3, IF 0); popfd
+  to_ring3(kUserCode);
+  steps(2);
+  EXPECT_TRUE(f(flag::if_));
+  EXPECT_EQ((core.eflags() >> 12) & 3, 0u);
+}
+
+TEST_F(SystemFixture, PopfAtCpl0LoadsIopl) {
+  boot({0x68, 0x02, 0x32, 0x00, 0x00, 0x9D});  // push 0x3202; popfd
+  steps(2);
+  EXPECT_EQ((core.eflags() >> 12) & 3, 3u);
+  EXPECT_TRUE(f(flag::if_));
+}
+
+TEST_F(SystemFixture, InAtCpl3WithIopl0IsGp) {
+  gate(13, 0x5000);
+  boot({0x90});
+  user_code({0xE4, 0x60});
+  to_ring3(kUserCode);
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), 0u);
+  EXPECT_EQ(frame(1), kUserCode);
+}
+
+TEST_F(SystemFixture, HltAndPrivilegedInstructionsAtCpl3AreGp) {
+  gate(13, 0x5000);
+  boot({0x90});
+  user_code({0xF4});
+  to_ring3(kUserCode);
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_FALSE(core.halted());
+}
+
+TEST_F(SystemFixture, StiShadowDelaysInterruptOneInstruction) {
+  gate(0x20, 0x5000);
+  int acks = 0;
+  core.set_interrupt_acknowledge([&] { ++acks; return 0x20; });
+  boot({0xFB, 0xF4});  // sti; hlt
+  core.set_intr(true);
+  steps(1);
+  EXPECT_EQ(acks, 0);
+  EXPECT_EQ(core.step(), StepStatus::halted);  // HLT runs in the shadow
+  EXPECT_EQ(acks, 0);
+  EXPECT_EQ(core.step(), StepStatus::ok);      // the interrupt wakes it
+  EXPECT_EQ(acks, 1);
+  EXPECT_EQ(frame(0), kCode + 2);
+}
+
+TEST_F(SystemFixture, MovSsShadow) {
+  gate(0x20, 0x5000);
+  int acks = 0;
+  core.set_interrupt_acknowledge([&] { ++acks; return 0x20; });
+  boot({0xFB, 0x90, 0x66, 0xB8, 0x10, 0x00, 0x8E, 0xD0, 0x89, 0xC4, 0x90});  // sti; nop; mov ax,0x10; mov ss,ax; mov esp,eax; nop
+  steps(4);  // ... mov ss
+  core.set_intr(true);
+  steps(1);  // mov esp runs in the shadow
+  EXPECT_EQ(acks, 0);
+  steps(1);
+  EXPECT_EQ(acks, 1);
+  EXPECT_EQ(core.eip(), 0x5000u);
+}
+
+TEST_F(SystemFixture, AcknowledgeClearsLatchedIntr) {
+  gate(0x20, 0x5000);
+  bus.mem[0x5000] = 0xCF;  // iret at once
+  int acks = 0;
+  core.set_interrupt_acknowledge([&] { ++acks; return 0x20; });
+  boot({0xFB, 0x90, 0x90, 0x90, 0x90});
+  core.set_intr(true);
+  core.run(10);  // stops after the INTA for the owner to re-sample
+  EXPECT_TRUE(core.consume_resample_request());
+  core.run(10);
+  EXPECT_EQ(acks, 1);  // no second INTA from a stale level
+}
+
+TEST_F(SystemFixture, RepMovsRestartsAfterInterrupt) {
+  gate(0x20, 0x5000);
+  bus.mem[0x5000] = 0xCF;  // iret
+  int acks = 0;
+  core.set_interrupt_acknowledge([&] { ++acks; return 0x20; });
+  for (int i = 0; i < 100; ++i) bus.mem[0x2000 + i] = static_cast<uint8_t>(i + 1);
+  // The destination page goes through write_mem, which raises INTR after the
+  // third byte: a device asserting its line while the string runs.
+  bus.slow_page = 0x3;
+  unsigned writes = 0;
+  bus.on_write = [&](uint32_t) {
+    if (++writes == 3) core.set_intr(true);
+  };
+  boot({0xFB, 0xFC, 0xF3, 0xA4, 0x90});  // sti; cld; rep movsb; nop
+  core.set_gpr(reg::esi, 0x2000);
+  core.set_gpr(reg::edi, 0x3000);
+  core.set_gpr(reg::ecx, 100);
+  steps(3);
+  EXPECT_EQ(core.gpr(reg::ecx), 97u);  // stopped between iterations
+  EXPECT_EQ(core.eip(), kCode + 2);    // at the instruction, to restart it
+  steps(1);                            // the interrupt
+  EXPECT_EQ(acks, 1);
+  EXPECT_EQ(frame(0), kCode + 2);
+  steps(2);  // iret; the string completes
+  EXPECT_EQ(core.gpr(reg::ecx), 0u);
+  EXPECT_EQ(core.eip(), kCode + 4);
+  EXPECT_EQ(0, std::memcmp(&bus.mem[0x2000], &bus.mem[0x3000], 100));
+}
+
+TEST_F(SystemFixture, CpuidVendorAndFeatures) {
+  core.set_apic_id(3);
+  boot({0x31, 0xC0, 0x0F, 0xA2, 0xB8, 0x01, 0x00, 0x00, 0x00, 0x0F, 0xA2});
+  steps(2);
+  char vendor[13] = {};
+  const uint32_t b = core.gpr(reg::ebx), d = core.gpr(reg::edx), c = core.gpr(reg::ecx);
+  std::memcpy(vendor, &b, 4);
+  std::memcpy(vendor + 4, &d, 4);
+  std::memcpy(vendor + 8, &c, 4);
+  EXPECT_STREQ(vendor, "GenuineIntel");
+  steps(2);
+  EXPECT_EQ((core.gpr(reg::eax) >> 8) & 0xF, 6u);
+  const uint32_t features = core.gpr(reg::edx);
+  EXPECT_TRUE(features & (1u << 9));  // APIC
+  EXPECT_TRUE(features & (1u << 4));  // TSC
+  EXPECT_TRUE(features & (1u << 5));  // MSR
+  EXPECT_TRUE(features & (1u << 8));  // CX8
+  EXPECT_FALSE(features & 1u);        // no FPU
+  EXPECT_EQ(core.gpr(reg::ebx) >> 24, 3u);
+}
+
+TEST_F(SystemFixture, RdmsrApicBaseAndTsc) {
+  boot({0xB9, 0x1B, 0x00, 0x00, 0x00, 0x0F, 0x32,              // mov ecx,0x1b; rdmsr
+        0xB9, 0x10, 0x00, 0x00, 0x00, 0x31, 0xD2, 0xB8, 0x00, 0x10, 0x00, 0x00, 0x0F, 0x30,  // wrmsr TSC=0x1000
+        0x0F, 0x31});                                          // rdtsc
+  steps(2);
+  EXPECT_EQ(core.gpr(reg::eax), 0xFEE00900u);
+  EXPECT_EQ(core.gpr(reg::edx), 0u);
+  steps(4);
+  steps(1);
+  EXPECT_GE(core.gpr(reg::eax), 0x1000u);
+  EXPECT_LT(core.gpr(reg::eax), 0x1100u);
+}
+
+TEST_F(SystemFixture, UnknownMsrIsGp) {
+  gate(13, 0x5000);
+  boot({0xB9, 0x34, 0x12, 0x00, 0x00, 0x0F, 0x32});
+  steps(2);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), 0u);
+  EXPECT_EQ(frame(1), kCode + 5);
+}
+
+TEST_F(SystemFixture, Cmpxchg8b) {
+  bus.wr32(0x2000, 0x11111111);
+  bus.wr32(0x2004, 0x22222222);
+  boot({0x0F, 0xC7, 0x0D, 0x00, 0x20, 0x00, 0x00, 0xF0, 0x0F, 0xC7, 0x0D, 0x00, 0x20, 0x00, 0x00});
+  core.set_gpr(reg::eax, 0x11111111);
+  core.set_gpr(reg::edx, 0x22222222);
+  core.set_gpr(reg::ebx, 0xAAAAAAAA);
+  core.set_gpr(reg::ecx, 0xBBBBBBBB);
+  steps(1);
+  EXPECT_TRUE(f(flag::zf));
+  EXPECT_EQ(bus.rd32(0x2000), 0xAAAAAAAAu);
+  EXPECT_EQ(bus.rd32(0x2004), 0xBBBBBBBBu);
+  steps(1);  // lock cmpxchg8b: now different
+  EXPECT_FALSE(f(flag::zf));
+  EXPECT_EQ(core.gpr(reg::eax), 0xAAAAAAAAu);
+  EXPECT_EQ(core.gpr(reg::edx), 0xBBBBBBBBu);
+}
+
+TEST_F(SystemFixture, LockOnIllegalFormIsUd) {
+  gate(6, 0x5000);
+  // lock add [0x2000], eax (legal); lock add eax, ebx (register destination: #UD)
+  boot({0xF0, 0x01, 0x05, 0x00, 0x20, 0x00, 0x00, 0xF0, 0x01, 0xD8});
+  core.set_gpr(reg::eax, 5);
+  steps(1);
+  EXPECT_EQ(bus.rd32(0x2000), 5u);
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), kCode + 7);
+  EXPECT_EQ(core.gpr(reg::eax), 5u);
+}
+
+TEST_F(SystemFixture, FarCallAndFarReturnSamePrivilege) {
+  bus.mem[0x5000] = 0xCB;  // retf
+  boot({0x9A, 0x00, 0x50, 0x00, 0x00, 0x08, 0x00, 0x90});  // call 0x08:0x5000
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), kCode + 7);
+  EXPECT_EQ(frame(1), 0x08u);
+  steps(1);
+  EXPECT_EQ(core.eip(), kCode + 7);
+  EXPECT_EQ(core.gpr(reg::esp), 0x8000u);
+}
+
+// ---- paging ----
+// Page directory at 0x20000, one page table at 0x21000 mapping 0-4 MiB 1:1
+// (present, writable, user), except what the test changes.
+struct PagingFixture : SystemFixture {
+  void map(uint32_t lin, uint32_t phys, uint32_t bits = 7) { bus.wr32(0x21000 + ((lin >> 12) & 0x3FF) * 4, (phys & ~0xFFFu) | bits); }
+  uint32_t pte(uint32_t lin) const { return bus.rd32(0x21000 + ((lin >> 12) & 0x3FF) * 4); }
+  void paging_boot(std::initializer_list<uint8_t> code) {
+    bus.wr32(0x20000, 0x21000 | 7);
+    for (uint32_t p = 0; p < 0x100000; p += 0x1000)
+      if (pte(p) == 0) map(p, p);  // the test's own mappings stay
+    // mov eax,0x20000; mov cr3,eax; mov eax,cr0; or eax,0x80000000; mov cr0,eax
+    std::vector<uint8_t> all = {0xB8, 0x00, 0x00, 0x02, 0x00, 0x0F, 0x22, 0xD8, 0x0F, 0x20, 0xC0,
+                                0x0D, 0x00, 0x00, 0x00, 0x80, 0x0F, 0x22, 0xC0};
+    all.insert(all.end(), code);
+    std::copy(all.begin(), all.end(), bus.mem.begin() + 0x1200);
+    constexpr uint32_t rel = 0x1200 - (kCode + 5);
+    boot({0xE9, static_cast<uint8_t>(rel), static_cast<uint8_t>(rel >> 8), 0x00, 0x00});
+    steps(6);
+    ASSERT_TRUE(core.cr(0) & 0x80000000u);
+    ASSERT_EQ(core.eip(), 0x1200u + 19);
+  }
+};
+
+TEST_F(PagingFixture, PageFaultSetsCr2AndErrorCode) {
+  gate(14, 0x5000);
+  map(0x40000, 0x40000, 0);  // not present
+  paging_boot({0xA3, 0x10, 0x00, 0x04, 0x00});  // mov [0x40010], eax
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(core.cr(2), 0x40010u);
+  EXPECT_EQ(frame(0), 2u);  // not present, write, supervisor
+  EXPECT_EQ(frame(1), 0x1200u + 19);
+}
+
+TEST_F(PagingFixture, UserAccessToSupervisorPageIsProtectionFault) {
+  gate(14, 0x5000);
+  map(0x40000, 0x40000, 3);  // present, writable, supervisor only
+  paging_boot({0x90});
+  user_code({0xA1, 0x00, 0x00, 0x04, 0x00});  // mov eax, [0x40000]
+  to_ring3(kUserCode);
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), 5u);  // present, read, user
+  EXPECT_EQ(core.cr(2), 0x40000u);
+}
+
+TEST_F(PagingFixture, WriteToReadOnlyPageFromRing3Faults) {
+  gate(14, 0x5000);
+  map(0x40000, 0x40000, 5);  // present, read-only, user
+  paging_boot({0x90});
+  user_code({0xA1, 0x00, 0x00, 0x04, 0x00, 0xA3, 0x00, 0x00, 0x04, 0x00});
+  to_ring3(kUserCode);
+  steps(2);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), 7u);  // present, write, user
+}
+
+TEST_F(PagingFixture, PagingAccessedDirtyBits) {
+  map(0x40000, 0x50000);
+  map(0x41000, 0x51000);
+  paging_boot({0xA1, 0x00, 0x00, 0x04, 0x00, 0xA3, 0x00, 0x00, 0x04, 0x00,  // read 0x40000, write 0x40000
+               0xA1, 0x00, 0x10, 0x04, 0x00});                              // read 0x41000
+  bus.wr32(0x50000, 0xCAFE);
+  steps(1);
+  EXPECT_EQ(core.gpr(reg::eax), 0xCAFEu);
+  EXPECT_TRUE(pte(0x40000) & 0x20);
+  EXPECT_FALSE(pte(0x40000) & 0x40);
+  EXPECT_TRUE(bus.rd32(0x20000) & 0x20);  // PDE accessed
+  steps(1);
+  EXPECT_TRUE(pte(0x40000) & 0x40);
+  steps(1);
+  EXPECT_TRUE(pte(0x41000) & 0x20);
+  EXPECT_FALSE(pte(0x41000) & 0x40);
+}
+
+TEST_F(PagingFixture, InvlpgFlushesTlbEntry) {
+  map(0x40000, 0x50000);
+  bus.wr32(0x50000, 1);
+  bus.wr32(0x60000, 2);
+  paging_boot({0xA1, 0x00, 0x00, 0x04, 0x00, 0xA1, 0x00, 0x00, 0x04, 0x00,
+               0x0F, 0x01, 0x3D, 0x00, 0x00, 0x04, 0x00, 0xA1, 0x00, 0x00, 0x04, 0x00});
+  steps(1);
+  EXPECT_EQ(core.gpr(reg::eax), 1u);
+  map(0x40000, 0x60000);
+  steps(1);
+  EXPECT_EQ(core.gpr(reg::eax), 1u);  // stale TLB entry, as on hardware
+  steps(2);
+  EXPECT_EQ(core.gpr(reg::eax), 2u);
+}
+
+TEST_F(PagingFixture, Cr3WriteFlushesTlb) {
+  map(0x40000, 0x50000);
+  bus.wr32(0x50000, 1);
+  bus.wr32(0x60000, 2);
+  paging_boot({0xA1, 0x00, 0x00, 0x04, 0x00, 0x0F, 0x20, 0xD9, 0x0F, 0x22, 0xD9, 0xA1, 0x00, 0x00, 0x04, 0x00});
+  steps(1);
+  EXPECT_EQ(core.gpr(reg::eax), 1u);
+  map(0x40000, 0x60000);
+  steps(3);  // mov ecx,cr3; mov cr3,ecx; read
+  EXPECT_EQ(core.gpr(reg::eax), 2u);
+}
+
+TEST_F(PagingFixture, FourMiBPageWithPse) {
+  bus.wr32(0x20000 + 1 * 4, 0x00000087);  // 4-8 MiB -> 0 (PS, user, rw, present)
+  bus.wr32(0x10, 0x5A5A5A5A);
+  // mov eax,cr4; or eax,0x10; mov cr4,eax; mov eax,[0x400010]
+  paging_boot({0x0F, 0x20, 0xE0, 0x0D, 0x10, 0x00, 0x00, 0x00, 0x0F, 0x22, 0xE0, 0xA1, 0x10, 0x00, 0x40, 0x00});
+  steps(4);
+  EXPECT_EQ(core.gpr(reg::eax), 0x5A5A5A5Au);
+  EXPECT_TRUE(bus.rd32(0x20004) & 0x20);
+}
+
 // ---- the SystemC wrapper ------------------------------------------------------
 
 struct TinyMemory : sc_core::sc_module {
   tlm_utils::simple_target_socket<TinyMemory> socket{"socket"};
   std::vector<uint8_t> mem = std::vector<uint8_t>(64 * 1024, 0);
   unsigned transactions = 0;
+  // syncs: b_transport first synchronises the initiator, as a multi-master
+  // bus does before arbitration: wait(delay), then delay = 0.
+  bool syncs = false;
+  std::vector<sc_core::sc_time> seen;  // the initiator's "now" at each access
   explicit TinyMemory(sc_core::sc_module_name n) : sc_module(n) {
     socket.register_b_transport(this, &TinyMemory::b_transport);
   }
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
     ++transactions;
+    seen.push_back(sc_core::sc_time_stamp() + delay);
+    if (syncs) {
+      wait(delay);
+      delay = sc_core::SC_ZERO_TIME;
+    }
     const uint64_t a = p.get_address();
     if (a + p.get_data_length() > mem.size()) {
       p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
@@ -441,6 +1078,88 @@ TEST(CpuModule, FetchFromUnmappedStopsWithBusFatal) {
   EXPECT_EQ(sim_outcome()->exit_code, exit_status::bus_fatal);
   EXPECT_NE(sim_outcome()->message.find("instruction fetch from unmapped address"), std::string::npos)
       << sim_outcome()->message;
+}
+
+TEST(CpuModule, BusWaitInsideBTransportKeepsLocalTime) {
+  ConfigStore::instance().set("cpu_a.mode", "accurate", "test");
+  ConfigStore::instance().set("cpu_b.mode", "accurate", "test");
+  TinyMemory ram_a("ram_a"), ram_b("ram_b");
+  ram_b.syncs = true;
+  IoSink io_a("io_a"), io_b("io_b");
+  Cpu a("cpu_a"), b("cpu_b");
+  sc_core::sc_signal<bool> intr_a{"intr_a"}, intr_b{"intr_b"};
+  a.mem.bind(ram_a.socket);
+  a.io.bind(io_a.socket);
+  a.intr.bind(intr_a);
+  b.mem.bind(ram_b.socket);
+  b.io.bind(io_b.socket);
+  b.intr.bind(intr_b);
+  // mov ecx, 20; loop: mov [0x400], ecx; dec ecx; jnz loop; hlt
+  const uint8_t code[] = {0xB9, 0x14, 0x00, 0x00, 0x00, 0x89, 0x0D, 0x00, 0x04, 0x00, 0x00, 0x49, 0x75, 0xF7, 0xF4};
+  std::memcpy(&ram_a.mem[0x100], code, sizeof code);
+  std::memcpy(&ram_b.mem[0x100], code, sizeof code);
+  a.set_entry_state(0x100, 0, 0);
+  b.set_entry_state(0x100, 0, 0);
+  sc_core::sc_start(sc_core::sc_time(20, sc_core::SC_US));
+  ASSERT_TRUE(a.halted.read() && b.halted.read());
+  ASSERT_GT(ram_a.seen.size(), 60u);
+  // The same accesses happen at the same times whether or not the target
+  // made the CPU wait: the local time after the call is the returned delay.
+  EXPECT_EQ(ram_a.seen, ram_b.seen);
+  EXPECT_EQ(a.cycles() - a.halted_cycles(), b.cycles() - b.halted_cycles());
+}
+
+// An interrupt controller that lowers its INT output two delta cycles after
+// INTA, as the 8259A model does (notify -> method -> signal update).
+struct DeltaController : sc_core::sc_module, InterruptAcknowledgeIf {
+  sc_core::sc_signal<bool, sc_core::SC_MANY_WRITERS> line{"line"};
+  sc_core::sc_event lower;
+  int acks = 0;
+  SC_HAS_PROCESS(DeltaController);
+  explicit DeltaController(sc_core::sc_module_name n) : sc_module(n) {
+    SC_THREAD(raise);
+    SC_METHOD(on_lower);
+    sensitive << lower;
+    dont_initialize();
+  }
+  void raise() {
+    wait(sc_core::sc_time(2, sc_core::SC_US));
+    line.write(true);
+  }
+  void on_lower() { line.write(false); }
+  int acknowledge() override {
+    ++acks;
+    lower.notify(sc_core::SC_ZERO_TIME);
+    return 0x20;
+  }
+};
+
+TEST(CpuModule, IntrIsResampledAfterAcknowledgeNoSpuriousInta) {
+  TinyMemory ram("ram");
+  IoSink io("io");
+  Cpu cpu("cpu");
+  DeltaController pic("pic");
+  cpu.mem.bind(ram.socket);
+  cpu.io.bind(io.socket);
+  cpu.intr.bind(pic.line);
+  cpu.inta.bind(pic);
+  auto wr32 = [&](uint32_t a, uint32_t v) { std::memcpy(&ram.mem[a], &v, 4); };
+  wr32(0x808, 0x0000FFFF);  // GDT at 0x800: flat code 0x08, data 0x10
+  wr32(0x80C, 0x00CF9A00);
+  wr32(0x810, 0x0000FFFF);
+  wr32(0x814, 0x00CF9200);
+  wr32(0x900 + 0x20 * 8, (0x08u << 16) | 0x300);  // IDT at 0x900: vector 0x20 -> 0x300
+  wr32(0x904 + 0x20 * 8, 0x8E00);
+  ram.mem[0x300] = 0xCF;  // the handler IRETs at once, well inside one quantum
+  ram.mem[0xA00] = 0x17; wr32(0xA02, 0x800);
+  ram.mem[0xA10] = 0x07; ram.mem[0xA11] = 0x01; wr32(0xA12, 0x900);
+  // lgdt [0xA00]; lidt [0xA10]; sti; jmp $
+  const uint8_t code[] = {0x0F, 0x01, 0x15, 0x00, 0x0A, 0x00, 0x00, 0x0F, 0x01, 0x1D, 0x10, 0x0A, 0x00, 0x00, 0xFB, 0xEB, 0xFE};
+  std::memcpy(&ram.mem[0x100], code, sizeof code);
+  cpu.set_entry_state(0x100, 0, 0);
+  sc_core::sc_start(sc_core::sc_time(20, sc_core::SC_US));
+  EXPECT_EQ(pic.acks, 1);
+  EXPECT_TRUE(cpu.interrupt_flag.read());
 }
 
 }  // namespace

@@ -1,0 +1,94 @@
+#include "interrupt_monitor.h"
+
+#include <cstdio>
+
+#include "pic/pic8259.h"
+
+namespace minipc {
+
+namespace {
+// Bucket bounds in ns: 100 ns .. 10 ms, roughly 1-2-5.
+const std::vector<double> kBucketsNs = {100,   200,   500,    1e3,   2e3,   5e3, 1e4,
+                                        2e4,   5e4,   1e5,    2e5,   5e5,   1e6, 1e7};
+double ns(const sc_core::sc_time& t) { return t.to_seconds() * 1e9; }
+}  // namespace
+
+InterruptMonitor::InterruptMonitor(const sc_core::sc_module_name& nm, Pic8259& master, Pic8259& slave)
+    : sc_core::sc_module(nm),
+      master_(master),
+      slave_(slave),
+      nested_(StatsRegistry::instance().counter("irq.nested", "interrupts")),
+      accepted_count_(StatsRegistry::instance().counter("irq.accepted", "interrupts")) {
+  SC_METHOD(on_lines);
+  for (auto& l : lines) sensitive << l;
+  dont_initialize();
+  SC_METHOD(on_intr);
+  sensitive << intr.pos();
+  dont_initialize();
+  master_.on_eoi = [this](unsigned level, const sc_core::sc_time& at) {
+    if (level != 2) eoi(level, at);  // IR2 is the cascade: the slave's EOI names the line
+  };
+  slave_.on_eoi = [this](unsigned level, const sc_core::sc_time& at) { eoi(8 + level, at); };
+}
+
+void InterruptMonitor::on_lines() {
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  for (unsigned i = 0; i < 16; ++i) {
+    const bool level = lines[i].read();
+    if (level && !level_[i] && !asserted_at_[i]) asserted_at_[i] = now;
+    level_[i] = level;
+  }
+}
+
+void InterruptMonitor::on_intr() { intr_rose_at_ = sc_core::sc_time_stamp(); }
+
+std::optional<unsigned> InterruptMonitor::line_of(int vector) const {
+  const int mbase = master_.programmed_vector_base(), sbase = slave_.programmed_vector_base();
+  if (vector >= mbase && vector < mbase + 8 && vector - mbase != 2) return static_cast<unsigned>(vector - mbase);
+  if (vector >= sbase && vector < sbase + 8) return static_cast<unsigned>(8 + vector - sbase);
+  return std::nullopt;
+}
+
+InterruptMonitor::Vector& InterruptMonitor::stats_for(int vector) {
+  auto it = vectors_.find(vector);
+  if (it != vectors_.end()) return it->second;
+  char name[32];
+  std::snprintf(name, sizeof name, "irq.vector_0x%02x.", vector);
+  auto& reg = StatsRegistry::instance();
+  Vector v{&reg.histogram(std::string(name) + "assert_to_intr_ns", kBucketsNs, "ns"),
+           &reg.histogram(std::string(name) + "intr_to_isr_ns", kBucketsNs, "ns"),
+           &reg.histogram(std::string(name) + "isr_to_eoi_ns", kBucketsNs, "ns"),
+           &reg.histogram(std::string(name) + "total_ns", kBucketsNs, "ns")};
+  return vectors_.emplace(vector, v).first->second;
+}
+
+void InterruptMonitor::accepted(int vector, const sc_core::sc_time& at) {
+  accepted_count_.add();
+  const auto line = line_of(vector);
+  if (!line || !asserted_at_[*line]) return;  // spurious, or not from a line we watch
+  if (in_service_ > 0) nested_.add();
+  ++in_service_;
+  const sc_core::sc_time asserted = *asserted_at_[*line];
+  const sc_core::sc_time intr = intr_rose_at_ > asserted ? intr_rose_at_ : asserted;
+  Vector& v = stats_for(vector);
+  v.assert_to_intr->sample(ns(intr - asserted));
+  v.intr_to_isr->sample(at > intr ? ns(at - intr) : 0.0);
+  in_service_line_[*line] = InService{vector, asserted, at};
+  // A new assertion while the ISR runs starts the next measurement; a
+  // level-triggered line still high counts from the acceptance.
+  asserted_at_[*line].reset();
+}
+
+void InterruptMonitor::eoi(unsigned line, const sc_core::sc_time& at) {
+  if (!in_service_line_[line]) return;
+  const InService s = *in_service_line_[line];
+  Vector& v = stats_for(s.vector);
+  v.isr_to_eoi->sample(at > s.accepted ? ns(at - s.accepted) : 0.0);
+  v.total->sample(at > s.asserted ? ns(at - s.asserted) : 0.0);
+  in_service_line_[line].reset();
+  // A level-triggered line still high after the EOI requests again from now.
+  if (level_[line] && !asserted_at_[line]) asserted_at_[line] = at;
+  if (in_service_ > 0) --in_service_;
+}
+
+}  // namespace minipc

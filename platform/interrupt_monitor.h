@@ -1,0 +1,66 @@
+// Measures every interrupt's life on the legacy path (DESIGN.md §2):
+// IRQ line asserted -> INTR -> the CPU accepts it (INTA and the first ISR
+// instruction) -> EOI, per vector, as histograms in the stats:
+//   irq.vector_0x20.assert_to_intr_ns, .intr_to_isr_ns, .isr_to_eoi_ns, .total_ns
+// plus counts of nested acceptances. The line edges are watched on the IRQ
+// signals; acceptance and EOI come from the CPU and the 8259A with their
+// local times.
+#pragma once
+
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+
+#include <systemc>
+
+#include "core/irq.h"
+#include "core/stats.h"
+
+namespace minipc {
+
+class Pic8259;
+
+class InterruptMonitor : public sc_core::sc_module {
+ public:
+  sc_core::sc_vector<IrqIn> lines{"lines", 16};
+  IrqIn intr{"intr"};
+
+  SC_HAS_PROCESS(InterruptMonitor);
+  InterruptMonitor(const sc_core::sc_module_name& nm, Pic8259& master, Pic8259& slave);
+
+  // The CPU accepted an external interrupt with this vector; `at` is its
+  // local time when the first ISR instruction is about to run.
+  void accepted(int vector, const sc_core::sc_time& at);
+
+ private:
+  void on_lines();
+  void on_intr();
+  void eoi(unsigned line, const sc_core::sc_time& at);
+  std::optional<unsigned> line_of(int vector) const;
+
+  struct Vector {
+    Histogram* assert_to_intr;
+    Histogram* intr_to_isr;
+    Histogram* isr_to_eoi;
+    Histogram* total;
+  };
+  Vector& stats_for(int vector);
+
+  Pic8259& master_;
+  Pic8259& slave_;
+  std::array<bool, 16> level_{};
+  std::array<std::optional<sc_core::sc_time>, 16> asserted_at_;
+  struct InService {
+    int vector;
+    sc_core::sc_time asserted, accepted;
+  };
+  std::array<std::optional<InService>, 16> in_service_line_;
+  sc_core::sc_time intr_rose_at_;
+  unsigned in_service_ = 0;
+  std::map<int, Vector> vectors_;
+  Counter& nested_;
+  Counter& accepted_count_;
+};
+
+}  // namespace minipc
