@@ -86,8 +86,10 @@ void InterruptMonitor::eoi(unsigned line, const sc_core::sc_time& at) {
   v.isr_to_eoi->sample(at > s.accepted ? ns(at - s.accepted) : 0.0);
   v.total->sample(at > s.asserted ? ns(at - s.asserted) : 0.0);
   in_service_line_[line].reset();
-  // A level-triggered line still high after the EOI requests again from now.
-  if (level_[line] && !asserted_at_[line]) asserted_at_[line] = at;
+  // A level-triggered line (ELCR) still high after the EOI requests again
+  // from now; an edge-triggered one waits for its next rising edge.
+  const bool level_triggered = line < 8 ? (master_.elcr() >> line) & 1 : (slave_.elcr() >> (line - 8)) & 1;
+  if (level_triggered && level_[line] && !asserted_at_[line]) asserted_at_[line] = at;
   if (in_service_ > 0) --in_service_;
 }
 

@@ -68,7 +68,6 @@ Platform::Platform() {
   // is the CPU's INTR. INTA goes to the master, which asks the slave for
   // vectors of IR2.
   for (size_t i = 0; i < irq_.size(); ++i) irq_[i] = std::make_unique<IrqLine>(("irq" + std::to_string(i)).c_str());
-  intr_ = std::make_unique<IrqLine>("intr");
   pic_cascade_ = std::make_unique<IrqLine>("pic_cascade");
   for (unsigned i = 0; i < 8; ++i) {
     pic_master_->ir[i].bind(i == 2 ? *pic_cascade_ : *irq_[i]);
@@ -76,9 +75,46 @@ Platform::Platform() {
   }
   pic_slave_->intr.bind(*pic_cascade_);
   pic_master_->attach_slave(2, *pic_slave_);
-  pic_master_->intr.bind(*intr_);
-  cpu_->intr.bind(*intr_);
-  cpu_->inta.bind(*pic_master_);
+
+  // The APIC blocks exist in both modes, as on a PC; `platform.interrupts`
+  // says whose INTR the CPU sees and who answers its INTA cycle.
+  lapic_ = std::make_unique<LocalApic>("lapic0");
+  ioapic_ = std::make_unique<IoApic>("ioapic");
+  apic_bus_ = std::make_unique<ApicMessageTarget>("apic_bus");
+  pic_int_ = std::make_unique<IrqLine>("pic_int");
+  lapic_intr_ = std::make_unique<IrqLine>("lapic_intr");
+  lapic_nmi_ = std::make_unique<IrqLine>("lapic_nmi");
+  low_ = std::make_unique<IrqLine>("low");
+  const bool apic_mode = interrupts.get() == "apic";
+  if (!apic_mode && interrupts.get() != "pic")
+    throw ConfigError(interrupts.key() + ": '" + interrupts.get() + "' is not an interrupt mode (pic, apic)");
+  pic_master_->intr.bind(*pic_int_);
+  lapic_->intr.bind(*lapic_intr_);
+  lapic_->nmi.bind(*lapic_nmi_);
+  lapic_->lint0.bind(*pic_int_);  // virtual wire: the 8259A behind LINT0 (ExtINT)
+  lapic_->lint1.bind(*low_);      // no NMI source
+  lapic_->extint_ack.bind(*pic_master_);
+  apic_bus_->attach(*lapic_);
+  apic_bus_->attach(*ioapic_);
+  cpu_->lapic.bind(lapic_->regs);
+  // IOAPIC pins as on a PC: pin 0 the 8259A's INT (ExtINT), pin 2 the PIT
+  // (IRQ0), pin n IRQ n otherwise; pins 16-23 unused.
+  for (unsigned pin = 0; pin < IoApic::kInputs; ++pin) {
+    if (pin == 0)
+      ioapic_->in[pin].bind(*pic_int_);
+    else if (pin == 2)
+      ioapic_->in[pin].bind(*irq_[0]);
+    else if (pin < 16)
+      ioapic_->in[pin].bind(*irq_[pin]);
+    else
+      ioapic_->in[pin].bind(*low_);
+  }
+  IrqLine& cpu_intr = apic_mode ? *lapic_intr_ : *pic_int_;
+  cpu_->intr.bind(cpu_intr);
+  if (apic_mode)
+    cpu_->inta.bind(*lapic_);
+  else
+    cpu_->inta.bind(*pic_master_);
 
   // 8254: counter 0 is the system timer on IRQ0; counter 1 (DRAM refresh on
   // an AT) is unused; counter 2's gate and output go through port B (0x61).
@@ -97,12 +133,24 @@ Platform::Platform() {
   // Latency of every interrupt: line -> INTR -> ISR -> EOI (stats "irq.*").
   irq_monitor_ = std::make_unique<InterruptMonitor>("irq_monitor", *pic_master_, *pic_slave_);
   for (unsigned i = 0; i < 16; ++i) irq_monitor_->lines[i].bind(*irq_[i]);
-  irq_monitor_->intr.bind(*intr_);
+  irq_monitor_->intr.bind(cpu_intr);
   cpu_->on_interrupt_accepted = [this](int vector, const sc_core::sc_time& at) { irq_monitor_->accepted(vector, at); };
 
-  // Initiators, then targets.
+  // Initiators, then targets. In APIC mode the interrupt messages of the
+  // IOAPIC and the LAPIC's IPIs cross the bus (two more masters); in PIC
+  // mode they go straight to the message target, keeping the CPU the bus's
+  // only master (and its fast, unsynchronised timeline).
   bus_->connect_initiator(cpu_->mem, "cpu0");
   bus_->connect_initiator(cpu_->io, "cpu0");
+  if (apic_mode) {
+    bus_->connect_initiator(ioapic_->msg, "ioapic");
+    bus_->connect_initiator(lapic_->msg, "lapic0");
+    bus_->map(AddressSpace::memory, 0xFEE00000, 0x100000, bus_->connect_target(apic_bus_->port, "apic_bus"));
+  } else {
+    ioapic_->msg.bind(apic_bus_->port);
+    lapic_->msg.bind(apic_bus_->port);
+  }
+  map_device(*ioapic_, "ioapic", 0, 0x20, bus_->connect_target(ioapic_->regs, "ioapic"), 0xFEC00000);
 
   const int ram_target = bus_->connect_target(ram_->port, "ram");
   bus_->map(AddressSpace::memory, 0, ram_->bytes(), ram_target);
@@ -140,11 +188,11 @@ Platform::~Platform() {
 }
 
 void Platform::map_device(Peripheral& dev, const std::string& block, uint64_t io_base_default, uint64_t io_size,
-                          int target) {
+                          int target, uint64_t mmio_base_default) {
   // A register block can sit in the I/O space, the memory space, or both:
   // the same driver can then be compared both ways (io_base 0 = not in I/O).
   Param<uint64_t> io_base{block + ".io_base", io_base_default, "port of the register block (0: none)"};
-  Param<uint64_t> mmio_base{block + ".mmio_base", 0, "memory address of the register block (0: none)"};
+  Param<uint64_t> mmio_base{block + ".mmio_base", mmio_base_default, "memory address of the register block (0: none)"};
   if (io_base.get() + io_size > 0x10000)
     throw ConfigError(io_base.key() + ": " + hex(io_base.get()) + " is outside the 64 KiB I/O space");
   if (io_base.get()) bus_->map(AddressSpace::io, io_base.get(), io_size, target);
@@ -174,7 +222,9 @@ void Platform::open_vcd() {
   trace_ = sc_core::sc_create_vcd_trace_file(base.c_str());
   trace_->set_time_unit(1, sc_core::SC_PS);
   sc_core::sc_trace(trace_, bus_->owner, "bus.owner");
-  sc_core::sc_trace(trace_, *intr_, "cpu0.intr");
+  sc_core::sc_trace(trace_, interrupts.get() == "apic" ? *lapic_intr_ : *pic_int_, "cpu0.intr");
+  sc_core::sc_trace(trace_, lapic_->ppr_trace, "lapic0.ppr");
+  sc_core::sc_trace(trace_, lapic_->isr_vector_trace, "lapic0.isr_vector");
   sc_core::sc_trace(trace_, cpu_->halted, "cpu0.halted");
   sc_core::sc_trace(trace_, cpu_->interrupt_flag, "cpu0.if");
   for (size_t i = 0; i < irq_.size(); ++i) sc_core::sc_trace(trace_, *irq_[i], irq_[i]->basename());

@@ -14,6 +14,9 @@
 
 #include <systemc>
 
+#include "apic/apic_message_target.h"
+#include "apic/io_apic.h"
+#include "apic/local_apic.h"
 #include "bus/bus.h"
 #include "core/irq.h"
 #include "core/params.h"
@@ -42,6 +45,8 @@ class Platform {
   ~Platform();
 
   Param<std::string> firmware{"platform.firmware", "", "Multiboot ELF to boot"};
+  Param<std::string> interrupts{"platform.interrupts", "pic",
+                                "pic: the 8259A's INT is the CPU's INTR; apic: the local APIC's (IOAPIC routes the lines)"};
   Param<std::string> cmdline{"platform.cmdline", "", "Multiboot command line"};
   Param<sc_core::sc_time> time_limit{"platform.time_limit", sc_core::sc_time(1, sc_core::SC_SEC),
                                      "stop (exit 92) if the firmware has not exited by then"};
@@ -79,7 +84,7 @@ class Platform {
 
  private:
   void map_device(Peripheral& dev, const std::string& block, uint64_t io_base_default, uint64_t io_size,
-                  int target);
+                  int target, uint64_t mmio_base_default = 0);
   void open_vcd();
   void write_stats(const Result& r);
 
@@ -99,10 +104,14 @@ class Platform {
   std::unique_ptr<Mc146818> rtc_;
   std::unique_ptr<Kbc8042> kbd_;
   std::array<std::unique_ptr<IrqLine>, 16> irq_;
-  std::unique_ptr<IrqLine> intr_;         // the CPU's INTR input
   std::unique_ptr<IrqLine> pic_cascade_;  // slave INT -> master IR2
   std::unique_ptr<IrqLine> pit_out1_, pit_out2_, pit_gate2_;
   std::unique_ptr<InterruptMonitor> irq_monitor_;
+  // APIC path: I/O APIC -> interrupt messages on the bus -> local APIC -> CPU.
+  std::unique_ptr<LocalApic> lapic_;
+  std::unique_ptr<IoApic> ioapic_;
+  std::unique_ptr<ApicMessageTarget> apic_bus_;
+  std::unique_ptr<IrqLine> pic_int_, lapic_intr_, lapic_nmi_, low_;
   sc_core::sc_trace_file* trace_ = nullptr;
   std::string vcd_path_;
 };

@@ -45,7 +45,11 @@ Cpu::Cpu(sc_core::sc_module_name name) : sc_module(name), core_(*this) {
 
   core_.set_interrupt_acknowledge([this]() {
     const int vector = inta.size() > 0 ? inta->acknowledge() : -1;
-    if (vector >= 0 && on_interrupt_accepted) on_interrupt_accepted(vector, sc_core::sc_time_stamp() + local_offset());
+    // The first ISR instruction runs once the IDT delivery (its cycle cost)
+    // is done: report that time.
+    if (vector >= 0 && on_interrupt_accepted)
+      on_interrupt_accepted(vector, sc_core::sc_time_stamp() + local_offset() +
+                                        period_ * static_cast<double>(cycle_cost(CostClass::interrupt)));
     return vector;
   });
 
@@ -135,6 +139,11 @@ void Cpu::wait_while_halted() {
 
 // ---- bus ------------------------------------------------------------------
 
+bool Cpu::in_lapic_page(uint32_t addr) const {
+  const uint64_t base = core_.apic_base_msr();
+  return (base & 0x800) && (addr & ~0xFFFu) == (base & 0xFFFFF000u);
+}
+
 tlm::tlm_response_status Cpu::transport(bool is_io, tlm::tlm_command cmd, uint32_t addr, void* data, unsigned len) {
   tlm::tlm_generic_payload& p = is_io ? io_payload_ : mem_payload_;
   p.set_command(cmd);
@@ -149,8 +158,15 @@ tlm::tlm_response_status Cpu::transport(bool is_io, tlm::tlm_command cmd, uint32
   const sc_core::sc_time offset = local_offset();
   const sc_core::sc_time before = sc_core::sc_time_stamp();
   sc_core::sc_time delay = offset;
-  if (is_io) io->b_transport(p, delay);
-  else mem->b_transport(p, delay);
+  // The local APIC sits inside the CPU: its 4 KiB page (IA32_APIC_BASE,
+  // when enabled) never reaches the bus (DESIGN.md §2).
+  if (is_io)
+    io->b_transport(p, delay);
+  else if (lapic.size() > 0 && in_lapic_page(addr)) {
+    p.set_address(addr & 0xFFFu);
+    lapic->b_transport(p, delay);
+  } else
+    mem->b_transport(p, delay);
   if (sc_core::sc_time_stamp() != before) {
     // The target (e.g. a multi-master bus arbitrating) synchronised us with
     // wait(): everything up to now is in the past, and the returned delay is

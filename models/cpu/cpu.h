@@ -39,6 +39,9 @@ class Cpu : public sc_core::sc_module, private CpuBus {
  public:
   tlm_utils::simple_initiator_socket<Cpu> mem{"mem"};
   tlm_utils::simple_initiator_socket<Cpu> io{"io"};
+  // To this CPU's local APIC (optional): data accesses to the APIC page of
+  // IA32_APIC_BASE go here with the offset in the page, not to the bus.
+  tlm_utils::simple_initiator_socket_optional<Cpu> lapic{"lapic"};
   sc_core::sc_in<bool> intr{"intr"};
   sc_core::sc_port<InterruptAcknowledgeIf, 1, sc_core::SC_ZERO_OR_MORE_BOUND> inta{"inta"};
 
@@ -60,10 +63,9 @@ class Cpu : public sc_core::sc_module, private CpuBus {
   // entry state (EAX = magic, EBX = info pointer).
   void set_entry_state(uint32_t eip, uint32_t eax, uint32_t ebx);
 
-  // Called at each INTA cycle that returns a vector, with the CPU's local
-  // time: the platform measures interrupt latencies with it. The IDT
-  // delivery (a few dozen cycles) follows, so the first ISR instruction runs
-  // that much later.
+  // Called at each INTA cycle that returns a vector, with the local time at
+  // which the first ISR instruction runs (INTA + the IDT delivery's cycle
+  // cost): the platform measures interrupt latencies with it.
   std::function<void(int vector, const sc_core::sc_time& at)> on_interrupt_accepted;
 
   uint64_t instructions() const { return core_.instructions(); }
@@ -101,6 +103,7 @@ class Cpu : public sc_core::sc_module, private CpuBus {
   bool fetch(uint32_t addr, void* data, unsigned len) override;
   uint8_t* direct_ptr(uint32_t addr, bool write) override;
 
+  bool in_lapic_page(uint32_t addr) const;
   tlm::tlm_response_status transport(bool is_io, tlm::tlm_command cmd, uint32_t addr, void* data, unsigned len);
   void warn_once(const char* what, bool is_io, uint32_t addr);
   sc_core::sc_time local_offset() const;

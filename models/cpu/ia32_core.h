@@ -146,6 +146,7 @@ class Ia32Core {
   uint32_t eip() const { return eip_; }
   void set_eip(uint32_t v) { eip_ = v; }
   uint32_t eflags() const { return eflags_; }
+  uint64_t apic_base_msr() const { return apic_base_; }
   void set_eflags(uint32_t v) { eflags_ = (v & kEflagsWritable) | flag::reserved_one; }
   const SegmentReg& seg(unsigned s) const { return segs_[s]; }
   const SegmentReg& tr() const { return tr_; }

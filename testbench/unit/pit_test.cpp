@@ -24,6 +24,9 @@
 #include "core/stats.h"
 #include "pit/pit8254.h"
 #include "pit/system_control_port_b.h"
+#ifdef MINIPC_HAVE_RTL_PIT
+#include "pit8254/pit8254_rtl.h"
+#endif
 
 using namespace minipc;
 using sc_core::sc_time;
@@ -176,14 +179,31 @@ struct PitBench {
   }
 };
 
-using Bench = PitBench<Pit8254>;
+// The suite runs against every implementation of the 8254 (typed tests):
+// the TLM model and, when rtl/ is built, the Verilated RTL behind its
+// wrapper. pit_test holds the TLM instances, pit_rtl_test (the same source
+// with MINIPC_PIT_TEST_RTL_ONLY) the RTL ones.
+#if defined(MINIPC_PIT_TEST_RTL_ONLY)
+using PitImplementations = ::testing::Types<Pit8254Rtl>;
+#elif defined(MINIPC_HAVE_RTL_PIT)
+using PitImplementations = ::testing::Types<Pit8254, Pit8254Rtl>;
+#else
+using PitImplementations = ::testing::Types<Pit8254>;
+#endif
+
+template <typename Dut>
+class Pit : public ::testing::Test {
+ public:
+  using Bench = PitBench<Dut>;
+};
+TYPED_TEST_SUITE(Pit, PitImplementations);
 
 }  // namespace
 
 // ---- mode 0: interrupt on terminal count -------------------------------------------
 
-TEST(Pit, Mode0OutGoesHighAtTerminalCount) {
-  Bench b;
+TYPED_TEST(Pit, Mode0OutGoesHighAtTerminalCount) {
+  typename TestFixture::Bench b;
   const uint32_t n = 100;
   b.program(0, 0, n, SC_ZERO_TIME);
   run_to(clk(n + 10));
@@ -204,8 +224,8 @@ TEST(Pit, Mode0OutGoesHighAtTerminalCount) {
   EXPECT_TRUE(b.log0.edges[2].level);
 }
 
-TEST(Pit, Mode0GateLowPausesCounting) {
-  Bench b;
+TYPED_TEST(Pit, Mode0GateLowPausesCounting) {
+  typename TestFixture::Bench b;
   b.program(0, 0, 100, SC_ZERO_TIME);  // loaded at edge 1, 99 decrements by edge 100
   b.set_gate(0, false, after(50));     // edges 2..50 counted: 51 left
   EXPECT_EQ(b.latched_count(0, after(60)), 51u);
@@ -217,8 +237,8 @@ TEST(Pit, Mode0GateLowPausesCounting) {
   EXPECT_TRUE(b.log0.falling().empty());        // GATE does not touch OUT in mode 0
 }
 
-TEST(Pit, Mode0NewCountRestartsAndFirstByteStopsCounting) {
-  Bench b;
+TYPED_TEST(Pit, Mode0NewCountRestartsAndFirstByteStopsCounting) {
+  typename TestFixture::Bench b;
   b.program(0, 0, 1000, SC_ZERO_TIME);
   // First byte of a new two-byte count: counting stops (CE stays put).
   b.write(COUNTER0, 50, after(100));
@@ -233,8 +253,8 @@ TEST(Pit, Mode0NewCountRestartsAndFirstByteStopsCounting) {
 
 // ---- mode 1: hardware retriggerable one-shot -----------------------------------------
 
-TEST(Pit, Mode1RetriggeredByGateEdge) {
-  Bench b(true, false, true);  // gate1 low
+TYPED_TEST(Pit, Mode1RetriggeredByGateEdge) {
+  typename TestFixture::Bench b(true, false, true);  // gate1 low
   b.program(1, 1, 100, SC_ZERO_TIME);
   EXPECT_EQ(b.status(1, SC_ZERO_TIME) & 0xC0, 0xC0);  // OUT high, NULL COUNT until triggered
   b.set_gate(1, true, after(10));                      // trigger: load and OUT low at edge 11
@@ -256,8 +276,8 @@ TEST(Pit, Mode1RetriggeredByGateEdge) {
   EXPECT_EQ(b.log1.edges[4].at, clk(701));
 }
 
-TEST(Pit, Mode1NewCountWaitsForNextTrigger) {
-  Bench b(true, false, true);
+TYPED_TEST(Pit, Mode1NewCountWaitsForNextTrigger) {
+  typename TestFixture::Bench b(true, false, true);
   b.program(1, 1, 100, SC_ZERO_TIME);
   b.set_gate(1, true, after(10));  // one-shot from edge 11
   b.write(COUNTER1, 20, after(20));  // a new count during the one-shot does not shorten it
@@ -278,8 +298,8 @@ TEST(Pit, Mode1NewCountWaitsForNextTrigger) {
 
 // ---- mode 2: rate generator ------------------------------------------------------------
 
-TEST(Pit, Mode2RateGeneratorPulsesEveryNClocks) {
-  Bench b;
+TYPED_TEST(Pit, Mode2RateGeneratorPulsesEveryNClocks) {
+  typename TestFixture::Bench b;
   const uint32_t n = 11932;  // the classic 100 Hz tick
   b.program(0, 2, n, SC_ZERO_TIME);
   run_to(sc_time(100.5, SC_MS));
@@ -299,8 +319,8 @@ TEST(Pit, Mode2RateGeneratorPulsesEveryNClocks) {
   EXPECT_EQ(stat("pit0.counter0.mode"), 2);
 }
 
-TEST(Pit, Mode2NewCountTakesEffectAtEndOfPeriod) {
-  Bench b;
+TYPED_TEST(Pit, Mode2NewCountTakesEffectAtEndOfPeriod) {
+  typename TestFixture::Bench b;
   b.program(0, 2, 1000, SC_ZERO_TIME);
   b.program(0, 2, 1000, SC_ZERO_TIME);
   b.write(COUNTER0, 0xF4, after(1500));  // 500, LSB then MSB, during the 2nd period
@@ -313,8 +333,8 @@ TEST(Pit, Mode2NewCountTakesEffectAtEndOfPeriod) {
   EXPECT_EQ(falling[2], clk(2000 + 500));  // the reload at edge 2001 takes 500
 }
 
-TEST(Pit, Mode2GateLowForcesOutHighAndRisingEdgeReloads) {
-  Bench b;
+TYPED_TEST(Pit, Mode2GateLowForcesOutHighAndRisingEdgeReloads) {
+  typename TestFixture::Bench b;
   b.program(0, 2, 100, SC_ZERO_TIME);
   b.set_gate(0, false, after(100));  // during the low pulse (edge 100): OUT high at once
   b.set_gate(0, true, after(250));   // reload at edge 251; low again 100 clocks after the trigger
@@ -332,8 +352,8 @@ TEST(Pit, Mode2GateLowForcesOutHighAndRisingEdgeReloads) {
 
 // ---- mode 3: square wave ----------------------------------------------------------------
 
-TEST(Pit, Mode3SquareWaveEvenCount) {
-  Bench b;
+TYPED_TEST(Pit, Mode3SquareWaveEvenCount) {
+  typename TestFixture::Bench b;
   const uint32_t n = 1000;
   b.program(0, 3, n, SC_ZERO_TIME);
   EXPECT_EQ(b.latched_count(0, after(1)), n);
@@ -348,8 +368,8 @@ TEST(Pit, Mode3SquareWaveEvenCount) {
   }
 }
 
-TEST(Pit, Mode3SquareWaveOddCount) {
-  Bench b;
+TYPED_TEST(Pit, Mode3SquareWaveOddCount) {
+  typename TestFixture::Bench b;
   const uint32_t n = 7;
   b.program(0, 3, n, SC_ZERO_TIME);
   EXPECT_EQ(b.latched_count(0, after(1)), n - 1);  // N-1 loaded, then -2 per clock
@@ -364,8 +384,8 @@ TEST(Pit, Mode3SquareWaveOddCount) {
   }
 }
 
-TEST(Pit, Mode3GateLowStopsWaveWithOutHigh) {
-  Bench b;
+TYPED_TEST(Pit, Mode3GateLowStopsWaveWithOutHigh) {
+  typename TestFixture::Bench b;
   b.program(0, 3, 100, SC_ZERO_TIME);  // low at edge 51
   b.set_gate(0, false, after(60));     // OUT high at once, counting stops
   run_to(clk(500));
@@ -381,8 +401,8 @@ TEST(Pit, Mode3GateLowStopsWaveWithOutHigh) {
 
 // ---- modes 4 and 5: strobes ---------------------------------------------------------------
 
-TEST(Pit, Mode4StrobeAfterCount) {
-  Bench b;
+TYPED_TEST(Pit, Mode4StrobeAfterCount) {
+  typename TestFixture::Bench b;
   const uint32_t n = 50;
   b.program(0, 4, n, SC_ZERO_TIME);
   run_to(clk(n + 70000));  // past a wrap: only one strobe per count written
@@ -393,8 +413,8 @@ TEST(Pit, Mode4StrobeAfterCount) {
   EXPECT_EQ(b.log0.rising()[1], clk(n + 2));    // one clock low
 }
 
-TEST(Pit, Mode4NewCountLoadsAtNextClock) {
-  Bench b;
+TYPED_TEST(Pit, Mode4NewCountLoadsAtNextClock) {
+  typename TestFixture::Bench b;
   b.program(0, 4, 100, SC_ZERO_TIME);
   b.write(COUNTER0, 20, after(30));  // first byte: no effect on counting in mode 4
   EXPECT_EQ(b.latched_count(0, after(40)), 100u - 39);
@@ -404,8 +424,8 @@ TEST(Pit, Mode4NewCountLoadsAtNextClock) {
   EXPECT_EQ(b.log0.falling()[0], clk(51 + 20));
 }
 
-TEST(Pit, Mode5StrobeOnGateEdge) {
-  Bench b(true, false, true);
+TYPED_TEST(Pit, Mode5StrobeOnGateEdge) {
+  typename TestFixture::Bench b(true, false, true);
   const uint32_t n = 20;
   b.program(1, 5, n, SC_ZERO_TIME);
   run_to(clk(100));
@@ -421,8 +441,8 @@ TEST(Pit, Mode5StrobeOnGateEdge) {
 
 // ---- counting formats -------------------------------------------------------------------
 
-TEST(Pit, BcdCountingWraps) {
-  Bench b;
+TYPED_TEST(Pit, BcdCountingWraps) {
+  typename TestFixture::Bench b;
   b.program(0, 0, 0x0005, SC_ZERO_TIME, /*bcd=*/true);  // 5 in BCD
   EXPECT_EQ(b.latched_count(0, after(1)), 0x0005u);
   EXPECT_EQ(b.latched_count(0, after(5)), 0x0001u);
@@ -440,8 +460,8 @@ TEST(Pit, BcdCountingWraps) {
   EXPECT_EQ(b.log0.rising().back(), clk(21 + 1234));
 }
 
-TEST(Pit, CountZeroMeans65536) {
-  Bench b;
+TYPED_TEST(Pit, CountZeroMeans65536) {
+  typename TestFixture::Bench b;
   b.program(0, 0, 0, SC_ZERO_TIME);        // binary: 2^16
   b.program(1, 0, 0, SC_ZERO_TIME, true);  // BCD: 10^4
   EXPECT_EQ(b.latched_count(0, after(2)), 0xFFFFu);
@@ -455,8 +475,8 @@ TEST(Pit, CountZeroMeans65536) {
 
 // ---- access: flip-flops, latches, read-back ----------------------------------------------
 
-TEST(Pit, LsbThenMsbAccessUsesFlipFlop) {
-  Bench b;
+TYPED_TEST(Pit, LsbThenMsbAccessUsesFlipFlop) {
+  typename TestFixture::Bench b;
   b.write(CONTROL_WORD, control(2, LSB_MSB, 0), SC_ZERO_TIME);
   b.write(COUNTER2, 0x34, SC_ZERO_TIME);
   b.write(COUNTER2, 0x12, SC_ZERO_TIME);
@@ -483,8 +503,8 @@ TEST(Pit, LsbThenMsbAccessUsesFlipFlop) {
   EXPECT_EQ(b.read(COUNTER2, after(33)), 0x3E);
 }
 
-TEST(Pit, CounterLatchFreezesReadValue) {
-  Bench b;
+TYPED_TEST(Pit, CounterLatchFreezesReadValue) {
+  typename TestFixture::Bench b;
   b.program(0, 2, 1000, SC_ZERO_TIME);
   b.write(CONTROL_WORD, control(0, LATCH, 0), after(101));  // CE = 900
   b.write(CONTROL_WORD, control(0, LATCH, 0), after(150));  // ignored until read
@@ -496,8 +516,8 @@ TEST(Pit, CounterLatchFreezesReadValue) {
   EXPECT_EQ(lsb | (msb << 8), 701);
 }
 
-TEST(Pit, ReadBackStatusReportsModeAndOut) {
-  Bench b;
+TYPED_TEST(Pit, ReadBackStatusReportsModeAndOut) {
+  typename TestFixture::Bench b;
   b.write(CONTROL_WORD, control(0, LSB_MSB, 3), SC_ZERO_TIME);
   // OUT=1, NULL COUNT=1, RW=11, M=011, BCD=0.
   EXPECT_EQ(b.status(0, SC_ZERO_TIME), 0xF6);
@@ -515,8 +535,8 @@ TEST(Pit, ReadBackStatusReportsModeAndOut) {
   EXPECT_EQ(b.read(COUNTER0, after(90)), 0);
 }
 
-TEST(Pit, ReadBackLatchesSeveralCounters) {
-  Bench b;
+TYPED_TEST(Pit, ReadBackLatchesSeveralCounters) {
+  typename TestFixture::Bench b;
   b.program(0, 2, 1000, SC_ZERO_TIME);
   b.program(1, 2, 2000, SC_ZERO_TIME);
   b.program(2, 2, 3000, SC_ZERO_TIME);
@@ -533,8 +553,8 @@ TEST(Pit, ReadBackLatchesSeveralCounters) {
   EXPECT_EQ(read16(COUNTER2, after(60)), 3000 - 10);
 }
 
-TEST(Pit, NullCountUntilLoaded) {
-  Bench b;
+TYPED_TEST(Pit, NullCountUntilLoaded) {
+  typename TestFixture::Bench b;
   b.write(CONTROL_WORD, control(0, LSB_MSB, 0), SC_ZERO_TIME);
   EXPECT_TRUE(b.status(0, SC_ZERO_TIME) & 0x40);
   b.write(COUNTER0, 0x10, after(5));
@@ -552,8 +572,8 @@ TEST(Pit, NullCountUntilLoaded) {
   EXPECT_FALSE(b.status(1, after(31)) & 0x40);
 }
 
-TEST(Pit, ReadingCountMidwayReflectsTime) {
-  Bench b;
+TYPED_TEST(Pit, ReadingCountMidwayReflectsTime) {
+  typename TestFixture::Bench b;
   b.program(0, 0, 0xFFFF, SC_ZERO_TIME);
   // The CPU runs ahead of SystemC time: every access is evaluated at its own
   // local time, edge by edge (counter latch, then LSB, MSB).
@@ -568,8 +588,8 @@ TEST(Pit, ReadingCountMidwayReflectsTime) {
   EXPECT_EQ(b.latched_count(0, sc_time(10, SC_MS)), 0xFFFF - (edges - 1));
 }
 
-TEST(Pit, ControlWordSetsInitialOutLevel) {
-  Bench b;
+TYPED_TEST(Pit, ControlWordSetsInitialOutLevel) {
+  typename TestFixture::Bench b;
   b.program(0, 2, 100, SC_ZERO_TIME);                        // high
   b.write(CONTROL_WORD, control(0, LSB_MSB, 0), after(10));  // mode 0: low at once
   b.write(CONTROL_WORD, control(0, LSB_MSB, 1), after(20));  // other modes: high at once
@@ -583,8 +603,8 @@ TEST(Pit, ControlWordSetsInitialOutLevel) {
   EXPECT_TRUE(e[2].level);
 }
 
-TEST(Pit, IllegalCountsAndSequencesWarn) {
-  Bench b;
+TYPED_TEST(Pit, IllegalCountsAndSequencesWarn) {
+  typename TestFixture::Bench b;
   sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
   const int before = sc_core::sc_report_handler::get_count("pit0");
   b.program(0, 2, 1, SC_ZERO_TIME);
@@ -602,8 +622,8 @@ TEST(Pit, IllegalCountsAndSequencesWarn) {
   EXPECT_EQ(b.status(0, after(1010)), 0x80 | 0x40 | 0x30 | 0x08);  // mode 4, no count
 }
 
-TEST(Pit, OneEventPerEdgeNotPerClock) {
-  Bench b;
+TYPED_TEST(Pit, OneEventPerEdgeNotPerClock) {
+  typename TestFixture::Bench b;
   b.program(0, 2, 1193, SC_ZERO_TIME);  // ~1 kHz
   const sc_dt::uint64 deltas_before = sc_core::sc_delta_count();
   run_to(sc_time(1, SC_SEC));
@@ -620,8 +640,9 @@ TEST(Pit, OneEventPerEdgeNotPerClock) {
 
 namespace {
 // The PC's speaker path: port B's TIMER 2 GATE drives GATE2, OUT2 comes back in bit 5.
+template <typename Dut>
 struct SpeakerPath {
-  Pit8254 pit{"pit0"};
+  Dut pit{"pit0"};
   SystemControlPortB port_b{"port_b"};
   Initiator cpu_pit{"cpu_pit"}, cpu_port_b{"cpu_port_b"};
   IrqLine gate2{"gate2"}, out0{"out0"}, out1{"out1"}, out2{"out2"};
@@ -641,8 +662,8 @@ struct SpeakerPath {
 };
 }  // namespace
 
-TEST(Pit, Port61Gate2ControlsCounter2) {
-  SpeakerPath pc;
+TYPED_TEST(Pit, Port61Gate2ControlsCounter2) {
+  SpeakerPath<TypeParam> pc;
   EXPECT_EQ(pc.cpu_port_b.read(0, SC_ZERO_TIME) & 0x2F, 0x00);  // gate off, OUT2 low
   pc.cpu_pit.write(CONTROL_WORD, control(2, LSB_MSB, 0), SC_ZERO_TIME);
   pc.cpu_pit.write(COUNTER2, 1000 & 0xFF, SC_ZERO_TIME);
@@ -671,8 +692,8 @@ TEST(Pit, Port61Gate2ControlsCounter2) {
   EXPECT_TRUE(pc.port_b.speaker_data());
 }
 
-TEST(Pit, RefreshToggleBit4) {
-  SpeakerPath pc;
+TYPED_TEST(Pit, RefreshToggleBit4) {
+  SpeakerPath<TypeParam> pc;
   const double period_us = 15.085;
   auto bit4 = [&](double us) { return pc.cpu_port_b.read(0, sc_time(us, SC_US)) & 0x10; };
   EXPECT_EQ(bit4(0), 0);

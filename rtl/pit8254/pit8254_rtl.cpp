@@ -1,0 +1,427 @@
+// The Verilated headers come first: included after SystemC's, they would
+// expect a global sc_time_stamp() (their SystemC flavour).
+#include <verilated.h>
+#include <verilated_vcd_c.h>
+
+#include "Vpit8254.h"
+#include "Vpit8254___024root.h"
+
+#include "pit8254/pit8254_rtl.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+namespace minipc {
+
+namespace {
+constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+
+std::string hex2(uint64_t v) {
+  std::ostringstream s;
+  s << "0x" << std::hex << (v & 0xFF);
+  return s.str();
+}
+
+uint32_t from_bcd(uint32_t v) {
+  return (v >> 12 & 0xF) * 1000 + (v >> 8 & 0xF) * 100 + (v >> 4 & 0xF) * 10 + (v & 0xF);
+}
+
+// Fields of a counter's observation word (pit8254_counter.sv, obs_o). ce is
+// the counting element as a number (converted from BCD in BCD mode), cr the
+// count register as written.
+struct Obs {
+  explicit Obs(uint64_t w)
+      : bcd(w >> 28 & 1),
+        ce(bcd ? from_bcd(static_cast<uint32_t>(w & 0xFFFF)) : static_cast<uint32_t>(w & 0xFFFF)),
+        mode(static_cast<unsigned>((w >> 16) & 7)),
+        out(w >> 19 & 1), gate(w >> 20 & 1), loaded(w >> 21 & 1), load_pending(w >> 22 & 1),
+        trigger(w >> 23 & 1), suspended(w >> 24 & 1), armed(w >> 25 & 1), odd(w >> 26 & 1),
+        one(w >> 27 & 1), cr_valid(w >> 29 & 1), wr_msb(w >> 30 & 1), reload(w >> 31 & 1),
+        cr(static_cast<uint32_t>((w >> 32) & 0xFFFF)) {}
+  bool bcd;
+  uint32_t ce;
+  unsigned mode;
+  bool out, gate, loaded, load_pending, trigger, suspended, armed, odd, one, cr_valid, wr_msb, reload;
+  uint32_t cr;
+  uint32_t modulus() const { return bcd ? 10000u : 65536u; }
+  uint32_t dist() const { return ce == 0 ? modulus() : ce; }
+  bool stationary() const { return loaded && one && (mode == 2 || mode == 3); }
+};
+}  // namespace
+
+struct Pit8254Rtl::Rtl {
+  VerilatedContext ctx;
+  std::unique_ptr<Vpit8254> top;
+  std::unique_ptr<VerilatedVcdC> vcd;
+  uint64_t last_dump = 0;
+  bool dumped = false;
+
+  explicit Rtl(const std::string& name) {
+    ctx.traceEverOn(true);  // allows open_trace() later
+    top = std::make_unique<Vpit8254>(&ctx, name.c_str());
+  }
+  void dump(const sc_core::sc_time& t) {
+    if (!vcd) return;
+    uint64_t v = t.value();
+    if (dumped && v <= last_dump) v = last_dump + 1;  // several clk_i cycles at one instant
+    vcd->dump(v);
+    last_dump = v;
+    dumped = true;
+  }
+};
+
+Pit8254Rtl::Pit8254Rtl(const sc_core::sc_module_name& nm)
+    : Peripheral(nm), rtl_(std::make_unique<Rtl>(std::string(name()) + ".rtl")) {
+  if (!(input_hz.get() > 0)) throw ConfigError(input_hz.key() + ": must be a positive frequency");
+  units_per_clock_ = 1.0L / static_cast<long double>(sc_core::sc_get_time_resolution().to_seconds()) /
+                     static_cast<long double>(input_hz.get());
+
+  IrqIn* gates[kCounters] = {&gate0, &gate1, &gate2};
+  IrqOut* outs[kCounters] = {&out0, &out1, &out2};
+  Register* regs[kCounters] = {&COUNTER0, &COUNTER1, &COUNTER2};
+  auto& stats = StatsRegistry::instance();
+  for (unsigned i = 0; i < kCounters; ++i) {
+    Channel& ch = channels_[i];
+    ch.gate = gates[i];
+    ch.out = outs[i];
+    ch.reg = regs[i];
+    const std::string prefix = std::string(name()) + ".counter" + std::to_string(i);
+    ch.reloads = &stats.counter(prefix + ".reloads", "loads");
+    ch.out_edges = &stats.counter(prefix + ".out_edges", "edges");
+    ch.wakeups = &stats.counter(prefix + ".wakeups", "events");
+    stats.probe(prefix + ".mode", [this, i] { return static_cast<double>(mode(i)); });
+
+    regs[i]->on_read = [this, i] { return read_counter(i); };
+    regs[i]->on_write = [this, i](uint64_t v) { write_counter(i, v); };
+
+    sc_core::sc_spawn_options opts;
+    opts.spawn_method();
+    opts.set_sensitivity(&ch.wakeup);
+    sc_core::sc_spawn([this, i] { drive_out(i); }, ("out" + std::to_string(i) + "_driver").c_str(), &opts);
+  }
+  CONTROL_WORD.field("BCD", 0, 1).field("M", 1, 3).field("RW", 4, 2).field("SC", 6, 2);
+  CONTROL_WORD.on_write = [this](uint64_t v) { write_control_word(v); };
+
+  SC_METHOD(on_gate);
+  sensitive << gate0 << gate1 << gate2;
+  dont_initialize();
+
+  SC_METHOD(pin_clock);
+  sensitive << pin_event_;
+  dont_initialize();
+
+  // Power-on reset of the RTL, bus idle, GATEs high until the pins are known.
+  Vpit8254& m = *rtl_->top;
+  m.clk_i = 0;
+  m.cs_ni = m.rd_ni = m.wr_ni = 1;
+  m.a_i = 0;
+  m.d_i = 0;
+  m.cnt_clk_i = 0;
+  m.gate_i = gate_pins_;
+  m.rst_ni = 1;
+  m.eval();
+  m.rst_ni = 0;
+  m.eval();
+  m.rst_ni = 1;
+  m.eval();
+  out_pins_ = m.out_o;
+}
+
+Pit8254Rtl::~Pit8254Rtl() {
+  if (rtl_ && rtl_->vcd) rtl_->vcd->close();
+}
+
+void Pit8254Rtl::before_end_of_elaboration() {
+  for (IrqIn* g : {&gate0, &gate1, &gate2})
+    if (g->bind_count() == 0) g->bind(gate_tied_high_);
+}
+
+void Pit8254Rtl::start_of_simulation() {
+  // The GATE levels at start: the RTL sees them in one idle cycle (its
+  // counters are unprogrammed, so a level is not an edge that matters).
+  uint8_t g = 0;
+  for (unsigned i = 0; i < kCounters; ++i)
+    if (channels_[i].gate->read()) g |= static_cast<uint8_t>(1u << i);
+  gate_pins_ = g;
+  tick(false, sc_core::SC_ZERO_TIME);
+  tick(false, sc_core::SC_ZERO_TIME);
+  started_ = true;
+  if (pin_accurate.get()) pin_event_.notify(clock_edge_time(1));
+}
+
+void Pit8254Rtl::end_of_simulation() {
+  if (rtl_->vcd) rtl_->vcd->flush();
+}
+
+void Pit8254Rtl::open_trace(const std::string& path) {
+  if (rtl_->vcd) rtl_->vcd->close();
+  rtl_->vcd = std::make_unique<VerilatedVcdC>();
+  rtl_->top->trace(rtl_->vcd.get(), 99);
+  // One VCD time unit = the SystemC time resolution, so times match the platform VCD.
+  const double res = sc_core::sc_get_time_resolution().to_seconds();
+  const char* unit = res <= 1e-15 ? "1fs" : res <= 1e-12 ? "1ps" : res <= 1e-9 ? "1ns" : "1us";
+  rtl_->vcd->set_time_unit(unit);
+  rtl_->vcd->set_time_resolution(unit);
+  rtl_->vcd->open(path.c_str());
+  rtl_->dump(sc_core::sc_time_stamp());
+}
+
+void Pit8254Rtl::reset_state() {
+  const sc_core::sc_time t = sync(sc_core::sc_time_stamp());
+  Vpit8254& m = *rtl_->top;
+  m.rst_ni = 0;
+  m.eval();
+  m.rst_ni = 1;
+  m.eval();
+  tick(false, t);  // the RTL learns the GATE levels again
+  tick(false, t);
+  collect_out(t);
+  for (unsigned i = 0; i < kCounters; ++i) {
+    channels_[i].illegal = false;
+    schedule(i);
+  }
+}
+
+unsigned Pit8254Rtl::mode(unsigned counter) const { return Obs(obs(counter)).mode; }
+
+// ---- clock arithmetic (as Pit8254) ----------------------------------------------
+
+sc_core::sc_time Pit8254Rtl::clock_edge_time(uint64_t k) const {
+  return sc_core::sc_time::from_value(
+      static_cast<sc_dt::uint64>(std::llround(static_cast<long double>(k) * units_per_clock_)));
+}
+
+uint64_t Pit8254Rtl::clock_edges_at(const sc_core::sc_time& t) const {
+  const sc_dt::uint64 units = t.value();
+  uint64_t k = static_cast<uint64_t>(std::floor(static_cast<long double>(units) / units_per_clock_));
+  while (clock_edge_time(k + 1).value() <= units) ++k;
+  while (k > 0 && clock_edge_time(k).value() > units) --k;
+  return k;
+}
+
+// ---- the pins -------------------------------------------------------------------------
+
+uint64_t Pit8254Rtl::obs(unsigned i) const {
+  const auto* r = rtl_->top->rootp;
+  return i == 0 ? r->pit8254__DOT__obs0 : i == 1 ? r->pit8254__DOT__obs1 : r->pit8254__DOT__obs2;
+}
+
+void Pit8254Rtl::tick(bool clk_pulse, const sc_core::sc_time& t) {
+  Vpit8254& m = *rtl_->top;
+  m.cnt_clk_i = clk_pulse ? 7 : 0;
+  m.gate_i = gate_pins_;
+  m.clk_i = 1;
+  m.eval();
+  rtl_->dump(t);
+  m.clk_i = 0;
+  m.eval();
+  rtl_->dump(t);
+  ++cycles_;
+}
+
+uint8_t Pit8254Rtl::bus(unsigned a, bool write, uint8_t d, const sc_core::sc_time& t) {
+  // The access cycle (d_o is valid during it), then the idle cycle in which
+  // the part acts on its registered inputs.
+  Vpit8254& m = *rtl_->top;
+  m.cs_ni = 0;
+  m.a_i = a & 3;
+  m.d_i = d;
+  m.wr_ni = write ? 0 : 1;
+  m.rd_ni = write ? 1 : 0;
+  m.cnt_clk_i = 0;
+  m.eval();
+  const uint8_t v = m.d_o;
+  tick(false, t);
+  m.cs_ni = m.rd_ni = m.wr_ni = 1;
+  tick(false, t);
+  return v;
+}
+
+void Pit8254Rtl::collect_out(const sc_core::sc_time& t) {
+  const uint8_t now = rtl_->top->out_o;
+  const uint8_t changed = now ^ out_pins_;
+  if (!changed) return;
+  for (unsigned i = 0; i < kCounters; ++i) {
+    if (!(changed & (1u << i))) continue;
+    channels_[i].pending_out.emplace_back(t, (now >> i) & 1);
+    channels_[i].out_edges->add();
+  }
+  out_pins_ = now;
+}
+
+sc_core::sc_time Pit8254Rtl::sync(const sc_core::sc_time& t) {
+  if (t > synced_) synced_ = t;
+  const uint64_t target = clock_edges_at(synced_);
+  if (edge_ >= target) return synced_;
+  // The tight loop: one clk_i cycle per CLK pulse, nothing else. The RTL
+  // acts on a pulse in the cycle after it (input stage), so the effects of
+  // pulse k are seen after cycle k+1; one idle cycle ends the run.
+  Vpit8254& m = *rtl_->top;
+  const auto* r = m.rootp;
+  m.gate_i = gate_pins_;
+  const bool tracing = rtl_->vcd != nullptr;
+  const uint64_t first = edge_;
+  const uint64_t cycles = target - first + 1;
+  cycles_ += cycles;
+  for (uint64_t j = 1; j <= cycles; ++j) {
+    m.cnt_clk_i = j < cycles ? 7 : 0;
+    m.clk_i = 1;
+    m.eval();
+    if (tracing) rtl_->dump(clock_edge_time(std::min(first + j, target)));
+    m.clk_i = 0;
+    m.eval();
+    if (tracing) rtl_->dump(clock_edge_time(std::min(first + j, target)));
+    if (j == 1) continue;
+    edge_ = first + j - 1;  // the pulse whose effects are now visible
+    // reload_q, bit 31 of each counter's observation word
+    if ((r->pit8254__DOT__obs0 | r->pit8254__DOT__obs1 | r->pit8254__DOT__obs2) & 0x80000000u) {
+      for (unsigned i = 0; i < kCounters; ++i)
+        if (obs(i) & 0x80000000u) channels_[i].reloads->add();
+    }
+    if (m.out_o != out_pins_) collect_out(clock_edge_time(edge_));
+  }
+  return synced_;
+}
+
+// ---- register callbacks ----------------------------------------------------------------
+
+uint64_t Pit8254Rtl::read_counter(unsigned i) {
+  const sc_core::sc_time t = sync(access_time());
+  const uint8_t v = bus(i, false, 0, t);
+  channels_[i].reg->set(v);
+  return v;
+}
+
+void Pit8254Rtl::write_counter(unsigned i, uint64_t v) {
+  Channel& ch = channels_[i];
+  const sc_core::sc_time t = sync(access_time());
+  bus(i, true, static_cast<uint8_t>(v), t);
+  ch.reg->set(v);
+  collect_out(t);
+  const Obs o(obs(i));
+  if (!o.wr_msb) ch.illegal = (o.mode == 2 || o.mode == 3) && o.cr == 1;  // a count is complete
+  if (ch.illegal)
+    SC_REPORT_WARNING(name(), ("COUNTER" + std::to_string(i) + " count 1 written (last byte " + hex2(v) +
+                               ") is illegal in mode " + std::to_string(o.mode) + ": the model keeps OUT high")
+                                  .c_str());
+  schedule(i);
+}
+
+void Pit8254Rtl::write_control_word(uint64_t v) {
+  CONTROL_WORD.set(v);
+  const sc_core::sc_time t = sync(access_time());
+  const unsigned sc = (v & CW_SC) >> 6;
+  if ((v & CW_SC) == CW_SC_READ_BACK) {
+    if (v & 0x01)
+      SC_REPORT_WARNING(name(), ("CONTROL_WORD read-back " + hex2(v) + " has reserved bit D0 set (must be 0)").c_str());
+  } else if ((v & CW_RW) != 0) {
+    if (Obs(obs(sc)).wr_msb)
+      SC_REPORT_WARNING(name(), ("CONTROL_WORD " + hex2(v) + " written while COUNTER" + std::to_string(sc) +
+                                 " waits for the MSB of its count: the half-written count is dropped")
+                                    .c_str());
+    channels_[sc].illegal = false;
+  }
+  bus(3, true, static_cast<uint8_t>(v), t);
+  collect_out(t);
+  for (unsigned i = 0; i < kCounters; ++i) schedule(i);
+}
+
+// ---- time ------------------------------------------------------------------------------
+
+uint64_t Pit8254Rtl::predict_next_out(unsigned i) const {
+  // The next CLK edge at which OUT can change, from the counter's state; an
+  // edge that turns out not to change OUT (a load) costs one extra wake-up,
+  // never a late edge. Mirrors the datasheet's timing per mode.
+  const Obs o(obs(i));
+  const uint64_t now = edge_;
+  if (o.load_pending || o.trigger) return now + 1;
+  if ((o.mode == 4 || o.mode == 5) && !o.out) return now + 1;  // end of the strobe
+  if (!o.loaded) return kNever;
+  switch (o.mode) {
+    case 0:
+      return (o.suspended || !o.gate || o.out) ? kNever : now + o.dist();
+    case 4:
+      return (!o.gate || !o.armed) ? kNever : now + o.dist();
+    case 1:
+      return o.out ? kNever : now + o.dist();
+    case 5:
+      return o.armed ? now + o.dist() : kNever;
+    case 2: {
+      if (!o.gate || o.stationary()) return kNever;
+      if (!o.out) return now + 1;
+      const uint32_t to_one = o.dist() - 1;
+      return now + (to_one == 0 ? 1 : to_one);
+    }
+    default: {  // 3
+      if (!o.gate || o.stationary()) return kNever;
+      const uint32_t half = (o.out && o.odd) ? o.ce / 2 + 1 : o.dist() / 2;
+      return now + (half == 0 ? 1 : half);
+    }
+  }
+}
+
+void Pit8254Rtl::schedule(unsigned i) {
+  if (!started_) return;
+  Channel& ch = channels_[i];
+  sc_core::sc_time next;
+  if (!ch.pending_out.empty()) {
+    next = ch.pending_out.front().first;
+  } else {
+    const uint64_t edge = predict_next_out(i);
+    if (edge == kNever) return;
+    next = clock_edge_time(edge);
+  }
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  ch.wakeup.notify(next > now ? next - now : sc_core::SC_ZERO_TIME);
+}
+
+void Pit8254Rtl::drive_out(unsigned i) {
+  Channel& ch = channels_[i];
+  ch.wakeups->add();
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  if (started_) sync(now);
+  bool level = ch.out->read();
+  bool changed = false;
+  while (!ch.pending_out.empty() && ch.pending_out.front().first <= now) {
+    level = ch.pending_out.front().second;
+    ch.pending_out.pop_front();
+    changed = true;
+  }
+  if (changed) drive(*ch.out, level);
+  schedule(i);
+}
+
+void Pit8254Rtl::on_gate() {
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  uint8_t g = 0;
+  for (unsigned i = 0; i < kCounters; ++i)
+    if (channels_[i].gate->read()) g |= static_cast<uint8_t>(1u << i);
+  if (g == gate_pins_) return;
+  const sc_core::sc_time t = sync(now);
+  gate_pins_ = g;
+  tick(false, t);  // GATE sampled
+  tick(false, t);  // and acted on
+  collect_out(t);
+  for (unsigned i = 0; i < kCounters; ++i) schedule(i);
+}
+
+void Pit8254Rtl::pin_clock() {
+  // pin_accurate: wakes at every CLK edge k (rising) and half a period later
+  // (falling, for clk_trace only).
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const uint64_t k = clock_edges_at(now);
+  if (clock_edge_time(k) == now && k > 0) {
+    sync(now);
+    clk_trace.write(true);
+    for (unsigned i = 0; i < kCounters; ++i)
+      if (!channels_[i].pending_out.empty()) channels_[i].wakeup.notify(sc_core::SC_ZERO_TIME);
+    pin_event_.notify(input_period() / 2);
+  } else {
+    clk_trace.write(false);
+    pin_event_.notify(clock_edge_time(k + 1) - now);
+  }
+}
+
+}  // namespace minipc
