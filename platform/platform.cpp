@@ -4,9 +4,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <iostream>
 #include <sstream>
 
 #include "core/stats.h"
+#ifdef MINIPC_HAVE_RTL_PIT
+#include "pit8254/pit8254_rtl.h"
+#endif
 
 namespace minipc {
 
@@ -58,7 +62,17 @@ Platform::Platform() {
   pic_slave_ = std::make_unique<Pic8259>("pic_slave");
   elcr_master_ = std::make_unique<Elcr8259>("elcr_master", *pic_master_);
   elcr_slave_ = std::make_unique<Elcr8259>("elcr_slave", *pic_slave_);
-  pit_ = std::make_unique<Pit8254>("pit0");
+  if (pit_impl.get() == "rtl") {
+#ifdef MINIPC_HAVE_RTL_PIT
+    pit_ = std::make_unique<Pit8254Rtl>("pit0");
+#else
+    throw ConfigError(pit_impl.key() + ": 'rtl' needs the Verilated 8254, and this minipc was built without it");
+#endif
+  } else if (pit_impl.get() == "tlm") {
+    pit_ = std::make_unique<Pit8254>("pit0");
+  } else {
+    throw ConfigError(pit_impl.key() + ": '" + pit_impl.get() + "' is not an implementation (tlm, rtl)");
+  }
   port_b_ = std::make_unique<SystemControlPortB>("port_b");
   rtc_ = std::make_unique<Mc146818>("rtc");
   kbd_ = std::make_unique<Kbc8042>("kbd");
@@ -121,10 +135,20 @@ Platform::Platform() {
   pit_out1_ = std::make_unique<IrqLine>("pit_out1");
   pit_out2_ = std::make_unique<IrqLine>("pit_out2");
   pit_gate2_ = std::make_unique<IrqLine>("pit_gate2");
-  pit_->out0.bind(*irq_[0]);
-  pit_->out1.bind(*pit_out1_);
-  pit_->out2.bind(*pit_out2_);
-  pit_->gate2.bind(*pit_gate2_);
+  // Both implementations have the same ports: nothing else changes.
+  auto wire_pit = [&](auto& pit) {
+    pit.out0.bind(*irq_[0]);
+    pit.out1.bind(*pit_out1_);
+    pit.out2.bind(*pit_out2_);
+    pit.gate2.bind(*pit_gate2_);
+  };
+#ifdef MINIPC_HAVE_RTL_PIT
+  if (auto* rtl = dynamic_cast<Pit8254Rtl*>(pit_.get())) {
+    wire_pit(*rtl);
+    if (!trace_rtl.get().empty()) rtl->open_trace(trace_rtl.get());
+  } else
+#endif
+    wire_pit(static_cast<Pit8254&>(*pit_));
   port_b_->gate2.bind(*pit_gate2_);
   port_b_->out2.bind(*pit_out2_);
   rtc_->irq.bind(*irq_[8]);
@@ -254,8 +278,37 @@ void Platform::write_stats(const Result& r) {
   out << std::setw(2) << j << "\n";
 }
 
+void Platform::start_debugging() {
+  if (!gdb_port.get() && trace_insn.get().empty()) return;
+  debugger_ = std::make_unique<debug::CoreDebugger>(
+      cpu_->core(), [this](bool w, uint32_t a, uint8_t* d, size_t n) { return cpu_->debug_access(w, a, d, n); },
+      cpu_->name());
+  debugger_->set_log([](const std::string& line) { std::cerr << "minipc: " << line << "\n"; });
+  debugger_->set_on_kill([] { request_stop(StopReason::firmware_exit, 0, ""); });
+  if (!trace_insn.get().empty()) {
+    debug::InsnTrace::Window window;
+    try {
+      window = debug::InsnTrace::parse_window(trace_insn_window.get());
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(trace_insn_window.key() + ": " + e.what());
+    }
+    make_parent_dirs(trace_insn.key(), trace_insn.get());
+    debugger_->enable_trace(trace_insn.get(), window);
+  }
+  if (gdb_port.get()) {
+    if (gdb_port.get() > 65535) throw ConfigError(gdb_port.key() + ": " + std::to_string(gdb_port.get()) + " is not a TCP port");
+    try {
+      debugger_->enable_gdb(static_cast<uint16_t>(gdb_port.get()), gdb_wait.get());
+    } catch (const debug::GdbStubError& e) {
+      throw InputError(std::string("--gdb: ") + e.what());
+    }
+  }
+  cpu_->core().set_insn_hook(debugger_.get());
+}
+
 Platform::Result Platform::run() {
   open_vcd();
+  start_debugging();
   reset_sim_outcome();
   const auto t0 = std::chrono::steady_clock::now();
   sc_core::sc_start(time_limit.get());
@@ -277,6 +330,9 @@ Platform::Result Platform::run() {
     r.reason = StopReason::time_limit;
     r.message = m.str();
   }
+  if (debugger_)
+    debugger_->finish(r.exit_code, r.reason == StopReason::cpu_fatal || r.reason == StopReason::bus_fatal,
+                      r.message.empty() ? "the firmware exited" : r.message);
   if (trace_) {
     sc_core::sc_close_vcd_trace_file(trace_);
     trace_ = nullptr;

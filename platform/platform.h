@@ -28,6 +28,7 @@
 #include "memory/memory.h"
 #include "pic/elcr8259.h"
 #include "pic/pic8259.h"
+#include "debug/core_debugger.h"
 #include "pit/pit8254.h"
 #include "pit/system_control_port_b.h"
 #include "rtc/mc146818.h"
@@ -45,6 +46,13 @@ class Platform {
   ~Platform();
 
   Param<std::string> firmware{"platform.firmware", "", "Multiboot ELF to boot"};
+  Param<std::string> pit_impl{"pit0.impl", "tlm", "tlm: the TLM 8254; rtl: the SystemVerilog 8254 through Verilator"};
+  Param<std::string> trace_rtl{"platform.trace_rtl", "", "VCD of the RTL blocks' internals ('' for none)"};
+  Param<uint64_t> gdb_port{"platform.gdb_port", 0, "GDB stub on 127.0.0.1:<port> (0: none)"};
+  Param<bool> gdb_wait{"platform.gdb_wait", true, "with gdb_port: stop before the first instruction until GDB attaches"};
+  Param<std::string> trace_insn{"platform.trace_insn", "", "instruction trace file ('' for none)"};
+  Param<std::string> trace_insn_window{"platform.trace_insn_window", "0:1000000",
+                                       "instructions traced, START:COUNT (counted from the first)"};
   Param<std::string> interrupts{"platform.interrupts", "pic",
                                 "pic: the 8259A's INT is the CPU's INTR; apic: the local APIC's (IOAPIC routes the lines)"};
   Param<std::string> cmdline{"platform.cmdline", "", "Multiboot command line"};
@@ -79,13 +87,13 @@ class Platform {
   Uart16550& uart() { return *uart_; }
   DebugConsole& debug_console() { return *debugcon_; }
   Pic8259& pic_master() { return *pic_master_; }
-  Pit8254& pit() { return *pit_; }
   TracePort& trace_port() { return *trace_port_; }
 
  private:
   void map_device(Peripheral& dev, const std::string& block, uint64_t io_base_default, uint64_t io_size,
                   int target, uint64_t mmio_base_default = 0);
   void open_vcd();
+  void start_debugging();
   void write_stats(const Result& r);
 
   std::unique_ptr<Bus> bus_;
@@ -99,7 +107,7 @@ class Platform {
   // MC146818, 8042.
   std::unique_ptr<Pic8259> pic_master_, pic_slave_;
   std::unique_ptr<Elcr8259> elcr_master_, elcr_slave_;
-  std::unique_ptr<Pit8254> pit_;
+  std::unique_ptr<Peripheral> pit_;  // Pit8254, or Pit8254Rtl (pit0.impl: rtl)
   std::unique_ptr<SystemControlPortB> port_b_;
   std::unique_ptr<Mc146818> rtc_;
   std::unique_ptr<Kbc8042> kbd_;
@@ -107,6 +115,7 @@ class Platform {
   std::unique_ptr<IrqLine> pic_cascade_;  // slave INT -> master IR2
   std::unique_ptr<IrqLine> pit_out1_, pit_out2_, pit_gate2_;
   std::unique_ptr<InterruptMonitor> irq_monitor_;
+  std::unique_ptr<debug::CoreDebugger> debugger_;
   // APIC path: I/O APIC -> interrupt messages on the bus -> local APIC -> CPU.
   std::unique_ptr<LocalApic> lapic_;
   std::unique_ptr<IoApic> ioapic_;

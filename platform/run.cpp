@@ -49,6 +49,11 @@ struct Options {
   std::string vcd;
   std::string stats;
   std::string perfetto;
+  std::string trace_rtl;
+  std::string trace_insn;
+  std::string trace_insn_window;
+  int gdb = 0;
+  bool gdb_nowait = false;
   std::string time;
   std::vector<std::string> sets;
   bool no_vcd = false;
@@ -71,6 +76,12 @@ void add_run(CLI::App& app, Options& o) {
   app.add_option("--stats", o.stats, "stats JSON file (default: traces/<firmware>.stats.json)");
   app.add_flag("--no-stats", o.no_stats, "write no stats file");
   app.add_option("--perfetto", o.perfetto, "Chrome trace-event JSON of the firmware's trace markers (Perfetto UI)");
+  app.add_option("--trace-rtl", o.trace_rtl, "VCD of the RTL blocks' internals (with pit0.impl=rtl)");
+  app.add_option("--trace-insn", o.trace_insn, "instruction trace with disassembly and changed registers");
+  app.add_option("--trace-insn-window", o.trace_insn_window, "START:COUNT instructions to trace (default 0:1000000)");
+  app.add_option("--gdb", o.gdb, "GDB remote stub on 127.0.0.1:PORT; waits for GDB before the first instruction")
+      ->check(CLI::Range(1, 65535));
+  app.add_flag("--gdb-nowait", o.gdb_nowait, "with --gdb: run at once, GDB may attach later");
   app.add_option("-t,--time", o.time, "simulated time limit, e.g. 10ms (default: platform.time_limit)");
   app.add_flag("-q,--quiet", o.quiet, "no summary lines");
 }
@@ -102,6 +113,11 @@ void configure(const Options& o, bool for_run) {
     else if (!cfg.peek("platform.stats"))
       cfg.set("platform.stats", "traces/" + stem + ".stats.json", "default");
     if (!o.perfetto.empty()) cfg.set("platform.perfetto", o.perfetto, "--perfetto");
+    if (!o.trace_rtl.empty()) cfg.set("platform.trace_rtl", o.trace_rtl, "--trace-rtl");
+    if (!o.trace_insn.empty()) cfg.set("platform.trace_insn", o.trace_insn, "--trace-insn");
+    if (!o.trace_insn_window.empty()) cfg.set("platform.trace_insn_window", o.trace_insn_window, "--trace-insn-window");
+    if (o.gdb) cfg.set("platform.gdb_port", std::to_string(o.gdb), "--gdb");
+    if (o.gdb_nowait) cfg.set("platform.gdb_wait", "false", "--gdb-nowait");
   }
   for (const auto& s : o.sets) apply_override(s);
 }

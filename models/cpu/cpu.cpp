@@ -139,6 +139,16 @@ void Cpu::wait_while_halted() {
 
 // ---- bus ------------------------------------------------------------------
 
+size_t Cpu::debug_access(bool write, uint32_t addr, uint8_t* data, size_t len) {
+  tlm::tlm_generic_payload p;
+  p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  p.set_address(addr);
+  p.set_data_ptr(data);
+  p.set_data_length(static_cast<unsigned>(len));
+  p.set_streaming_width(static_cast<unsigned>(len));
+  return mem->transport_dbg(p);
+}
+
 bool Cpu::in_lapic_page(uint32_t addr) const {
   const uint64_t base = core_.apic_base_msr();
   return (base & 0x800) && (addr & ~0xFFFu) == (base & 0xFFFFF000u);

@@ -76,6 +76,10 @@ class Cpu : public sc_core::sc_module, private CpuBus {
   sc_core::sc_time clock_period() const { return period_; }
   sc_core::sc_time effective_quantum() const { return quantum_; }
 
+  // Debug access to memory through the bus (transport_dbg: no side effects,
+  // no time); returns the bytes done. For debuggers.
+  size_t debug_access(bool write, uint32_t addr, uint8_t* data, size_t len);
+
   // The interpreter, for tests and debuggers (read state, set registers).
   Ia32Core& core() { return core_; }
   const Ia32Core& core() const { return core_; }

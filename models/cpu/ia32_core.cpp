@@ -1889,7 +1889,13 @@ StepStatus Ia32Core::run(uint64_t max_insns) {
   StepStatus s = StepStatus::ok;
   resample_intr_ = false;
   while (instructions_ < stop) {
-    s = step();
+    if (hook_) [[unlikely]] {
+      if (!hook_->before_step(*this)) break;
+      s = step();
+      if (hook_) hook_->after_step(*this, s);  // the hook may unhook itself
+    } else {
+      s = step();
+    }
     if (s != StepStatus::ok || resample_intr_) break;
   }
   return s;

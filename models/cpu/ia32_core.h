@@ -73,6 +73,18 @@ struct TableReg {
 
 class Ia32Core;
 struct Insn;
+
+// Observer of the steps Ia32Core::run() makes (debuggers, tracers); off when
+// null. before_step() may block (a debugger holding the target stopped);
+// returning false ends run() before the step.
+class InsnHook {
+ public:
+  virtual ~InsnHook() = default;
+  virtual bool before_step(Ia32Core& core) = 0;
+  virtual void after_step(Ia32Core& core, StepStatus status) = 0;
+};
+#define MINIPC_IA32_INSN_HOOK 1  // models/debug/core_debugger.h keys on this
+
 using InsnHandler = void (*)(Ia32Core&, const Insn&);
 
 // One decoded instruction. Everything a handler needs, independent of the
@@ -147,6 +159,8 @@ class Ia32Core {
   void set_eip(uint32_t v) { eip_ = v; }
   uint32_t eflags() const { return eflags_; }
   uint64_t apic_base_msr() const { return apic_base_; }
+  void set_insn_hook(InsnHook* h) { hook_ = h; }
+  InsnHook* insn_hook() const { return hook_; }
   void set_eflags(uint32_t v) { eflags_ = (v & kEflagsWritable) | flag::reserved_one; }
   const SegmentReg& seg(unsigned s) const { return segs_[s]; }
   const SegmentReg& tr() const { return tr_; }
@@ -279,6 +293,7 @@ class Ia32Core {
   bool triple_fault_ = false;
   uint8_t apic_id_ = 0;
   uint64_t apic_base_ = 0xFEE00900;
+  InsnHook* hook_ = nullptr;
   int64_t tsc_offset_ = 0;
   uint32_t insn_esp_ = 0, insn_eflags_ = 0;  // restored when the instruction faults
   bool sti_shadow_ = false;     // set by the instruction that opened the window

@@ -205,3 +205,52 @@ TEST(BadInput, UnwritableVcdIs66) {
   EXPECT_EQ(r.status, 66);
   EXPECT_TRUE(has(r.err, "platform.vcd: cannot create folder '/proc/minipc'")) << r.err;
 }
+
+// ---- debugging and tracing outputs ----
+
+TEST(Debug, GdbBatchSessionBreaksStepsAndContinues) {
+  const fs::path d = scratch();
+  const int port = 20000 + static_cast<int>(getpid() % 20000);
+  const std::string gdb_cmds = (d / "cmds.gdb").string();
+  std::ofstream(gdb_cmds) << "set architecture i386\n"
+                          << "target remote 127.0.0.1:" << port << "\n"
+                          << "break main\ncontinue\ninfo registers eip\nstepi\ncontinue\n";
+  // minipc in the background waits for GDB; gdb drives it to the end.
+  const std::string cmd = "cd '" + d.string() + "' && ('" MINIPC_EXE "' --gdb " + std::to_string(port) +
+                          " --no-vcd --no-stats >minipc.out 2>minipc.err & sleep 1; timeout 60 gdb -batch -nx -x '" +
+                          gdb_cmds + "' '" HELLO_CLANG "' >gdb.out 2>&1; wait)";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const std::string gdb = slurp(d / "gdb.out");
+  EXPECT_TRUE(has(gdb, "Breakpoint 1, main")) << gdb;
+  EXPECT_TRUE(has(gdb, "eip            0x")) << gdb;
+  EXPECT_TRUE(has(gdb, "exited normally")) << gdb;
+  EXPECT_TRUE(has(slurp(d / "minipc.out"), "hello: PASS"));
+}
+
+TEST(Debug, InstructionTraceIsBoundedByItsWindow) {
+  const fs::path d = scratch();
+  ASSERT_EQ(minipc("--no-vcd --trace-insn t.txt --trace-insn-window 10:5", d).status, 0);
+  const std::string t = slurp(d / "t.txt");
+  size_t lines = 0;
+  for (size_t p = 0; (p = t.find('\n', p)) != std::string::npos; ++p) ++lines;
+  EXPECT_EQ(lines, 2u + 5u + 1u) << t;  // header, 5 instructions, closing line
+  EXPECT_TRUE(has(t, "trace stopped: end of the window")) << t;
+}
+
+TEST(Debug, PerfettoTraceIsChromeTraceEventJson) {
+  const fs::path d = scratch();
+  ASSERT_EQ(minipc("--firmware " BOTTOM_HALVES " --no-vcd --time 20s --perfetto p.json", d).status, 0);
+  const std::string j = slurp(d / "p.json");
+  EXPECT_TRUE(has(j, "\"traceEvents\"")) << j.substr(0, 200);
+  // The schema check: every event has ph, pid, ts (or is metadata), and
+  // every B has its E. Done with python3's json module.
+  const std::string check = "python3 -c \"import json,sys; d=json.load(open(sys.argv[1])); ev=d['traceEvents'];"
+                            "assert all('ph' in e and 'pid' in e for e in ev);"
+                            "assert all('ts' in e for e in ev if e['ph']!='M');"
+                            "b=sum(e['ph']=='B' for e in ev); e=sum(e['ph']=='E' for e in ev);"
+                            "assert b>0 and abs(b-e)<=2, (b,e);"
+                            "names={x['cat'] for x in ev if 'cat' in x};"
+                            "assert {'isr','softirq','tasklet','work'} <= names, names\" '" +
+                            (d / "p.json").string() + "'";
+  EXPECT_EQ(std::system(check.c_str()), 0);
+}
