@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "apic/io_apic.h"
+#include "apic/local_apic.h"
 #include "pic/pic8259.h"
 
 namespace minipc {
@@ -35,14 +37,31 @@ void InterruptMonitor::on_lines() {
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   for (unsigned i = 0; i < 16; ++i) {
     const bool level = lines[i].read();
-    if (level && !level_[i] && !asserted_at_[i]) asserted_at_[i] = now;
+    // Latency counts from the most recent rising edge before acceptance: an
+    // edge on a masked IOAPIC pin is lost, and a level line rises only once.
+    if (level && !level_[i]) asserted_at_[i] = now;
     level_[i] = level;
   }
 }
 
 void InterruptMonitor::on_intr() { intr_rose_at_ = sc_core::sc_time_stamp(); }
 
+void InterruptMonitor::use_apic(IoApic& ioapic, LocalApic& lapic) {
+  ioapic_ = &ioapic;
+  lapic.on_eoi = [this](uint8_t vector, const sc_core::sc_time& at) {
+    if (const auto line = line_of(vector)) eoi(*line, at);
+  };
+}
+
 std::optional<unsigned> InterruptMonitor::line_of(int vector) const {
+  if (ioapic_) {
+    for (unsigned pin = 1; pin < 16; ++pin) {
+      const uint64_t rte = ioapic_->IOREDTBL[pin]->get();
+      if ((rte & IoApic::RTE_VECTOR) == static_cast<uint64_t>(vector) && !(rte & IoApic::RTE_MASKED))
+        return pin == 2 ? 0u : pin;
+    }
+    return std::nullopt;
+  }
   const int mbase = master_.programmed_vector_base(), sbase = slave_.programmed_vector_base();
   if (vector >= mbase && vector < mbase + 8 && vector - mbase != 2) return static_cast<unsigned>(vector - mbase);
   if (vector >= sbase && vector < sbase + 8) return static_cast<unsigned>(8 + vector - sbase);

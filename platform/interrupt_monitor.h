@@ -2,7 +2,8 @@
 // IRQ line asserted -> INTR -> the CPU accepts it (INTA and the first ISR
 // instruction) -> EOI, per vector, as histograms in the stats:
 //   irq.vector_0x20.assert_to_intr_ns, .intr_to_isr_ns, .isr_to_eoi_ns, .total_ns
-// plus counts of nested acceptances. The line edges are watched on the IRQ
+// plus counts of nested acceptances. "Assert" is the most recent rising edge
+// of the line before the CPU accepted the interrupt. The line edges are watched on the IRQ
 // signals; acceptance and EOI come from the CPU and the 8259A with their
 // local times.
 #pragma once
@@ -20,6 +21,8 @@
 namespace minipc {
 
 class Pic8259;
+class IoApic;
+class LocalApic;
 
 class InterruptMonitor : public sc_core::sc_module {
  public:
@@ -28,6 +31,9 @@ class InterruptMonitor : public sc_core::sc_module {
 
   SC_HAS_PROCESS(InterruptMonitor);
   InterruptMonitor(const sc_core::sc_module_name& nm, Pic8259& master, Pic8259& slave);
+  // APIC mode: vectors map to lines through the IOAPIC's redirection table
+  // (pin 2 is IRQ0, pin n IRQ n), EOIs come from the local APIC.
+  void use_apic(IoApic& ioapic, LocalApic& lapic);
 
   // The CPU accepted an external interrupt with this vector; `at` is its
   // local time when the first ISR instruction is about to run.
@@ -49,6 +55,7 @@ class InterruptMonitor : public sc_core::sc_module {
 
   Pic8259& master_;
   Pic8259& slave_;
+  IoApic* ioapic_ = nullptr;
   std::array<bool, 16> level_{};
   std::array<std::optional<sc_core::sc_time>, 16> asserted_at_;
   struct InService {

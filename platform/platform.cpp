@@ -159,6 +159,7 @@ Platform::Platform() {
   for (unsigned i = 0; i < 16; ++i) irq_monitor_->lines[i].bind(*irq_[i]);
   irq_monitor_->intr.bind(cpu_intr);
   cpu_->on_interrupt_accepted = [this](int vector, const sc_core::sc_time& at) { irq_monitor_->accepted(vector, at); };
+  if (apic_mode) irq_monitor_->use_apic(*ioapic_, *lapic_);
 
   // Initiators, then targets. In APIC mode the interrupt messages of the
   // IOAPIC and the LAPIC's IPIs cross the bus (two more masters); in PIC

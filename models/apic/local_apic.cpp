@@ -346,6 +346,7 @@ void LocalApic::write_eoi(uint64_t) {
   }
   isr_.reset(vector);
   eoi_.add();
+  if (on_eoi) on_eoi(static_cast<uint8_t>(vector), access_time());
   if (tmr_[vector]) {
     // Level triggered: the source's remote IRR is cleared by the EOI.
     eoi_lint(static_cast<uint8_t>(vector));

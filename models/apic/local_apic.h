@@ -66,6 +66,10 @@ class LocalApic : public Peripheral, public InterruptAcknowledgeIf {
   sc_core::sc_signal<uint8_t> isr_vector_trace{"isr_vector_trace"};
 
   // ---- parameters -----------------------------------------------------------
+  // Called when an EOI write retires the in-service vector, with the local
+  // time of the write (the platform's latency measurement).
+  std::function<void(uint8_t vector, const sc_core::sc_time& at)> on_eoi;
+
   Param<uint64_t> apic_id{this, "apic_id", 0, "APIC ID (ID register bits 31:24 at reset); 0 is the BSP"};
   Param<double> bus_hz{this, "bus_hz", 100e6, "timer input clock (Hz), before the divide configuration"};
   Param<bool> lint0_extint_at_reset{this, "lint0_extint_at_reset", false,

@@ -1049,7 +1049,7 @@ const OpcodeTable kOpcodes;
 
 // ============================================================================
 
-Ia32Core::Ia32Core(CpuBus& bus) : bus_(bus) { reset(); }
+Ia32Core::Ia32Core(CpuBus& bus) : bus_(bus), decode_cache_(new DecodedInsn[kDecodeCacheSize]) { reset(); }
 
 void Ia32Core::reset() {
   std::memset(regs_, 0, sizeof regs_);
@@ -1657,6 +1657,7 @@ uint8_t Ia32Core::fetch8() {
   if (s.ptr) {
     fetch_page_ = s.ptr;
     fetch_page_addr_ = a >> 12;
+    fetch_page_phys_ = s.phys;
     return s.ptr[a & 0xFFF];
   }
   const uint32_t pa = s.phys | (a & 0xFFF);
@@ -1767,6 +1768,7 @@ void Ia32Core::decode(Insn& d) {
     d.imm2 = imm(1);
   }
   d.length = static_cast<uint8_t>(fetch_count_);
+  d.cycles = static_cast<uint8_t>(cycle_cost(d.cost) + (d.is_mem() ? kMemOperandCycles : 0));
   if (d.lock && !lock_allowed(d)) raise(UD, "LOCK prefix on an instruction that cannot be locked");
 }
 
@@ -1801,6 +1803,48 @@ bool Ia32Core::decode_at(uint32_t eip, Insn& out, std::string* error) {
   }
   eip_ = saved;
   return ok;
+}
+
+// ---- decode cache ------------------------------------------------------------------
+
+// The instruction at CS:EIP. The fetch page is translated (TLB, #PF) exactly
+// as the first byte's fetch would be; the record comes from the decode cache
+// when its physical address and bytes match, else it is decoded (and cached
+// when the page is RAM with a host pointer).
+const Insn& Ia32Core::fetch_decoded(Insn& scratch) {
+  const uint32_t lin = segs_[reg::cs].base + eip_;
+  const uint32_t off = lin & 0xFFF;
+  if ((lin >> 12) != fetch_page_addr_) [[unlikely]] {
+    PageSlot& s = slot(lin, false);  // may raise #PF, as fetching the first byte would
+    if (s.ptr) {
+      fetch_page_ = s.ptr;
+      fetch_page_addr_ = lin >> 12;
+      fetch_page_phys_ = s.phys;
+    }
+  }
+  if ((lin >> 12) == fetch_page_addr_ && off <= 0x1000 - 16) [[likely]] {
+    const uint8_t* p = fetch_page_ + off;
+    const uint32_t pa = fetch_page_phys_ | off;
+    DecodedInsn& e = decode_cache_[pa & (kDecodeCacheSize - 1)];
+    uint64_t w0, w1;
+    std::memcpy(&w0, p, 8);
+    std::memcpy(&w1, p + 8, 8);
+    if (e.phys == pa && (((w0 ^ e.bytes[0]) & e.mask[0]) | ((w1 ^ e.bytes[1]) & e.mask[1])) == 0) [[likely]]
+      return e.insn;
+    e.phys = 0xFFFFFFFF;  // stays invalid if decoding faults
+    e.insn = Insn{};
+    decode(e.insn);
+    const unsigned len = e.insn.length;
+    e.mask[0] = len >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * len)) - 1;
+    e.mask[1] = len <= 8 ? 0 : (uint64_t{1} << (8 * (len - 8))) - 1;  // len <= 15
+    e.bytes[0] = w0 & e.mask[0];
+    e.bytes[1] = w1 & e.mask[1];
+    e.phys = pa;
+    return e.insn;
+  }
+  scratch = Insn{};
+  decode(scratch);
+  return scratch;
 }
 
 // ---- execution -------------------------------------------------------------------
@@ -1842,12 +1886,11 @@ StepStatus Ia32Core::step() {
   restart_ = false;
   branch_taken_ = false;
   try {
-    Insn d;
-    decode(d);
+    const Insn& d = fetch_decoded(slow_insn_);
     next_eip_ = eip_ + d.length;
     d.handler(*this, d);
     eip_ = next_eip_;
-    cycles_ += cycle_cost(d.cost) + (d.is_mem() ? kMemOperandCycles : 0) + (branch_taken_ ? kBranchTakenCycles : 0);
+    cycles_ += d.cycles + (branch_taken_ ? kBranchTakenCycles : 0);
     if (!restart_) ++instructions_;
     sti_shadow_ = shadow_pending_;
   } catch (const Fault& f) {

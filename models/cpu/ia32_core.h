@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "cpu/cycle_costs.h"
@@ -103,6 +104,7 @@ struct Insn {
   int8_t base = -1, index = -1;        // memory operand registers, -1 = none
   uint8_t scale = 0;
   CostClass cost = CostClass::alu;
+  uint8_t cycles = 0;     // cycle_cost(cost) + kMemOperandCycles for a memory operand
   bool has_modrm = false;
   bool lock = false;
   bool is_mem() const { return has_modrm && mod != 3; }
@@ -308,6 +310,7 @@ class Ia32Core {
   uint32_t fetch_word_ = 0;
   const uint8_t* fetch_page_ = nullptr;
   uint32_t fetch_page_addr_ = 0xFFFFFFFF;  // page number of fetch_page_, or invalid
+  uint32_t fetch_page_phys_ = 0;           // physical page address of fetch_page_
   uint32_t next_eip_ = 0;
   bool branch_taken_ = false;
   bool restart_ = false;  // a REP instruction yields before finishing
@@ -322,6 +325,27 @@ class Ia32Core {
     uint32_t phys = 0;          // physical page address
   };
   PageSlot read_pages_[kPageCacheSize], write_pages_[kPageCacheSize];
+
+  // The decode cache ("decode once, run many"): decoded instructions in a
+  // direct-mapped table keyed by PHYSICAL address. Each entry also keeps the
+  // instruction's bytes (up to 16, with a mask for its length) and is used
+  // only while the bytes in memory still match, so every writer (CPU stores,
+  // self-modifying code, DMA, the loader, a debugger planting INT3) invalidates
+  // it by construction, with no bookkeeping on the store path. Only RAM with a
+  // host pointer (fast mode, DMI) is cached, and only instructions that end
+  // at least 16 bytes before the end of their page; the rest (accurate mode's
+  // bus fetches, page-crossing instructions) are decoded every time, with
+  // exactly the old fetch behaviour.
+  static constexpr unsigned kDecodeCacheSize = 1u << 14;
+  struct DecodedInsn {
+    uint32_t phys = 0xFFFFFFFF;  // physical address of the first byte, or invalid
+    uint64_t bytes[2] = {};
+    uint64_t mask[2] = {};
+    Insn insn;
+  };
+  std::unique_ptr<DecodedInsn[]> decode_cache_;
+  const Insn& fetch_decoded(Insn& scratch);
+  Insn slow_insn_;  // an instruction that is not cached (no host pointer, end of page)  // the instruction at EIP, from the cache or decoded
 
   uint64_t instructions_ = 0;
   uint64_t cycles_ = 0;

@@ -8,6 +8,11 @@
 // sc_port<InterruptAcknowledgeIf> bound to the master, as the CPU's `inta`
 // port is. Nothing private is touched, so the same suite can run against an
 // RTL twin built by another factory.
+//
+// Typed tests: PcPics<PicT> builds the pair from the implementation type
+// (the TLM Pic8259 with Elcr8259, or the Verilated Pic8259Rtl with
+// Elcr8259Rtl); pic_test holds the TLM instances, pic_rtl_test (the same
+// source with MINIPC_PIC_TEST_RTL_ONLY) the RTL ones.
 #include <gtest/gtest.h>
 #include <tlm_utils/simple_initiator_socket.h>
 
@@ -19,6 +24,10 @@
 #include "core/stats.h"
 #include "pic/elcr8259.h"
 #include "pic/pic8259.h"
+#ifdef MINIPC_HAVE_RTL_PIC
+#include "pic8259/elcr8259_rtl.h"
+#include "pic8259/pic8259_rtl.h"
+#endif
 
 using namespace minipc;
 using sc_core::SC_ZERO_TIME;
@@ -73,12 +82,28 @@ void settle() {
   while (sc_core::sc_pending_activity_at_current_time()) sc_core::sc_start(SC_ZERO_TIME);
 }
 
+// The ELCR type that binds to a PIC implementation.
+template <typename PicT>
+struct ElcrFor;
+template <>
+struct ElcrFor<Pic8259> {
+  using type = Elcr8259;
+};
+#ifdef MINIPC_HAVE_RTL_PIC
+template <>
+struct ElcrFor<Pic8259Rtl> {
+  using type = Elcr8259Rtl;
+};
+#endif
+
 // The PC's two 8259As, their ELCRs and the lines around them.
+template <typename PicT>
 struct PcPics {
-  Pic8259 master{"pic_master"};
-  Pic8259 slave{"pic_slave"};
-  Elcr8259 elcr_master{"elcr_master", master};
-  Elcr8259 elcr_slave{"elcr_slave", slave};
+  using Elcr = typename ElcrFor<PicT>::type;
+  PicT master{"pic_master"};
+  PicT slave{"pic_slave"};
+  Elcr elcr_master{"elcr_master", master};
+  Elcr elcr_slave{"elcr_slave", slave};
   Initiator port20{"port20"}, portA0{"portA0"}, port4D0{"port4D0"}, port4D1{"port4D1"};
   InterruptAcknowledger cpu{"cpu"};
   sc_core::sc_vector<IrqLine> irq{"irq", 16};  // IRQ0-15 (irq[2] is unused on a PC)
@@ -161,12 +186,24 @@ int warnings(const char* msg_type) { return sc_core::sc_report_handler::get_coun
 int all_warnings() { return sc_core::sc_report_handler::get_count(sc_core::SC_WARNING); }
 void quiet_warnings() { sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING); }
 
+#if defined(MINIPC_PIC_TEST_RTL_ONLY)
+using PicImplementations = ::testing::Types<Pic8259Rtl>;
+#elif defined(MINIPC_HAVE_RTL_PIC)
+using PicImplementations = ::testing::Types<Pic8259, Pic8259Rtl>;
+#else
+using PicImplementations = ::testing::Types<Pic8259>;
+#endif
+
+template <typename PicT>
+class Pic : public ::testing::Test {};
+TYPED_TEST_SUITE(Pic, PicImplementations);
+
 }  // namespace
 
 // ---- initialization ------------------------------------------------------------
 
-TEST(Pic, IcwSequenceSetsVectorBase) {
-  PcPics pc;
+TYPED_TEST(Pic, IcwSequenceSetsVectorBase) {
+  PcPics<TypeParam> pc;
   pc.port20.write(A0_0, 0x11);
   pc.port20.write(A0_1, 0x27);  // T7-T3 = 0x20; the low three bits are the level
   pc.port20.write(A0_1, 0x04);
@@ -185,8 +222,8 @@ TEST(Pic, IcwSequenceSetsVectorBase) {
   EXPECT_EQ(all_warnings(), 0);
 }
 
-TEST(Pic, WritesAtA0OneDuringInitializationAreIcws) {
-  PcPics pc;
+TYPED_TEST(Pic, WritesAtA0OneDuringInitializationAreIcws) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   EXPECT_EQ(pc.port20.read(A0_1), 0x00);  // ICW2-4 did not reach IMR
   pc.port20.write(A0_1, 0xFB);            // now OCW1
@@ -203,8 +240,8 @@ TEST(Pic, WritesAtA0OneDuringInitializationAreIcws) {
   EXPECT_EQ(all_warnings(), 0);
 }
 
-TEST(Pic, SingleModeSkipsIcw3AndIc4SkipsIcw4) {
-  PcPics pc;
+TYPED_TEST(Pic, SingleModeSkipsIcw3AndIc4SkipsIcw4) {
+  PcPics<TypeParam> pc;
   pc.port20.write(A0_0, 0x13);  // SNGL, IC4
   pc.port20.write(A0_1, 0x48);
   pc.port20.write(A0_1, 0x01);  // ICW4 (no ICW3 in single mode)
@@ -223,8 +260,8 @@ TEST(Pic, SingleModeSkipsIcw3AndIc4SkipsIcw4) {
   EXPECT_EQ(warnings("pic_slave"), 1);
 }
 
-TEST(Pic, OcwBeforeIcw1WarnsAndIsIgnored) {
-  PcPics pc;
+TYPED_TEST(Pic, OcwBeforeIcw1WarnsAndIsIgnored) {
+  PcPics<TypeParam> pc;
   quiet_warnings();
   pc.port20.write(A0_1, 0xFF);           // OCW1
   pc.port20.write(A0_0, NON_SPECIFIC_EOI);  // OCW2
@@ -237,8 +274,8 @@ TEST(Pic, OcwBeforeIcw1WarnsAndIsIgnored) {
   EXPECT_EQ(warnings("pic_master"), 4);
 }
 
-TEST(Pic, Icw1ResetsMaskAndEdgeSense) {
-  PcPics pc;
+TYPED_TEST(Pic, Icw1ResetsMaskAndEdgeSense) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.port20.write(A0_1, 0xFF);
   pc.raise(4);
@@ -254,8 +291,8 @@ TEST(Pic, Icw1ResetsMaskAndEdgeSense) {
 
 // ---- requests ---------------------------------------------------------------------
 
-TEST(Pic, ImrMasksButIrrLatches) {
-  PcPics pc;
+TYPED_TEST(Pic, ImrMasksButIrrLatches) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.port20.write(A0_1, 0x08);  // mask IR3
   pc.raise(3);
@@ -268,8 +305,8 @@ TEST(Pic, ImrMasksButIrrLatches) {
   EXPECT_EQ(all_warnings(), 0);
 }
 
-TEST(Pic, EdgeTriggeredNeedsNewEdge) {
-  PcPics pc;
+TYPED_TEST(Pic, EdgeTriggeredNeedsNewEdge) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.raise(4);
   EXPECT_EQ(pc.inta(), 0x24);
@@ -284,8 +321,8 @@ TEST(Pic, EdgeTriggeredNeedsNewEdge) {
   EXPECT_EQ(pc.inta(), 0x24);
 }
 
-TEST(Pic, LevelTriggeredViaElcrReassertsAfterEoi) {
-  PcPics pc;
+TYPED_TEST(Pic, LevelTriggeredViaElcrReassertsAfterEoi) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.port4D0.write(0, 0x20);  // IRQ5 level
   pc.port4D1.write(0, 0x06);  // IRQ9, IRQ10 level
@@ -305,8 +342,8 @@ TEST(Pic, LevelTriggeredViaElcrReassertsAfterEoi) {
   EXPECT_EQ(all_warnings(), 0);
 }
 
-TEST(Pic, LevelTriggeredViaLtim) {
-  PcPics pc;
+TYPED_TEST(Pic, LevelTriggeredViaLtim) {
+  PcPics<TypeParam> pc;
   pc.port20.write(A0_0, 0x1B);  // ICW1: LTIM, SNGL, IC4
   pc.port20.write(A0_1, 0x20);
   pc.port20.write(A0_1, 0x01);
@@ -317,8 +354,8 @@ TEST(Pic, LevelTriggeredViaLtim) {
   EXPECT_EQ(pc.inta(), 0x26);
 }
 
-TEST(Pic, ElcrForcesEdgeOnIrq0) {
-  PcPics pc;
+TYPED_TEST(Pic, ElcrForcesEdgeOnIrq0) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   quiet_warnings();
   pc.port4D0.write(0, 0xFF);
@@ -339,8 +376,8 @@ TEST(Pic, ElcrForcesEdgeOnIrq0) {
 
 // ---- INTA, priorities, EOI -----------------------------------------------------------
 
-TEST(Pic, InterruptAcknowledgeReturnsVectorAndSetsIsr) {
-  PcPics pc;
+TYPED_TEST(Pic, InterruptAcknowledgeReturnsVectorAndSetsIsr) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.raise(3);
   EXPECT_TRUE(pc.int_asserted());
@@ -354,8 +391,8 @@ TEST(Pic, InterruptAcknowledgeReturnsVectorAndSetsIsr) {
   EXPECT_EQ(stat("pic_master.spurious"), 0);
 }
 
-TEST(Pic, FullyNestedHigherPriorityPreempts) {
-  PcPics pc;
+TYPED_TEST(Pic, FullyNestedHigherPriorityPreempts) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.raise(5);
   EXPECT_EQ(pc.inta(), 0x25);
@@ -365,8 +402,8 @@ TEST(Pic, FullyNestedHigherPriorityPreempts) {
   EXPECT_EQ(pc.master_isr(), 0x22);
 }
 
-TEST(Pic, LowerPriorityWaitsForEoi) {
-  PcPics pc;
+TYPED_TEST(Pic, LowerPriorityWaitsForEoi) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.raise(3);
   EXPECT_EQ(pc.inta(), 0x23);
@@ -385,8 +422,8 @@ TEST(Pic, LowerPriorityWaitsForEoi) {
   EXPECT_EQ(all_warnings(), 0);
 }
 
-TEST(Pic, NonSpecificEoiClearsHighestIsr) {
-  PcPics pc;
+TYPED_TEST(Pic, NonSpecificEoiClearsHighestIsr) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.raise(5);
   pc.inta();
@@ -399,8 +436,8 @@ TEST(Pic, NonSpecificEoiClearsHighestIsr) {
   EXPECT_EQ(pc.master_isr(), 0x00);
 }
 
-TEST(Pic, SpecificEoiClearsNamedLevel) {
-  PcPics pc;
+TYPED_TEST(Pic, SpecificEoiClearsNamedLevel) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.raise(5);
   pc.inta();
@@ -413,8 +450,8 @@ TEST(Pic, SpecificEoiClearsNamedLevel) {
   EXPECT_EQ(all_warnings(), 0);
 }
 
-TEST(Pic, AutomaticEoi) {
-  PcPics pc;
+TYPED_TEST(Pic, AutomaticEoi) {
+  PcPics<TypeParam> pc;
   pc.init_pc(0x03);  // master ICW4: AEOI, 8086
   pc.raise(3);
   EXPECT_EQ(pc.inta(), 0x23);
@@ -425,8 +462,8 @@ TEST(Pic, AutomaticEoi) {
   EXPECT_EQ(pc.master_isr(), 0x00);
 }
 
-TEST(Pic, RotateInAutomaticEoiMode) {
-  PcPics pc;
+TYPED_TEST(Pic, RotateInAutomaticEoiMode) {
+  PcPics<TypeParam> pc;
   pc.init_pc(0x03);
   pc.master_cmd(ROTATE_AEOI_SET);
   pc.raise(1);
@@ -446,8 +483,8 @@ TEST(Pic, RotateInAutomaticEoiMode) {
   EXPECT_EQ(pc.inta(), 0x20);
 }
 
-TEST(Pic, RotateOnNonSpecificEoi) {
-  PcPics pc;
+TYPED_TEST(Pic, RotateOnNonSpecificEoi) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.raise(0);
   EXPECT_EQ(pc.inta(), 0x20);
@@ -460,8 +497,8 @@ TEST(Pic, RotateOnNonSpecificEoi) {
   EXPECT_EQ(pc.inta(), 0x20);
 }
 
-TEST(Pic, SpecificRotationSetsLowestPriority) {
-  PcPics pc;
+TYPED_TEST(Pic, SpecificRotationSetsLowestPriority) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.master_cmd(SET_PRIORITY | 4);  // IR4 lowest, IR5 highest
   pc.raise(3);
@@ -479,8 +516,8 @@ TEST(Pic, SpecificRotationSetsLowestPriority) {
   EXPECT_EQ(all_warnings(), 0);
 }
 
-TEST(Pic, SpecialMaskModeAllowsLowerLevels) {
-  PcPics pc;
+TYPED_TEST(Pic, SpecialMaskModeAllowsLowerLevels) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.raise(3);
   EXPECT_EQ(pc.inta(), 0x23);
@@ -502,8 +539,8 @@ TEST(Pic, SpecialMaskModeAllowsLowerLevels) {
   EXPECT_EQ(all_warnings(), 0);
 }
 
-TEST(Pic, PollCommand) {
-  PcPics pc;
+TYPED_TEST(Pic, PollCommand) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.port20.write(A0_0, POLL);
   EXPECT_EQ(pc.port20.read(A0_0), 0x00);  // nothing requesting
@@ -529,8 +566,8 @@ TEST(Pic, PollCommand) {
   EXPECT_EQ(all_warnings(), 0);
 }
 
-TEST(Pic, ReadIrrAndIsrViaOcw3) {
-  PcPics pc;
+TYPED_TEST(Pic, ReadIrrAndIsrViaOcw3) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.port20.write(A0_1, 0x81);
   pc.raise(1);
@@ -550,8 +587,8 @@ TEST(Pic, ReadIrrAndIsrViaOcw3) {
 
 // ---- spurious interrupts ----------------------------------------------------------
 
-TEST(Pic, SpuriousIrq7WhenRequestVanishes) {
-  PcPics pc;
+TYPED_TEST(Pic, SpuriousIrq7WhenRequestVanishes) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.raise(4);
   EXPECT_TRUE(pc.int_asserted());  // the CPU sees INTR ...
@@ -567,8 +604,8 @@ TEST(Pic, SpuriousIrq7WhenRequestVanishes) {
   EXPECT_EQ(stat("pic_master.spurious"), 1);
 }
 
-TEST(Pic, SpuriousIrq15FromSlave) {
-  PcPics pc;
+TYPED_TEST(Pic, SpuriousIrq15FromSlave) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.raise(11);
   EXPECT_TRUE(pc.int_asserted());
@@ -592,8 +629,8 @@ TEST(Pic, SpuriousIrq15FromSlave) {
 
 // ---- cascade -------------------------------------------------------------------------
 
-TEST(Pic, CascadeSlaveVectorThroughMaster) {
-  PcPics pc;
+TYPED_TEST(Pic, CascadeSlaveVectorThroughMaster) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.raise(11);  // slave IR3
   EXPECT_TRUE(pc.cascade.read());
@@ -617,8 +654,8 @@ TEST(Pic, CascadeSlaveVectorThroughMaster) {
   EXPECT_EQ(all_warnings(), 0);
 }
 
-TEST(Pic, WithoutSfnmSlaveWaitsForMasterEoi) {
-  PcPics pc;
+TYPED_TEST(Pic, WithoutSfnmSlaveWaitsForMasterEoi) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.raise(11);
   EXPECT_EQ(pc.inta(), 0x2B);
@@ -631,8 +668,8 @@ TEST(Pic, WithoutSfnmSlaveWaitsForMasterEoi) {
   EXPECT_EQ(pc.inta(), 0x29);
 }
 
-TEST(Pic, SpecialFullyNestedMode) {
-  PcPics pc;
+TYPED_TEST(Pic, SpecialFullyNestedMode) {
+  PcPics<TypeParam> pc;
   pc.init_pc(0x11);  // master ICW4: SFNM, 8086
   pc.raise(11);
   EXPECT_EQ(pc.inta(), 0x2B);
@@ -654,8 +691,8 @@ TEST(Pic, SpecialFullyNestedMode) {
   EXPECT_EQ(all_warnings(), 0);
 }
 
-TEST(Pic, SlaveInAutomaticEoiKeepsRequestingThroughMaster) {
-  PcPics pc;
+TYPED_TEST(Pic, SlaveInAutomaticEoiKeepsRequestingThroughMaster) {
+  PcPics<TypeParam> pc;
   pc.init_pc(0x03, 0x03);  // both AEOI
   pc.raise(9);
   pc.raise(12);
@@ -668,8 +705,8 @@ TEST(Pic, SlaveInAutomaticEoiKeepsRequestingThroughMaster) {
 
 // ---- bad input -----------------------------------------------------------------------
 
-TEST(Pic, EoiWithNothingInServiceWarns) {
-  PcPics pc;
+TYPED_TEST(Pic, EoiWithNothingInServiceWarns) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   quiet_warnings();
   const int before = warnings("pic_master");
@@ -684,8 +721,8 @@ TEST(Pic, EoiWithNothingInServiceWarns) {
   EXPECT_EQ(pc.master_isr(), 0x08);  // IR3 untouched
 }
 
-TEST(Pic, OcwDuringInitializationWarnsAndActs) {
-  PcPics pc;
+TYPED_TEST(Pic, OcwDuringInitializationWarnsAndActs) {
+  PcPics<TypeParam> pc;
   quiet_warnings();
   pc.port20.write(A0_0, 0x11);
   pc.port20.write(A0_0, READ_ISR);  // OCW3 while ICW2 is expected
@@ -700,8 +737,8 @@ TEST(Pic, OcwDuringInitializationWarnsAndActs) {
 
 // ---- tracing ----------------------------------------------------------------------------
 
-TEST(Pic, TraceSignalsFollowRegisters) {
-  PcPics pc;
+TYPED_TEST(Pic, TraceSignalsFollowRegisters) {
+  PcPics<TypeParam> pc;
   pc.init_pc();
   pc.port20.write(A0_1, 0x80);
   pc.raise(3);
@@ -714,11 +751,11 @@ TEST(Pic, TraceSignalsFollowRegisters) {
 
 // ---- in simulation -----------------------------------------------------------------------
 
-TEST(Pic, HandlerLoopInsideSimulation) {
+TYPED_TEST(Pic, HandlerLoopInsideSimulation) {
   // A CPU-like thread waits for INTR, runs INTA and sends the EOIs a PC
   // handler sends (slave first for IRQ8-15). Register writes and INTA come
   // from a process here, while the PICs' own method drives INT.
-  PcPics pc;
+  PcPics<TypeParam> pc;
   pc.init_pc();
   std::vector<int> vectors;
   sc_core::sc_spawn([&] {
