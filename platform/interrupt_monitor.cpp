@@ -93,6 +93,8 @@ void InterruptMonitor::accepted(int vector, const sc_core::sc_time& at) {
   v.assert_to_intr->sample(ns(intr - asserted));
   v.intr_to_isr->sample(at > intr ? ns(at - intr) : 0.0);
   in_service_line_[*line] = InService{vector, asserted, at};
+  inta_vector.post(at, static_cast<uint32_t>(vector));
+  in_service.post(at, in_service_);
   // A new assertion while the ISR runs starts the next measurement; a
   // level-triggered line still high counts from the acceptance.
   asserted_at_[*line].reset();
@@ -110,6 +112,16 @@ void InterruptMonitor::eoi(unsigned line, const sc_core::sc_time& at) {
   const bool level_triggered = line < 8 ? (master_.elcr() >> line) & 1 : (slave_.elcr() >> (line - 8)) & 1;
   if (level_triggered && level_[line] && !asserted_at_[line]) asserted_at_[line] = at;
   if (in_service_ > 0) --in_service_;
+  in_service.post(at, in_service_);
+  // Show the vector still in service underneath (nesting), or none.
+  uint32_t below = 0;
+  sc_core::sc_time latest = sc_core::SC_ZERO_TIME;
+  for (const auto& l : in_service_line_)
+    if (l && l->accepted >= latest) {
+      latest = l->accepted;
+      below = static_cast<uint32_t>(l->vector);
+    }
+  inta_vector.post(at, below);
 }
 
 }  // namespace minipc

@@ -17,6 +17,7 @@
 
 #include "core/irq.h"
 #include "core/stats.h"
+#include "core/timed_signal.h"
 
 namespace minipc {
 
@@ -38,6 +39,12 @@ class InterruptMonitor : public sc_core::sc_module {
   // The CPU accepted an external interrupt with this vector; `at` is its
   // local time when the first ISR instruction is about to run.
   void accepted(int vector, const sc_core::sc_time& at);
+
+  // For the VCD: the vector of the last INTA cycle, shown from the INTA to
+  // the EOI that retires it (0 when none is in service), and the number of
+  // accepted interrupts not yet retired by an EOI.
+  TimedSignal<uint32_t> inta_vector{"inta_vector"};
+  TimedSignal<uint32_t> in_service{"in_service"};
 
  private:
   void on_lines();

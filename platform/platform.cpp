@@ -263,6 +263,8 @@ void Platform::open_vcd() {
   sc_core::sc_trace(trace_, trace_port_->last_event.signal, "trace.event");
   sc_core::sc_trace(trace_, trace_port_->last_arg.signal, "trace.arg");
   sc_core::sc_trace(trace_, trace_port_->isr_depth.signal, "cpu0.isr_depth");
+  sc_core::sc_trace(trace_, irq_monitor_->inta_vector.signal, "cpu0.inta_vector");
+  sc_core::sc_trace(trace_, irq_monitor_->in_service.signal, "cpu0.interrupts_in_service");
 }
 
 void Platform::write_stats(const Result& r) {

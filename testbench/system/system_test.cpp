@@ -83,7 +83,8 @@ TEST(Hello, VcdParsesWithGtkwaveTools) {
   const RunResult r = minipc("--vcd wave.vcd", d);
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string vcd = slurp(d / "wave.vcd");
-  for (const char* sig : {"owner", "irq4", "halted", " if ", "intr"}) EXPECT_TRUE(has(vcd, sig)) << sig;
+  for (const char* sig : {"owner", "irq0", "irq4", "halted", " if ", "intr", "inta_vector", "isr_depth", "irr", "ppr"})
+    EXPECT_TRUE(has(vcd, sig)) << sig;
   const std::string cmd = "'" VCD2FST "' '" + (d / "wave.vcd").string() + "' '" + (d / "wave.fst").string() +
                           "' >/dev/null 2>&1";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << "vcd2fst rejected the VCD";
