@@ -189,6 +189,229 @@ struct Exec {
     throw C::Fault{FatalKind::none, C::UD, "unsupported opcode " + std::string(buf) + c.unsupported_message(c.insn_eip_)};
   }
 
+  // ---- 32-bit specialisations -----------------------------------------------
+  // The hottest forms (ALU and MOV on 32-bit operands, chosen once at decode
+  // time by specialize()) with the operand size and operation fixed at compile
+  // time. Same results and flags as the generic handlers below.
+  static uint32_t szp32(uint32_t r) { return (r ? 0 : flag::zf) | ((r >> 24) & flag::sf) | kParity.pf[r & 0xFF]; }
+  template <unsigned OP>
+  static uint32_t alu32(C& c, uint32_t a, uint32_t b) {
+    uint32_t r, f = 0;
+    if constexpr (OP == 0 || OP == 2) {
+      const uint32_t carry = (OP == 2 && cf(c)) ? 1 : 0;
+      r = a + b + carry;
+      f = (carry ? r <= a : r < a) ? flag::cf : 0;
+      f |= ((a ^ r) & (b ^ r) & 0x80000000u) ? flag::of : 0;
+      f |= (a ^ b ^ r) & flag::af;
+    } else if constexpr (OP == 3 || OP == 5 || OP == 7) {
+      const uint32_t borrow = (OP == 3 && cf(c)) ? 1 : 0;
+      r = a - b - borrow;
+      f = (borrow ? a <= b : a < b) ? flag::cf : 0;
+      f |= ((a ^ b) & (a ^ r) & 0x80000000u) ? flag::of : 0;
+      f |= (a ^ b ^ r) & flag::af;
+    } else if constexpr (OP == 1) {
+      r = a | b;
+    } else if constexpr (OP == 4) {
+      r = a & b;
+    } else {
+      r = a ^ b;
+    }
+    set_status(c, f | szp32(r));
+    return r;
+  }
+  static uint32_t mem_lin(const C& c, const D& d) { return c.linear(d.eseg, c.ea(d)); }
+  template <unsigned OP, bool MEM>
+  static void ex_alu32_ev_gv(C& c, const D& d) {  // op Ev,Gv
+    if constexpr (MEM) {
+      const uint32_t lin = mem_lin(c, d);
+      const uint32_t r = alu32<OP>(c, c.read(lin, 4), c.regs_[d.regop]);
+      if constexpr (OP != 7) c.write(lin, r, 4);
+    } else {
+      const uint32_t r = alu32<OP>(c, c.regs_[d.rm], c.regs_[d.regop]);
+      if constexpr (OP != 7) c.regs_[d.rm] = r;
+    }
+  }
+  template <unsigned OP, bool MEM>
+  static void ex_alu32_gv_ev(C& c, const D& d) {  // op Gv,Ev
+    const uint32_t b = MEM ? c.read(mem_lin(c, d), 4) : c.regs_[d.rm];
+    const uint32_t r = alu32<OP>(c, c.regs_[d.regop], b);
+    if constexpr (OP != 7) c.regs_[d.regop] = r;
+  }
+  template <unsigned OP, bool MEM, bool IMM8>
+  static void ex_alu32_ev_imm(C& c, const D& d) {  // op Ev,Iz (81) / op Ev,Ib (83)
+    const uint32_t imm = IMM8 ? sx8(d.imm) : d.imm;
+    if constexpr (MEM) {
+      const uint32_t lin = mem_lin(c, d);
+      const uint32_t r = alu32<OP>(c, c.read(lin, 4), imm);
+      if constexpr (OP != 7) c.write(lin, r, 4);
+    } else {
+      const uint32_t r = alu32<OP>(c, c.regs_[d.rm], imm);
+      if constexpr (OP != 7) c.regs_[d.rm] = r;
+    }
+  }
+  template <unsigned OP>
+  static void ex_alu32_eax_imm(C& c, const D& d) {  // op eAX,Iz
+    const uint32_t r = alu32<OP>(c, c.regs_[reg::eax], d.imm);
+    if constexpr (OP != 7) c.regs_[reg::eax] = r;
+  }
+  template <bool MEM>
+  static void ex_mov32_ev_gv(C& c, const D& d) {
+    if constexpr (MEM) c.write(mem_lin(c, d), c.regs_[d.regop], 4);
+    else c.regs_[d.rm] = c.regs_[d.regop];
+  }
+  template <bool MEM>
+  static void ex_mov32_gv_ev(C& c, const D& d) {
+    c.regs_[d.regop] = MEM ? c.read(mem_lin(c, d), 4) : c.regs_[d.rm];
+  }
+  // SHL/SHR/SAR Ev by Ib (C1), 1 (D1) or CL (D3); shift_op's flags for n = 4.
+  template <unsigned OP>
+  static uint32_t shift32(C& c, uint32_t a, unsigned count) {
+    uint32_t r, f;
+    if constexpr (OP == 4) {
+      r = a << count;
+      const bool out = (a >> (32 - count)) & 1;
+      f = szp32(r) | (out ? flag::cf : 0) | (((r >> 31) != 0) != out ? flag::of : 0);
+    } else if constexpr (OP == 5) {
+      r = a >> count;
+      f = szp32(r) | (((a >> (count - 1)) & 1) ? flag::cf : 0) | ((a & 0x80000000u) ? flag::of : 0);
+    } else {
+      const int32_t sa = static_cast<int32_t>(a);
+      r = static_cast<uint32_t>(sa >> count);
+      f = szp32(r) | (((sa >> (count - 1)) & 1) ? flag::cf : 0);
+    }
+    set_status(c, f);
+    return r;
+  }
+  template <unsigned OP, bool MEM, unsigned FORM>  // FORM: 0 Ib, 1 one, 2 CL
+  static void ex_shift32(C& c, const D& d) {
+    const unsigned count = (FORM == 0 ? d.imm : FORM == 1 ? 1 : c.regs_[reg::ecx]) & 0x1F;
+    if constexpr (MEM) {
+      const uint32_t lin = mem_lin(c, d);
+      const uint32_t a = c.read(lin, 4);
+      if (count) c.write(lin, shift32<OP>(c, a, count), 4);
+    } else {
+      if (count) c.regs_[d.rm] = shift32<OP>(c, c.regs_[d.rm], count);
+    }
+  }
+  template <unsigned OP>
+  struct ShiftTable {
+    static constexpr InsnHandler h[2][3] = {{&ex_shift32<OP, false, 0>, &ex_shift32<OP, false, 1>, &ex_shift32<OP, false, 2>},
+                                            {&ex_shift32<OP, true, 0>, &ex_shift32<OP, true, 1>, &ex_shift32<OP, true, 2>}};
+  };
+  template <bool DEC>
+  static void ex_incdec32_r(C& c, const D& d) {  // 40+r / 48+r: inc_dec()'s flags for n = 4 (CF kept)
+    const unsigned r = d.opcode & 7;
+    const uint32_t a = c.regs_[r], v = DEC ? a - 1 : a + 1;
+    uint32_t f = (c.eflags_ & flag::cf) | szp32(v) | ((a ^ 1 ^ v) & flag::af);
+    if (DEC ? a == 0x80000000u : v == 0x80000000u) f |= flag::of;
+    set_status(c, f);
+    c.regs_[r] = v;
+  }
+  template <bool MEM, bool WORD>
+  static void ex_movzx32(C& c, const D& d) {  // 0F B6 / 0F B7 into a 32-bit register
+    if constexpr (MEM) {
+      c.regs_[d.regop] = c.read(mem_lin(c, d), WORD ? 2 : 1);
+    } else {
+      c.regs_[d.regop] = c.get_reg(WORD ? 2 : 1, d.rm);
+    }
+  }
+  // IMUL Gv,Ev,Iz/Ib (69/6B) and IMUL Gv,Ev (0F AF): imul_trunc() for n = 4.
+  static uint32_t imul32(C& c, uint32_t a, uint32_t b) {
+    const int64_t p = int64_t{static_cast<int32_t>(a)} * static_cast<int32_t>(b);
+    const uint32_t r = static_cast<uint32_t>(p);
+    set_status(c, szp32(r) | (p != static_cast<int32_t>(r) ? (flag::cf | flag::of) : 0));
+    return r;
+  }
+  template <bool MEM, bool IMM8>
+  static void ex_imul3_32(C& c, const D& d) {
+    const uint32_t b = MEM ? c.read(mem_lin(c, d), 4) : c.regs_[d.rm];
+    c.regs_[d.regop] = imul32(c, b, IMM8 ? sx8(d.imm) : d.imm);
+  }
+  template <bool MEM>
+  static void ex_imul2_32(C& c, const D& d) {
+    const uint32_t b = MEM ? c.read(mem_lin(c, d), 4) : c.regs_[d.rm];
+    c.regs_[d.regop] = imul32(c, c.regs_[d.regop], b);
+  }
+  // MUL/IMUL Ev (F7 /4, /5): ex_grp3's result, flags and extra cycles for n = 4.
+  template <bool SIGNED, bool MEM>
+  static void ex_mul32(C& c, const D& d) {
+    const uint32_t src = MEM ? c.read(mem_lin(c, d), 4) : c.regs_[d.rm];
+    const uint32_t a = c.regs_[reg::eax];
+    const uint64_t p = SIGNED ? static_cast<uint64_t>(int64_t{static_cast<int32_t>(a)} * static_cast<int32_t>(src))
+                              : uint64_t{a} * src;
+    const uint32_t lo = static_cast<uint32_t>(p);
+    c.regs_[reg::eax] = lo;
+    c.regs_[reg::edx] = static_cast<uint32_t>(p >> 32);
+    const bool overflow = SIGNED ? static_cast<int64_t>(p) != static_cast<int32_t>(lo) : (p >> 32) != 0;
+    set_status(c, szp32(lo) | (overflow ? (flag::cf | flag::of) : 0));
+    c.cycles_ += cycle_cost(CostClass::mul) - cycle_cost(CostClass::alu);
+  }
+  // Jcc rel8 / rel32 with a 32-bit operand size: ex_jcc with the condition fixed.
+  template <unsigned CC, bool NEAR>
+  static void ex_jcc32(C& c, const D& d) {
+    if (c.cond(CC)) {
+      c.next_eip_ += NEAR ? d.imm : sx8(d.imm);
+      c.branch_taken_ = true;
+    }
+  }
+  template <unsigned... CC>
+  struct JccTable {
+    static constexpr InsnHandler h[2][16] = {{&ex_jcc32<CC, false>...}, {&ex_jcc32<CC, true>...}};
+  };
+  using Jcc = JccTable<0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15>;
+  template <unsigned... OP>
+  struct AluTable {
+    static constexpr InsnHandler ev_gv[2][8] = {{&ex_alu32_ev_gv<OP, false>...}, {&ex_alu32_ev_gv<OP, true>...}};
+    static constexpr InsnHandler gv_ev[2][8] = {{&ex_alu32_gv_ev<OP, false>...}, {&ex_alu32_gv_ev<OP, true>...}};
+    static constexpr InsnHandler ev_iz[2][8] = {{&ex_alu32_ev_imm<OP, false, false>...}, {&ex_alu32_ev_imm<OP, true, false>...}};
+    static constexpr InsnHandler ev_ib[2][8] = {{&ex_alu32_ev_imm<OP, false, true>...}, {&ex_alu32_ev_imm<OP, true, true>...}};
+    static constexpr InsnHandler eax_imm[8] = {&ex_alu32_eax_imm<OP>...};
+  };
+  using Alu = AluTable<0, 1, 2, 3, 4, 5, 6, 7>;
+  // Picks a specialised handler for a decoded instruction, where one exists.
+  static void specialize(D& d) {
+    if (d.opsize != 4 || d.lock) return;
+    const uint16_t op = d.opcode;
+    const bool mem = d.is_mem();
+    if (op < 0x40) {
+      const unsigned alu = (op >> 3) & 7;
+      switch (op & 7) {
+        case 1: d.handler = Alu::ev_gv[mem][alu]; break;
+        case 3: d.handler = Alu::gv_ev[mem][alu]; break;
+        case 5: d.handler = Alu::eax_imm[alu]; break;
+        default: break;
+      }
+    } else if (op == 0x81) {
+      d.handler = Alu::ev_iz[mem][d.regop];
+    } else if (op == 0x83) {
+      d.handler = Alu::ev_ib[mem][d.regop];
+    } else if ((op == 0xC1 || op == 0xD1 || op == 0xD3) && (d.regop == 4 || d.regop == 5 || d.regop == 7)) {
+      const unsigned form = op == 0xC1 ? 0 : op == 0xD1 ? 1 : 2;
+      d.handler = d.regop == 4 ? ShiftTable<4>::h[mem][form] : d.regop == 5 ? ShiftTable<5>::h[mem][form] : ShiftTable<7>::h[mem][form];
+    } else if (op == 0xF7 && (d.regop == 4 || d.regop == 5)) {
+      d.handler = d.regop == 4 ? (mem ? &ex_mul32<false, true> : &ex_mul32<false, false>)
+                               : (mem ? &ex_mul32<true, true> : &ex_mul32<true, false>);
+    } else if ((op >= 0x70 && op <= 0x7F) || (op >= 0x180 && op <= 0x18F)) {
+      d.handler = Jcc::h[op >= 0x180][op & 0xF];
+    } else if (op == 0x69) {
+      d.handler = mem ? &ex_imul3_32<true, false> : &ex_imul3_32<false, false>;
+    } else if (op == 0x6B) {
+      d.handler = mem ? &ex_imul3_32<true, true> : &ex_imul3_32<false, true>;
+    } else if (op == 0x1AF) {
+      d.handler = mem ? &ex_imul2_32<true> : &ex_imul2_32<false>;
+    } else if (op >= 0x40 && op <= 0x4F) {
+      d.handler = op < 0x48 ? &ex_incdec32_r<false> : &ex_incdec32_r<true>;
+    } else if (op == 0x1B6) {
+      d.handler = mem ? &ex_movzx32<true, false> : &ex_movzx32<false, false>;
+    } else if (op == 0x1B7) {
+      d.handler = mem ? &ex_movzx32<true, true> : &ex_movzx32<false, true>;
+    } else if (op == 0x89) {
+      d.handler = mem ? &ex_mov32_ev_gv<true> : &ex_mov32_ev_gv<false>;
+    } else if (op == 0x8B) {
+      d.handler = mem ? &ex_mov32_gv_ev<true> : &ex_mov32_gv_ev<false>;
+    }
+  }
+
   // ---- handlers -------------------------------------------------------------
   static void ex_alu(C& c, const D& d) {
     const unsigned op = (d.opcode >> 3) & 7, form = d.opcode & 7;
@@ -1224,7 +1447,35 @@ void Ia32Core::invlpg(uint32_t lin) {
   }
 }
 
-uint32_t Ia32Core::read(uint32_t lin, unsigned n) {
+// Loads and stores: the common case (inside one page, a TLB hit on RAM with a
+// host pointer) inline; everything else (fill, bus access, page crossing) in
+// read_slow()/write_slow().
+inline uint32_t Ia32Core::read(uint32_t lin, unsigned n) {
+  const PageSlot& s = read_pages_[(lin >> 12) % kPageCacheSize];
+  if (s.tag == ((lin >> 12) | access_tag_) && s.ptr && (lin & 0xFFF) <= 0x1000 - n) [[likely]] {
+    const uint8_t* p = s.ptr + (lin & 0xFFF);
+    uint32_t v = 0;
+    if (n == 4) std::memcpy(&v, p, 4);
+    else if (n == 2) std::memcpy(&v, p, 2);
+    else v = *p;
+    return v;
+  }
+  return read_slow(lin, n);
+}
+
+inline void Ia32Core::write(uint32_t lin, uint32_t v, unsigned n) {
+  const PageSlot& s = write_pages_[(lin >> 12) % kPageCacheSize];
+  if (s.tag == ((lin >> 12) | access_tag_) && s.ptr && (lin & 0xFFF) <= 0x1000 - n) [[likely]] {
+    uint8_t* p = s.ptr + (lin & 0xFFF);
+    if (n == 4) std::memcpy(p, &v, 4);
+    else if (n == 2) std::memcpy(p, &v, 2);
+    else *p = static_cast<uint8_t>(v);
+    return;
+  }
+  write_slow(lin, v, n);
+}
+
+uint32_t Ia32Core::read_slow(uint32_t lin, unsigned n) {
   uint32_t v = 0;
   if ((lin & 0xFFF) + n <= 0x1000) {
     PageSlot& s = slot(lin, false);
@@ -1236,11 +1487,11 @@ uint32_t Ia32Core::read(uint32_t lin, unsigned n) {
     if (!bus_.read_mem(pa, &v, n)) fatal(FatalKind::bus, "data read from unmapped address " + hex32(pa) + " at EIP=" + hex32(insn_eip_));
     return v;
   }
-  for (unsigned i = 0; i < n; ++i) v |= read(lin + i, 1) << (8 * i);
+  for (unsigned i = 0; i < n; ++i) v |= read_slow(lin + i, 1) << (8 * i);
   return v;
 }
 
-void Ia32Core::write(uint32_t lin, uint32_t v, unsigned n) {
+void Ia32Core::write_slow(uint32_t lin, uint32_t v, unsigned n) {
   if ((lin & 0xFFF) + n <= 0x1000) {
     PageSlot& s = slot(lin, true);
     if (s.ptr) {
@@ -1252,7 +1503,7 @@ void Ia32Core::write(uint32_t lin, uint32_t v, unsigned n) {
     return;
   }
   slot(lin + n - 1, true);  // both pages are checked before any byte is written
-  for (unsigned i = 0; i < n; ++i) write(lin + i, (v >> (8 * i)) & 0xFF, 1);
+  for (unsigned i = 0; i < n; ++i) write_slow(lin + i, (v >> (8 * i)) & 0xFF, 1);
 }
 
 void Ia32Core::read_block(uint32_t lin, void* data, unsigned n) {
@@ -1306,54 +1557,51 @@ void Ia32Core::io_out(uint16_t port, uint32_t v, unsigned n) {
 
 // ---- operands -----------------------------------------------------------------
 
-uint32_t Ia32Core::get_reg(unsigned n, unsigned r) const {
+inline uint32_t Ia32Core::get_reg(unsigned n, unsigned r) const {
   if (n == 4) return regs_[r];
   if (n == 2) return regs_[r] & 0xFFFF;
   return r < 4 ? regs_[r] & 0xFF : (regs_[r - 4] >> 8) & 0xFF;
 }
 
-void Ia32Core::set_reg(unsigned n, unsigned r, uint32_t v) {
+inline void Ia32Core::set_reg(unsigned n, unsigned r, uint32_t v) {
   if (n == 4) regs_[r] = v;
   else if (n == 2) regs_[r] = (regs_[r] & 0xFFFF0000) | (v & 0xFFFF);
   else if (r < 4) regs_[r] = (regs_[r] & 0xFFFFFF00) | (v & 0xFF);
   else regs_[r - 4] = (regs_[r - 4] & 0xFFFF00FF) | ((v & 0xFF) << 8);
 }
 
-uint32_t Ia32Core::ea(const Insn& d) const {
+inline uint32_t Ia32Core::ea(const Insn& d) const {
   uint32_t a = d.disp;
   if (d.base >= 0) a += regs_[d.base];
   if (d.index >= 0) a += regs_[d.index] << d.scale;
   return a;
 }
 
-int Ia32Core::ea_seg(const Insn& d) const {
-  if (d.seg >= 0) return d.seg;
-  return (d.base == reg::esp || d.base == reg::ebp) ? reg::ss : reg::ds;
-}
+inline int Ia32Core::ea_seg(const Insn& d) const { return d.eseg; }
 
-uint32_t Ia32Core::read_rm(const Insn& d, unsigned n) {
+inline uint32_t Ia32Core::read_rm(const Insn& d, unsigned n) {
   if (d.mod == 3) return get_reg(n, d.rm);
   return read(linear(ea_seg(d), ea(d)), n);
 }
 
-void Ia32Core::write_rm(const Insn& d, unsigned n, uint32_t v) {
+inline void Ia32Core::write_rm(const Insn& d, unsigned n, uint32_t v) {
   if (d.mod == 3) set_reg(n, d.rm, v);
   else write(linear(ea_seg(d), ea(d)), v, n);
 }
 
-void Ia32Core::push(uint32_t v, unsigned n) {
+inline void Ia32Core::push(uint32_t v, unsigned n) {
   const uint32_t sp = regs_[reg::esp] - n;
   write(linear(reg::ss, sp), v, n);
   regs_[reg::esp] = sp;
 }
 
-uint32_t Ia32Core::pop(unsigned n) {
+inline uint32_t Ia32Core::pop(unsigned n) {
   const uint32_t v = read(linear(reg::ss, regs_[reg::esp]), n);
   regs_[reg::esp] += n;
   return v;
 }
 
-bool Ia32Core::cond(unsigned cc) const {
+inline bool Ia32Core::cond(unsigned cc) const {
   const uint32_t f = eflags_;
   bool r;
   switch (cc >> 1) {
@@ -1768,8 +2016,10 @@ void Ia32Core::decode(Insn& d) {
     d.imm2 = imm(1);
   }
   d.length = static_cast<uint8_t>(fetch_count_);
+  d.eseg = static_cast<int8_t>(d.seg >= 0 ? d.seg : (d.base == reg::esp || d.base == reg::ebp) ? int{reg::ss} : int{reg::ds});
   d.cycles = static_cast<uint8_t>(cycle_cost(d.cost) + (d.is_mem() ? kMemOperandCycles : 0));
   if (d.lock && !lock_allowed(d)) raise(UD, "LOCK prefix on an instruction that cannot be locked");
+  Exec::specialize(d);
 }
 
 // LOCK is legal only on a read-modify-write of memory (SDM vol. 2 "LOCK").
@@ -1811,10 +2061,32 @@ bool Ia32Core::decode_at(uint32_t eip, Insn& out, std::string* error) {
 // as the first byte's fetch would be; the record comes from the decode cache
 // when its physical address and bytes match, else it is decoded (and cached
 // when the page is RAM with a host pointer).
-const Insn& Ia32Core::fetch_decoded(Insn& scratch) {
+__attribute__((always_inline)) inline const Insn& Ia32Core::fetch_decoded() {
   const uint32_t lin = segs_[reg::cs].base + eip_;
   const uint32_t off = lin & 0xFFF;
-  if ((lin >> 12) != fetch_page_addr_) [[unlikely]] {
+  if ((lin >> 12) == fetch_page_addr_) [[likely]] {
+    const uint32_t pa = fetch_page_phys_ | off;
+    const DecodedInsn& e = decode_cache_[pa & (kDecodeCacheSize - 1)];
+    // Only instructions at offsets <= 0x1000 - 16 are ever cached, so after
+    // a tag hit reading 16 bytes stays inside the page.
+    if (e.phys == pa) [[likely]] {
+      uint64_t w0;
+      std::memcpy(&w0, fetch_page_ + off, 8);
+      if (((w0 ^ e.bytes[0]) & e.mask[0]) == 0) [[likely]] {
+        if (e.mask[1] == 0) [[likely]]
+          return e.insn;
+        uint64_t w1;
+        std::memcpy(&w1, fetch_page_ + off + 8, 8);
+        if (((w1 ^ e.bytes[1]) & e.mask[1]) == 0) return e.insn;
+      }
+    }
+  }
+  return decode_slow(lin);
+}
+
+const Insn& Ia32Core::decode_slow(uint32_t lin) {
+  const uint32_t off = lin & 0xFFF;
+  if ((lin >> 12) != fetch_page_addr_) {
     PageSlot& s = slot(lin, false);  // may raise #PF, as fetching the first byte would
     if (s.ptr) {
       fetch_page_ = s.ptr;
@@ -1822,15 +2094,13 @@ const Insn& Ia32Core::fetch_decoded(Insn& scratch) {
       fetch_page_phys_ = s.phys;
     }
   }
-  if ((lin >> 12) == fetch_page_addr_ && off <= 0x1000 - 16) [[likely]] {
-    const uint8_t* p = fetch_page_ + off;
+  if ((lin >> 12) == fetch_page_addr_ && off <= 0x1000 - 16) {
     const uint32_t pa = fetch_page_phys_ | off;
     DecodedInsn& e = decode_cache_[pa & (kDecodeCacheSize - 1)];
     uint64_t w0, w1;
-    std::memcpy(&w0, p, 8);
-    std::memcpy(&w1, p + 8, 8);
-    if (e.phys == pa && (((w0 ^ e.bytes[0]) & e.mask[0]) | ((w1 ^ e.bytes[1]) & e.mask[1])) == 0) [[likely]]
-      return e.insn;
+    std::memcpy(&w0, fetch_page_ + off, 8);
+    std::memcpy(&w1, fetch_page_ + off + 8, 8);
+    if (e.phys == pa && (((w0 ^ e.bytes[0]) & e.mask[0]) | ((w1 ^ e.bytes[1]) & e.mask[1])) == 0) return e.insn;
     e.phys = 0xFFFFFFFF;  // stays invalid if decoding faults
     e.insn = Insn{};
     decode(e.insn);
@@ -1842,12 +2112,48 @@ const Insn& Ia32Core::fetch_decoded(Insn& scratch) {
     e.phys = pa;
     return e.insn;
   }
-  scratch = Insn{};
-  decode(scratch);
-  return scratch;
+  slow_insn_ = Insn{};
+  decode(slow_insn_);
+  return slow_insn_;
 }
 
 // ---- execution -------------------------------------------------------------------
+
+// Executes the instruction at EIP (no interrupt acceptance, no single-step
+// trap: the callers do those). Faults are precise: the handler sees the state
+// before the instruction.
+__attribute__((always_inline)) inline StepStatus Ia32Core::execute_insn() {
+  insn_eip_ = eip_;
+  insn_esp_ = regs_[reg::esp];
+  insn_eflags_ = eflags_;
+  shadow_pending_ = false;
+  restart_ = false;
+  branch_taken_ = false;
+  software_int_ = false;
+  try {
+    const Insn& d = fetch_decoded();
+    next_eip_ = eip_ + d.length;
+    d.handler(*this, d);
+    eip_ = next_eip_;
+    cycles_ += d.cycles + (branch_taken_ ? kBranchTakenCycles : 0);
+    if (!restart_) ++instructions_;
+    sti_shadow_ = shadow_pending_;
+  } catch (const Fault& f) {
+    eip_ = insn_eip_;
+    regs_[reg::esp] = insn_esp_;
+    eflags_ = insn_eflags_;
+    software_int_ = false;
+    if (f.kind == FatalKind::none) {
+      if (!deliver_exception(f)) return StepStatus::fatal;
+      cycles_ += cycle_cost(CostClass::interrupt);
+      return StepStatus::ok;
+    }
+    fatal_kind_ = f.kind;
+    fatal_message_ = f.message;
+    return StepStatus::fatal;
+  }
+  return StepStatus::ok;
+}
 
 StepStatus Ia32Core::step() {
   if (fatal_kind_ != FatalKind::none) return StepStatus::fatal;
@@ -1879,37 +2185,12 @@ StepStatus Ia32Core::step() {
   sti_shadow_ = false;
   if (halted_) return StepStatus::halted;
 
-  insn_eip_ = eip_;
-  insn_esp_ = regs_[reg::esp];
-  insn_eflags_ = eflags_;
-  shadow_pending_ = false;
-  restart_ = false;
-  branch_taken_ = false;
-  try {
-    const Insn& d = fetch_decoded(slow_insn_);
-    next_eip_ = eip_ + d.length;
-    d.handler(*this, d);
-    eip_ = next_eip_;
-    cycles_ += d.cycles + (branch_taken_ ? kBranchTakenCycles : 0);
-    if (!restart_) ++instructions_;
-    sti_shadow_ = shadow_pending_;
-  } catch (const Fault& f) {
-    // Faults are precise: the handler sees the state before the instruction.
-    eip_ = insn_eip_;
-    regs_[reg::esp] = insn_esp_;
-    eflags_ = insn_eflags_;
-    software_int_ = false;
-    if (f.kind == FatalKind::none) {
-      if (!deliver_exception(f)) return StepStatus::fatal;
-      cycles_ += cycle_cost(CostClass::interrupt);
-      return StepStatus::ok;
-    }
-    fatal_kind_ = f.kind;
-    fatal_message_ = f.message;
-    return StepStatus::fatal;
-  }
+  const StepStatus s = execute_insn();
+  if (s != StepStatus::ok) return s;
   // Single-step: a trap after an instruction that started with TF=1 (not
-  // after INT n, whose gate cleared TF, nor inside a MOV SS shadow).
+  // after INT n, whose gate cleared TF, nor inside a MOV SS shadow, nor after
+  // a faulting instruction: insn_eflags_ is then the restored EFLAGS and the
+  // exception's gate has been taken instead).
   if ((insn_eflags_ & flag::tf) && !software_int_ && !shadow_pending_) {
     try {
       deliver_interrupt(DB, eip_, EventKind::exception);
@@ -1931,15 +2212,30 @@ StepStatus Ia32Core::run(uint64_t max_insns) {
   const uint64_t stop = instructions_ + max_insns;
   StepStatus s = StepStatus::ok;
   resample_intr_ = false;
+  // What sends an instruction through step(): a pending interrupt with IF=1,
+  // TF, an STI/MOV SS shadow, a halted or stopped core. INTR changes only
+  // outside run() and at INTA (in step()); shadows, HLT and fatal stops only
+  // in the instruction just executed; so only EFLAGS needs a look each time.
+  auto watched = [this] { return flag::tf | (intr_ ? flag::if_ : 0); };
+  uint32_t watch = watched();
+  bool slow = sti_shadow_ || halted_ || fatal_kind_ != FatalKind::none;
   while (instructions_ < stop) {
     if (hook_) [[unlikely]] {
       if (!hook_->before_step(*this)) break;
       s = step();
       if (hook_) hook_->after_step(*this, s);  // the hook may unhook itself
-    } else {
+      watch = watched();
+    } else if (slow || (eflags_ & watch)) [[unlikely]] {
       s = step();
+      watch = watched();
+    } else {
+      // The common case, as step() would do it: no interrupt to accept, no
+      // shadow to expire, no single-step trap.
+      s = execute_insn();
+      if (halted_ && s == StepStatus::ok) s = StepStatus::halted;
     }
     if (s != StepStatus::ok || resample_intr_) break;
+    slow = sti_shadow_;
   }
   return s;
 }

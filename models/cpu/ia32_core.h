@@ -100,6 +100,7 @@ struct Insn {
   uint8_t opsize = 4;     // 2 or 4 (0x66)
   uint8_t rep = 0;        // 0, 0xF2 or 0xF3
   int8_t seg = -1;        // segment override or -1
+  int8_t eseg = reg::ds;  // the memory operand's segment (the override, else by base register)
   uint8_t mod = 0, regop = 0, rm = 0;  // ModRM fields
   int8_t base = -1, index = -1;        // memory operand registers, -1 = none
   uint8_t scale = 0;
@@ -222,6 +223,7 @@ class Ia32Core {
     bool readable_or_writable() const { return hi & (1u << 9); }
   };
 
+  StepStatus execute_insn();  // one instruction, no interrupt acceptance or single-step trap
   // decode
   void decode(Insn& d);
   static bool lock_allowed(const Insn& d);
@@ -246,6 +248,8 @@ class Ia32Core {
   int ea_seg(const Insn& d) const;    // segment of the memory operand
   uint32_t read(uint32_t lin, unsigned n);
   void write(uint32_t lin, uint32_t v, unsigned n);
+  uint32_t read_slow(uint32_t lin, unsigned n);
+  void write_slow(uint32_t lin, uint32_t v, unsigned n);
   void read_block(uint32_t lin, void* data, unsigned n);
   uint32_t io_in(uint16_t port, unsigned n);
   void io_out(uint16_t port, uint32_t v, unsigned n);
@@ -291,7 +295,6 @@ class Ia32Core {
   bool halted_ = false;
   bool intr_ = false;
   bool resample_intr_ = false;
-  bool software_int_ = false;  // this instruction was INT n/INT3/INTO (no single-step trap)
   bool triple_fault_ = false;
   uint8_t apic_id_ = 0;
   uint64_t apic_base_ = 0xFEE00900;
@@ -299,7 +302,6 @@ class Ia32Core {
   int64_t tsc_offset_ = 0;
   uint32_t insn_esp_ = 0, insn_eflags_ = 0;  // restored when the instruction faults
   bool sti_shadow_ = false;     // set by the instruction that opened the window
-  bool shadow_pending_ = false; // this instruction sets the shadow
   std::function<int()> ack_;
 
   // decode cursor
@@ -312,8 +314,12 @@ class Ia32Core {
   uint32_t fetch_page_addr_ = 0xFFFFFFFF;  // page number of fetch_page_, or invalid
   uint32_t fetch_page_phys_ = 0;           // physical page address of fetch_page_
   uint32_t next_eip_ = 0;
-  bool branch_taken_ = false;
-  bool restart_ = false;  // a REP instruction yields before finishing
+  // Per-instruction flags, cleared before each instruction (kept together so
+  // the clearing is one store).
+  alignas(4) bool branch_taken_ = false;
+  bool restart_ = false;         // a REP instruction yields before finishing
+  bool shadow_pending_ = false;  // this instruction sets the shadow
+  bool software_int_ = false;    // this instruction was INT n/INT3/INTO (no single-step trap)
 
   // The software TLB: per 4 KiB linear page, the physical page and, for RAM,
   // a host pointer. Without paging it is the old direct-pointer cache.
@@ -344,8 +350,9 @@ class Ia32Core {
     Insn insn;
   };
   std::unique_ptr<DecodedInsn[]> decode_cache_;
-  const Insn& fetch_decoded(Insn& scratch);
-  Insn slow_insn_;  // an instruction that is not cached (no host pointer, end of page)  // the instruction at EIP, from the cache or decoded
+  const Insn& fetch_decoded();    // the instruction at EIP, from the cache or decoded
+  const Insn& decode_slow(uint32_t lin);  // fetch_decoded() when the cache cannot answer
+  Insn slow_insn_;  // an instruction that is not cached (no host pointer, end of page)
 
   uint64_t instructions_ = 0;
   uint64_t cycles_ = 0;

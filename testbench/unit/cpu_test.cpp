@@ -351,6 +351,34 @@ TEST_F(CoreFixture, RandomBytesNeverCrash) {
   SUCCEED();
 }
 
+// The decode cache keeps decoded instructions by physical address; a write
+// over an instruction that was already executed (and cached), a write over the
+// very next instruction, and a write from outside the CPU (DMA, a debugger)
+// must all be seen by the next execution.
+TEST_F(CoreFixture, SelfModifyingCodeIsExecutedAsWritten) {
+  load({
+      0x40,                                      // 1000: inc eax (patched to dec eax below)
+      0xC6, 0x05, 0x00, 0x10, 0x00, 0x00, 0x48,  // 1001: mov byte [0x1000], 0x48
+      0xC6, 0x05, 0x0F, 0x10, 0x00, 0x00, 0x41,  // 1008: mov byte [0x100F], 0x41 (the next instruction)
+      0x90,                                      // 100F: nop, becomes inc ecx
+      0xEB, 0xEE,                                // 1010: jmp 0x1000
+  });
+  steps(4);  // inc eax, mov, mov, and the patched next instruction
+  EXPECT_EQ(core.gpr(reg::eax), 1u);
+  EXPECT_EQ(core.gpr(reg::ecx), 1u);
+  EXPECT_EQ(core.eip(), 0x1010u);
+  steps(2);  // jmp; dec eax (the cached inc eax was overwritten)
+  EXPECT_EQ(core.gpr(reg::eax), 0u);
+  steps(3);  // mov, mov, inc ecx
+  EXPECT_EQ(core.gpr(reg::ecx), 2u);
+  // A write from outside the core: the loop's jmp becomes jmp $+0x10 (a
+  // longer rewrite of a cached instruction, by a writer the core never sees).
+  bus.mem[0x1011] = 0x10;
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x1022u);
+  EXPECT_EQ(core.instructions(), 10u);
+}
+
 TEST_F(CoreFixture, InOutAndCpuid) {
   load({0xE6, 0x80, 0x66, 0xBA, 0xF8, 0x03, 0xEE, 0xEC, 0x31, 0xC0, 0x0F, 0xA2});  // out 0x80,al; mov dx,0x3f8; out dx,al; in al,dx; xor eax,eax; cpuid
   core.set_gpr(reg::eax, 0x41);
