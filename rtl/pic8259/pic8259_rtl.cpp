@@ -46,17 +46,26 @@ struct Obs {
 };
 }  // namespace
 
+// One Verilated context for every instance, never destroyed: a PC has two
+// 8259As, and with one context each the second model's scope (its
+// public_flat_rd observation words) is erased through the thread's current
+// context when it is destroyed (Verilator 5.006), which deadlocks.
+VerilatedContext& shared_context() {
+  static VerilatedContext* ctx = [] {
+    auto* c = new VerilatedContext;
+    c->traceEverOn(true);  // allows open_trace() later
+    return c;
+  }();
+  return *ctx;
+}
+
 struct Pic8259Rtl::Rtl {
-  VerilatedContext ctx;
   std::unique_ptr<Vpic8259> top;
   std::unique_ptr<VerilatedVcdC> vcd;
   uint64_t last_dump = 0;
   bool dumped = false;
 
-  explicit Rtl(const std::string& name) {
-    ctx.traceEverOn(true);
-    top = std::make_unique<Vpic8259>(&ctx, name.c_str());
-  }
+  explicit Rtl(const std::string& name) { top = std::make_unique<Vpic8259>(&shared_context(), name.c_str()); }
   void dump() {
     if (!vcd) return;
     uint64_t v = sc_core::sc_time_stamp().value();
@@ -187,9 +196,12 @@ void Pic8259Rtl::tick() {
 
 void Pic8259Rtl::sync_lines() {
   if (!elaborated_) return;  // ports are not bound yet
+  // A line with an attached slave is that slave's INT pin, read from its
+  // RTL as a wire would (the `intr` signal between the two follows a delta
+  // cycle later and would show the master a stale level right after an INTA).
   uint8_t now = 0;
   for (unsigned l = 0; l < 8; ++l)
-    if (ir[l].read()) now |= bit(l);
+    if (slaves_[l] ? static_cast<bool>(slaves_[l]->rtl_->top->int_o) : ir[l].read()) now |= bit(l);
   if (now == pins_) return;
   const uint8_t rising = static_cast<uint8_t>(now & ~pins_);
   masked_while_pending_.add(popcount(static_cast<uint8_t>(rising & Obs(obs0(), 0).imr)));

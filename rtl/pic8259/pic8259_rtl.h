@@ -72,6 +72,8 @@ class Pic8259Rtl : public Peripheral, public InterruptAcknowledgeIf {
 
   // ---- the INTA cycle (two INTA# pulses on the RTL) ------------------------------
   int acknowledge() override;
+  // As Pic8259::attach_slave; also ties the slave's SP/EN# pin low, and this
+  // chip's IR `ir_line` pin then follows the slave RTL's int_o directly.
   void attach_slave(unsigned ir_line, Pic8259Rtl& slave);
 
   std::function<void(unsigned level, const sc_core::sc_time& at)> on_eoi;
