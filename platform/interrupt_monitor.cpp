@@ -15,10 +15,8 @@ const std::vector<double> kBucketsNs = {100,   200,   500,    1e3,   2e3,   5e3,
 double ns(const sc_core::sc_time& t) { return t.to_seconds() * 1e9; }
 }  // namespace
 
-InterruptMonitor::InterruptMonitor(const sc_core::sc_module_name& nm, Pic8259& master, Pic8259& slave)
+InterruptMonitor::InterruptMonitor(const sc_core::sc_module_name& nm)
     : sc_core::sc_module(nm),
-      master_(master),
-      slave_(slave),
       nested_(StatsRegistry::instance().counter("irq.nested", "interrupts")),
       accepted_count_(StatsRegistry::instance().counter("irq.accepted", "interrupts")) {
   SC_METHOD(on_lines);
@@ -27,10 +25,6 @@ InterruptMonitor::InterruptMonitor(const sc_core::sc_module_name& nm, Pic8259& m
   SC_METHOD(on_intr);
   sensitive << intr.pos();
   dont_initialize();
-  master_.on_eoi = [this](unsigned level, const sc_core::sc_time& at) {
-    if (level != 2) eoi(level, at);  // IR2 is the cascade: the slave's EOI names the line
-  };
-  slave_.on_eoi = [this](unsigned level, const sc_core::sc_time& at) { eoi(8 + level, at); };
 }
 
 void InterruptMonitor::on_lines() {
@@ -62,7 +56,8 @@ std::optional<unsigned> InterruptMonitor::line_of(int vector) const {
     }
     return std::nullopt;
   }
-  const int mbase = master_.programmed_vector_base(), sbase = slave_.programmed_vector_base();
+  if (!master_.vector_base) return std::nullopt;
+  const int mbase = master_.vector_base(), sbase = slave_.vector_base();
   if (vector >= mbase && vector < mbase + 8 && vector - mbase != 2) return static_cast<unsigned>(vector - mbase);
   if (vector >= sbase && vector < sbase + 8) return static_cast<unsigned>(8 + vector - sbase);
   return std::nullopt;
@@ -109,7 +104,8 @@ void InterruptMonitor::eoi(unsigned line, const sc_core::sc_time& at) {
   in_service_line_[line].reset();
   // A level-triggered line (ELCR) still high after the EOI requests again
   // from now; an edge-triggered one waits for its next rising edge.
-  const bool level_triggered = line < 8 ? (master_.elcr() >> line) & 1 : (slave_.elcr() >> (line - 8)) & 1;
+  const bool level_triggered =
+      master_.elcr && (line < 8 ? (master_.elcr() >> line) & 1 : (slave_.elcr() >> (line - 8)) & 1);
   if (level_triggered && level_[line] && !asserted_at_[line]) asserted_at_[line] = at;
   if (in_service_ > 0) --in_service_;
   in_service.post(at, in_service_);

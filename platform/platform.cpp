@@ -11,6 +11,10 @@
 #ifdef MINIPC_HAVE_RTL_PIT
 #include "pit8254/pit8254_rtl.h"
 #endif
+#ifdef MINIPC_HAVE_RTL_PIC
+#include "pic8259/elcr8259_rtl.h"
+#include "pic8259/pic8259_rtl.h"
+#endif
 
 namespace minipc {
 
@@ -58,10 +62,6 @@ Platform::Platform() {
   debugcon_ = std::make_unique<DebugConsole>("debugcon");
   exitport_ = std::make_unique<ExitPort>("exit");
   trace_port_ = std::make_unique<TracePort>("trace");
-  pic_master_ = std::make_unique<Pic8259>("pic_master");
-  pic_slave_ = std::make_unique<Pic8259>("pic_slave");
-  elcr_master_ = std::make_unique<Elcr8259>("elcr_master", *pic_master_);
-  elcr_slave_ = std::make_unique<Elcr8259>("elcr_slave", *pic_slave_);
   if (pit_impl.get() == "rtl") {
 #ifdef MINIPC_HAVE_RTL_PIT
     pit_ = std::make_unique<Pit8254Rtl>("pit0");
@@ -83,31 +83,36 @@ Platform::Platform() {
   // vectors of IR2.
   for (size_t i = 0; i < irq_.size(); ++i) irq_[i] = std::make_unique<IrqLine>(("irq" + std::to_string(i)).c_str());
   pic_cascade_ = std::make_unique<IrqLine>("pic_cascade");
-  for (unsigned i = 0; i < 8; ++i) {
-    pic_master_->ir[i].bind(i == 2 ? *pic_cascade_ : *irq_[i]);
-    pic_slave_->ir[i].bind(*irq_[8 + i]);
+  pic_int_ = std::make_unique<IrqLine>("pic_int");
+  irq_monitor_ = std::make_unique<InterruptMonitor>("irq_monitor");
+  if (pic_impl.get() == "rtl") {
+#ifdef MINIPC_HAVE_RTL_PIC
+    build_pics<Pic8259Rtl, Elcr8259Rtl>();
+#else
+    throw ConfigError(pic_impl.key() + ": 'rtl' needs the Verilated 8259A, and this minipc was built without it");
+#endif
+  } else if (pic_impl.get() == "tlm") {
+    build_pics<Pic8259, Elcr8259>();
+  } else {
+    throw ConfigError(pic_impl.key() + ": '" + pic_impl.get() + "' is not an implementation (tlm, rtl)");
   }
-  pic_slave_->intr.bind(*pic_cascade_);
-  pic_master_->attach_slave(2, *pic_slave_);
 
   // The APIC blocks exist in both modes, as on a PC; `platform.interrupts`
   // says whose INTR the CPU sees and who answers its INTA cycle.
   lapic_ = std::make_unique<LocalApic>("lapic0");
   ioapic_ = std::make_unique<IoApic>("ioapic");
   apic_bus_ = std::make_unique<ApicMessageTarget>("apic_bus");
-  pic_int_ = std::make_unique<IrqLine>("pic_int");
   lapic_intr_ = std::make_unique<IrqLine>("lapic_intr");
   lapic_nmi_ = std::make_unique<IrqLine>("lapic_nmi");
   low_ = std::make_unique<IrqLine>("low");
   const bool apic_mode = interrupts.get() == "apic";
   if (!apic_mode && interrupts.get() != "pic")
     throw ConfigError(interrupts.key() + ": '" + interrupts.get() + "' is not an interrupt mode (pic, apic)");
-  pic_master_->intr.bind(*pic_int_);
   lapic_->intr.bind(*lapic_intr_);
   lapic_->nmi.bind(*lapic_nmi_);
   lapic_->lint0.bind(*pic_int_);  // virtual wire: the 8259A behind LINT0 (ExtINT)
   lapic_->lint1.bind(*low_);      // no NMI source
-  lapic_->extint_ack.bind(*pic_master_);
+  lapic_->extint_ack.bind(*pic_inta_);
   apic_bus_->attach(*lapic_);
   apic_bus_->attach(*ioapic_);
   cpu_->lapic.bind(lapic_->regs);
@@ -128,7 +133,7 @@ Platform::Platform() {
   if (apic_mode)
     cpu_->inta.bind(*lapic_);
   else
-    cpu_->inta.bind(*pic_master_);
+    cpu_->inta.bind(*pic_inta_);
 
   // 8254: counter 0 is the system timer on IRQ0; counter 1 (DRAM refresh on
   // an AT) is unused; counter 2's gate and output go through port B (0x61).
@@ -155,7 +160,6 @@ Platform::Platform() {
   kbd_->irq.bind(*irq_[1]);
 
   // Latency of every interrupt: line -> INTR -> ISR -> EOI (stats "irq.*").
-  irq_monitor_ = std::make_unique<InterruptMonitor>("irq_monitor", *pic_master_, *pic_slave_);
   for (unsigned i = 0; i < 16; ++i) irq_monitor_->lines[i].bind(*irq_[i]);
   irq_monitor_->intr.bind(cpu_intr);
   cpu_->on_interrupt_accepted = [this](int vector, const sc_core::sc_time& at) { irq_monitor_->accepted(vector, at); };
@@ -208,6 +212,31 @@ Platform::Platform() {
   ConfigStore::instance().check_all_used();
 }
 
+// The 8259A pair (either implementation: they share ports and hooks): the
+// slave's INT on the master's IR2, the master's INT on pic_int, the master
+// answering INTA, EOIs reported to the latency monitor.
+template <typename Pic, typename Elcr>
+void Platform::build_pics() {
+  auto master = std::make_unique<Pic>("pic_master");
+  auto slave = std::make_unique<Pic>("pic_slave");
+  elcr_master_ = std::make_unique<Elcr>("elcr_master", *master);
+  elcr_slave_ = std::make_unique<Elcr>("elcr_slave", *slave);
+  for (unsigned i = 0; i < 8; ++i) {
+    master->ir[i].bind(i == 2 ? *pic_cascade_ : *irq_[i]);
+    slave->ir[i].bind(*irq_[8 + i]);
+  }
+  slave->intr.bind(*pic_cascade_);
+  master->attach_slave(2, *slave);
+  master->intr.bind(*pic_int_);
+  irq_monitor_->use_pics(*master, *slave);
+  pic_traces_ = {{&master->irr_trace, "pic_master.irr"}, {&master->isr_trace, "pic_master.isr"},
+                 {&master->imr_trace, "pic_master.imr"}, {&slave->irr_trace, "pic_slave.irr"},
+                 {&slave->isr_trace, "pic_slave.isr"},   {&slave->imr_trace, "pic_slave.imr"}};
+  pic_inta_ = master.get();
+  pic_master_ = std::move(master);
+  pic_slave_ = std::move(slave);
+}
+
 Platform::~Platform() {
   if (trace_) sc_core::sc_close_vcd_trace_file(trace_);
 }
@@ -253,12 +282,7 @@ void Platform::open_vcd() {
   sc_core::sc_trace(trace_, cpu_->halted, "cpu0.halted");
   sc_core::sc_trace(trace_, cpu_->interrupt_flag, "cpu0.if");
   for (size_t i = 0; i < irq_.size(); ++i) sc_core::sc_trace(trace_, *irq_[i], irq_[i]->basename());
-  sc_core::sc_trace(trace_, pic_master_->irr_trace, "pic_master.irr");
-  sc_core::sc_trace(trace_, pic_master_->isr_trace, "pic_master.isr");
-  sc_core::sc_trace(trace_, pic_master_->imr_trace, "pic_master.imr");
-  sc_core::sc_trace(trace_, pic_slave_->irr_trace, "pic_slave.irr");
-  sc_core::sc_trace(trace_, pic_slave_->isr_trace, "pic_slave.isr");
-  sc_core::sc_trace(trace_, pic_slave_->imr_trace, "pic_slave.imr");
+  for (const auto& [signal, name] : pic_traces_) sc_core::sc_trace(trace_, *signal, name);
   sc_core::sc_trace(trace_, *pit_out2_, "pit0.out2");
   sc_core::sc_trace(trace_, trace_port_->last_event.signal, "trace.event");
   sc_core::sc_trace(trace_, trace_port_->last_arg.signal, "trace.arg");

@@ -11,6 +11,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <systemc>
 
@@ -46,6 +48,7 @@ class Platform {
   ~Platform();
 
   Param<std::string> firmware{"platform.firmware", "", "Multiboot ELF to boot"};
+  Param<std::string> pic_impl{"pic.impl", "tlm", "tlm: the TLM 8259A pair; rtl: the SystemVerilog 8259A pair through Verilator"};
   Param<std::string> pit_impl{"pit0.impl", "tlm", "tlm: the TLM 8254; rtl: the SystemVerilog 8254 through Verilator"};
   Param<std::string> trace_rtl{"platform.trace_rtl", "", "VCD of the RTL blocks' internals ('' for none)"};
   Param<uint64_t> gdb_port{"platform.gdb_port", 0, "GDB stub on 127.0.0.1:<port> (0: none)"};
@@ -86,13 +89,14 @@ class Platform {
   Memory& ram() { return *ram_; }
   Uart16550& uart() { return *uart_; }
   DebugConsole& debug_console() { return *debugcon_; }
-  Pic8259& pic_master() { return *pic_master_; }
   TracePort& trace_port() { return *trace_port_; }
 
  private:
   void map_device(Peripheral& dev, const std::string& block, uint64_t io_base_default, uint64_t io_size,
                   int target, uint64_t mmio_base_default = 0);
   void open_vcd();
+  template <typename Pic, typename Elcr>
+  void build_pics();
   void start_debugging();
   void write_stats(const Result& r);
 
@@ -105,8 +109,10 @@ class Platform {
   std::unique_ptr<TracePort> trace_port_;
   // Legacy interrupt path and timers (PC/AT): 8259A pair, 8254, port B,
   // MC146818, 8042.
-  std::unique_ptr<Pic8259> pic_master_, pic_slave_;
-  std::unique_ptr<Elcr8259> elcr_master_, elcr_slave_;
+  // Pic8259/Elcr8259, or their RTL twins (pic.impl: rtl): same ports.
+  std::unique_ptr<Peripheral> pic_master_, pic_slave_, elcr_master_, elcr_slave_;
+  InterruptAcknowledgeIf* pic_inta_ = nullptr;  // the master answers INTA
+  std::vector<std::pair<sc_core::sc_signal<uint8_t>*, std::string>> pic_traces_;
   std::unique_ptr<Peripheral> pit_;  // Pit8254, or Pit8254Rtl (pit0.impl: rtl)
   std::unique_ptr<SystemControlPortB> port_b_;
   std::unique_ptr<Mc146818> rtc_;
