@@ -5,22 +5,33 @@
 // cascade) and IRQ8, 13 (RTC, FPU error) to edge: writing 1 there is ignored
 // with a warning.
 //
-// One register at offset 0 per instance, bound to its Pic8259, which keeps
+// One register at offset 0 per instance, bound to its 8259A, which keeps
 // the value (so a read always tells what the PIC uses). Which bits are
 // forced follows the PIC's wiring at the time of the access: a PIC attached
-// as a slave (Pic8259::attach_slave) gets ELCR2's mask, any other ELCR1's.
+// as a slave (attach_slave) gets ELCR2's mask, any other ELCR1's.
+//
+// A template over the 8259A implementation: Elcr8259 binds the TLM model,
+// Elcr8259Rtl (rtl/pic8259/elcr8259_rtl.h) the Verilated twin. Both need
+// set_elcr(), elcr() and wired_as_slave().
 #pragma once
 
 #include <cstdint>
+#include <sstream>
+#include <string>
 
 #include "core/peripheral.h"
 #include "pic/pic8259.h"
 
 namespace minipc {
 
-class Elcr8259 : public Peripheral {
+template <typename Pic>
+class BasicElcr8259 : public Peripheral {
  public:
-  Elcr8259(const sc_core::sc_module_name& nm, Pic8259& pic);
+  BasicElcr8259(const sc_core::sc_module_name& nm, Pic& pic) : Peripheral(nm), pic_(pic) {
+    for (unsigned l = 0; l < 8; ++l) ELCR.field("IR" + std::to_string(l) + "_LEVEL", l, 1);
+    ELCR.on_write = [this](uint64_t v) { write_elcr(v); };
+    ELCR.on_read = [this] { return read_elcr(); };
+  }
 
   Register ELCR{bank_, "ELCR", 0, 1, 0x00};
 
@@ -29,13 +40,29 @@ class Elcr8259 : public Peripheral {
   uint8_t edge_only() const { return pic_.wired_as_slave() ? kSlaveEdgeOnly : kMasterEdgeOnly; }
 
  protected:
-  void reset_state() override;
+  void reset_state() override { pic_.set_elcr(0); }
 
  private:
-  void write_elcr(uint64_t v);
-  uint64_t read_elcr();
+  void write_elcr(uint64_t v) {
+    const uint8_t value = static_cast<uint8_t>(v);
+    if (value & edge_only()) {
+      std::ostringstream msg;
+      msg << std::hex << std::uppercase << "write of 0x" << unsigned(value) << " to ELCR: bits 0x"
+          << unsigned(value & edge_only()) << " are edge-only lines and stay 0";
+      SC_REPORT_WARNING(name(), msg.str().c_str());
+    }
+    pic_.set_elcr(static_cast<uint8_t>(value & ~edge_only()));
+    ELCR.set(pic_.elcr());
+  }
 
-  Pic8259& pic_;
+  uint64_t read_elcr() {
+    ELCR.set(pic_.elcr());
+    return pic_.elcr();
+  }
+
+  Pic& pic_;
 };
+
+using Elcr8259 = BasicElcr8259<Pic8259>;
 
 }  // namespace minipc
