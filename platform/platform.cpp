@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <iostream>
 #include <sstream>
+#include <type_traits>
 
 #include "core/stats.h"
 #ifdef MINIPC_HAVE_RTL_PIT
@@ -150,10 +151,12 @@ Platform::Platform() {
 #ifdef MINIPC_HAVE_RTL_PIT
   if (auto* rtl = dynamic_cast<Pit8254Rtl*>(pit_.get())) {
     wire_pit(*rtl);
-    if (!trace_rtl.get().empty()) rtl->open_trace(trace_rtl.get());
+    if (!trace_rtl.get().empty()) rtl->open_trace(rtl_trace_path("pit0"));
   } else
 #endif
     wire_pit(static_cast<Pit8254&>(*pit_));
+  if (!trace_rtl.get().empty() && rtl_traces_.empty())
+    throw ConfigError(trace_rtl.key() + ": no block is RTL (set pit0.impl=rtl and/or pic.impl=rtl)");
   port_b_->gate2.bind(*pit_gate2_);
   port_b_->out2.bind(*pit_out2_);
   rtc_->irq.bind(*irq_[8]);
@@ -169,8 +172,13 @@ Platform::Platform() {
   // IOAPIC and the LAPIC's IPIs cross the bus (two more masters); in PIC
   // mode they go straight to the message target, keeping the CPU the bus's
   // only master (and its fast, unsynchronised timeline).
-  bus_->connect_initiator(cpu_->mem, "cpu0");
+  // Priorities (fixed_priority arbitration: smaller wins) come from the
+  // config; by default the DMAC and the bus-master disk win over the CPU, as
+  // HOLD and PCI bus masters do on a PC.
+  Param<uint64_t> cpu_priority{"cpu0.bus_priority", 2, "arbitration priority of cpu0 on the bus (smaller wins)"};
+  const int cpu_master = bus_->connect_initiator(cpu_->mem, "cpu0", static_cast<unsigned>(cpu_priority.get()));
   bus_->connect_initiator(cpu_->io, "cpu0");
+  build_storage(cpu_master);
   if (apic_mode) {
     bus_->connect_initiator(ioapic_->msg, "ioapic");
     bus_->connect_initiator(lapic_->msg, "lapic0");
@@ -187,7 +195,7 @@ Platform::Platform() {
   map_device(*uart_, "uart0", 0x3F8, 8, bus_->connect_target(uart_->regs, "uart0"));
   map_device(*debugcon_, "debugcon", 0xE9, 1, bus_->connect_target(debugcon_->regs, "debugcon"));
   map_device(*exitport_, "exit", 0xF4, 4, bus_->connect_target(exitport_->regs, "exit"));
-  map_device(*trace_port_, "trace", 0x4F0, 8, bus_->connect_target(trace_port_->regs, "trace"));
+  map_device(*trace_port_, "trace", 0x4F0, TracePort::kWindowBytes, bus_->connect_target(trace_port_->regs, "trace"));
   map_device(*pic_master_, "pic_master", 0x20, 2, bus_->connect_target(pic_master_->regs, "pic_master"));
   map_device(*pic_slave_, "pic_slave", 0xA0, 2, bus_->connect_target(pic_slave_->regs, "pic_slave"));
   map_device(*elcr_master_, "elcr_master", 0x4D0, 1, bus_->connect_target(elcr_master_->regs, "elcr_master"));
@@ -203,6 +211,16 @@ Platform::Platform() {
     bus_->map(AddressSpace::io, 0x64, 1, kbd_target, 4);
   }
 
+  auto irq_param = [&](Param<uint64_t>& p) -> IrqLine& {
+    if (p.get() >= irq_.size() || p.get() == 2)
+      throw ConfigError(p.key() + ": IRQ " + std::to_string(p.get()) + " is not 0..15 (2 is the cascade)");
+    return *irq_[p.get()];
+  };
+  Param<uint64_t> dma_irq{"dma.irq", 10, "IRQ line of the DMA controller"};
+  dma_->irq.bind(irq_param(dma_irq));
+  Param<uint64_t> disk_irq{"disk0.irq", 14, "IRQ line of the primary ATA channel (INTRQ)"};
+  disk_->irq.bind(irq_param(disk_irq));
+
   Param<uint64_t> uart_irq{"uart0.irq", 4, "IRQ line of uart0"};
   if (uart_irq.get() >= irq_.size())
     throw ConfigError(uart_irq.key() + ": IRQ " + std::to_string(uart_irq.get()) + " is not 0..15");
@@ -210,6 +228,52 @@ Platform::Platform() {
 
   // Every key must have been taken by now: a typo is an error, not a no-op.
   ConfigStore::instance().check_all_used();
+}
+
+// The DMA controller (docs/dma.md) and the primary ATA channel (docs/disk.md):
+// bus masters that stay quiet (no synchronisation cost to the CPU) until a
+// transfer is started, and register blocks in the I/O and memory spaces.
+void Platform::build_storage(int cpu_master) {
+  dma_ = std::make_unique<DmaController>("dma");
+  disk_ = std::make_unique<AtaDisk>("disk0");
+  Param<uint64_t> dma_priority{"dma.bus_priority", 0, "arbitration priority of the DMA controller (smaller wins)"};
+  Param<uint64_t> disk_priority{"disk0.bus_priority", 1,
+                                "arbitration priority of the disk's bus-master engine (smaller wins)"};
+  const int dma_master = bus_->connect_initiator(dma_->master, "dma", static_cast<unsigned>(dma_priority.get()));
+  const int disk_master = bus_->connect_initiator(disk_->master, "disk0", static_cast<unsigned>(disk_priority.get()));
+  dma_->report_activity(*bus_, dma_master);
+  disk_->report_activity(*bus_, disk_master);
+  dma_->observe_bus(*bus_, {cpu_master});
+  dma_->bus_owner.bind(bus_->owner);
+  // No platform device drives a DREQ yet: device channels are for devices a
+  // testbench adds; memory-to-memory needs none.
+  for (unsigned n = 0; n < DmaController::kChannels; ++n) {
+    dma_->dreq[n].bind(*low_);
+    dma_dack_[n] = std::make_unique<IrqLine>(("dma_dack" + std::to_string(n)).c_str());
+    dma_->dack[n].bind(*dma_dack_[n]);
+  }
+  map_device(*dma_, "dma", 0xD000, DmaController::kWindowBytes, bus_->connect_target(dma_->regs, "dma"), 0xFEB00000);
+
+  auto window = [&](const std::string& key, uint64_t def, const char* what) {
+    return Param<uint64_t>{"disk0." + key, def, what};
+  };
+  Param<uint64_t> cmd_io = window("io_base", 0x1F0, "command block ports (8)");
+  Param<uint64_t> ctrl_io = window("ctrl_io_base", 0x3F6, "control block port (Alternate Status / Device Control)");
+  Param<uint64_t> bmi_io = window("bmi_io_base", 0xC000, "bus-master IDE registers in the I/O space (0: none)");
+  Param<uint64_t> bmi_mmio = window("bmi_mmio_base", 0xFEB01000, "bus-master IDE registers in the memory space (0: none)");
+  auto place = [&](AddressSpace space, Param<uint64_t>& base, uint64_t size, int target) {
+    if (!base.get()) return;
+    if (space == AddressSpace::io && base.get() + size > 0x10000)
+      throw ConfigError(base.key() + ": " + hex(base.get()) + " is outside the 64 KiB I/O space");
+    bus_->map(space, base.get(), size, target);
+  };
+  if (!cmd_io.get() || !ctrl_io.get())
+    throw ConfigError("disk0.io_base/ctrl_io_base: the ATA task file is port I/O only and needs both");
+  place(AddressSpace::io, cmd_io, 8, bus_->connect_target(disk_->regs, "disk0"));
+  place(AddressSpace::io, ctrl_io, 1, bus_->connect_target(disk_->ctrl, "disk0.ctrl"));
+  const int bmi_target = bus_->connect_target(disk_->bmi, "disk0.bmi");
+  place(AddressSpace::io, bmi_io, 8, bmi_target);
+  place(AddressSpace::memory, bmi_mmio, 8, bmi_target);
 }
 
 // The 8259A pair (either implementation: they share ports and hooks): the
@@ -232,9 +296,28 @@ void Platform::build_pics() {
   pic_traces_ = {{&master->irr_trace, "pic_master.irr"}, {&master->isr_trace, "pic_master.isr"},
                  {&master->imr_trace, "pic_master.imr"}, {&slave->irr_trace, "pic_slave.irr"},
                  {&slave->isr_trace, "pic_slave.isr"},   {&slave->imr_trace, "pic_slave.imr"}};
+#ifdef MINIPC_HAVE_RTL_PIC
+  if constexpr (std::is_same_v<Pic, Pic8259Rtl>) {
+    if (!trace_rtl.get().empty()) {
+      master->open_trace(rtl_trace_path("pic_master"));
+      slave->open_trace(rtl_trace_path("pic_slave"));
+    }
+  }
+#endif
   pic_inta_ = master.get();
   pic_master_ = std::move(master);
   pic_slave_ = std::move(slave);
+}
+
+// --trace-rtl FILE: each RTL block writes FILE's base name + ".<block>.vcd".
+std::string Platform::rtl_trace_path(const std::string& block) {
+  std::string base = trace_rtl.get();
+  if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
+  const std::string path = base + "." + block + ".vcd";
+  make_parent_dirs(trace_rtl.key(), path);
+  if (!std::ofstream(path)) throw LoadError(exit_status::no_input, trace_rtl.key() + ": cannot write '" + path + "'");
+  rtl_traces_.push_back(path);
+  return path;
 }
 
 Platform::~Platform() {
@@ -284,6 +367,10 @@ void Platform::open_vcd() {
   for (size_t i = 0; i < irq_.size(); ++i) sc_core::sc_trace(trace_, *irq_[i], irq_[i]->basename());
   for (const auto& [signal, name] : pic_traces_) sc_core::sc_trace(trace_, *signal, name);
   sc_core::sc_trace(trace_, *pit_out2_, "pit0.out2");
+  for (unsigned n = 0; n < DmaController::kChannels; ++n) {
+    sc_core::sc_trace(trace_, dma_->hold_trace[n], "dma.ch" + std::to_string(n) + ".hold");
+    sc_core::sc_trace(trace_, dma_->hlda_trace[n], "dma.ch" + std::to_string(n) + ".hlda");
+  }
   sc_core::sc_trace(trace_, trace_port_->last_event.signal, "trace.event");
   sc_core::sc_trace(trace_, trace_port_->last_arg.signal, "trace.arg");
   sc_core::sc_trace(trace_, trace_port_->isr_depth.signal, "cpu0.isr_depth");

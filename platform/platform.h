@@ -31,6 +31,8 @@
 #include "pic/elcr8259.h"
 #include "pic/pic8259.h"
 #include "debug/core_debugger.h"
+#include "disk/ata_disk.h"
+#include "dma/dma_controller.h"
 #include "pit/pit8254.h"
 #include "pit/system_control_port_b.h"
 #include "rtc/mc146818.h"
@@ -90,6 +92,8 @@ class Platform {
   Uart16550& uart() { return *uart_; }
   DebugConsole& debug_console() { return *debugcon_; }
   TracePort& trace_port() { return *trace_port_; }
+  DmaController& dma() { return *dma_; }
+  AtaDisk& disk() { return *disk_; }
 
  private:
   void map_device(Peripheral& dev, const std::string& block, uint64_t io_base_default, uint64_t io_size,
@@ -97,6 +101,8 @@ class Platform {
   void open_vcd();
   template <typename Pic, typename Elcr>
   void build_pics();
+  void build_storage(int cpu_master);
+  std::string rtl_trace_path(const std::string& block);
   void start_debugging();
   void write_stats(const Result& r);
 
@@ -127,8 +133,16 @@ class Platform {
   std::unique_ptr<IoApic> ioapic_;
   std::unique_ptr<ApicMessageTarget> apic_bus_;
   std::unique_ptr<IrqLine> pic_int_, lapic_intr_, lapic_nmi_, low_;
+  // DMA controller and the primary ATA channel: bus masters besides the CPU.
+  std::unique_ptr<DmaController> dma_;
+  std::unique_ptr<AtaDisk> disk_;
+  std::array<std::unique_ptr<IrqLine>, DmaController::kChannels> dma_dack_;
   sc_core::sc_trace_file* trace_ = nullptr;
   std::string vcd_path_;
+  std::vector<std::string> rtl_traces_;  // --trace-rtl files, one per RTL block
+
+ public:
+  const std::vector<std::string>& rtl_trace_paths() const { return rtl_traces_; }
 };
 
 }  // namespace minipc

@@ -32,6 +32,10 @@ _start:
         xorl    %eax, %eax
         rep stosb
 
+        cmpl    $MULTIBOOT_BOOTLOADER_MAGIC, %esi
+        jne     1f
+        movl    %ebx, multiboot_info_ptr // for lib/cmdline.c
+1:
         xorl    %ebp, %ebp              // end of the frame-pointer chain
         subl    $8, %esp                // keep ESP 16-byte aligned at the call
         pushl   %ebx                    // const struct multiboot_info *mbi

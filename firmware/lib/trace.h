@@ -17,6 +17,7 @@
 
 #define TRACE_EVENT_PORT 0x4F0  // word: event id
 #define TRACE_ARG_PORT 0x4F4    // dword: argument, written first
+#define TRACE_NAME_PORT 0x4F8   // byte: appends to the metric name (0 clears)
 
 enum trace_event {
   TRACE_ISR_ENTER = 0x0010,      // arg: vector
@@ -37,11 +38,21 @@ enum trace_event {
   TRACE_KBD_SCANCODE = 0x0040,   // arg: scan code read from port 0x60
   TRACE_KBD_KEY = 0x0041,        // arg: decoded ASCII character
   TRACE_APP = 0x0100,            // arg: scenario-defined; 0x0100-0x01FF for apps
+  TRACE_METRIC = 0x0200,         // arg: value of the metric named through TRACE_NAME_PORT
 };
 
 static inline void trace_mark(uint16_t event, uint32_t arg) {
   outl(TRACE_ARG_PORT, arg);
   outw(TRACE_EVENT_PORT, event);
+}
+
+// Reports a figure to the host: the stats JSON gets "fw.<name>" = value
+// (name: a-z, 0-9, '_', '.'). Ignored on a PC without the trace device.
+static inline void trace_metric(const char* name, uint32_t value) {
+  outb(TRACE_NAME_PORT, 0);
+  for (const char* p = name; *p; ++p) outb(TRACE_NAME_PORT, (uint8_t)*p);
+  outl(TRACE_ARG_PORT, value);
+  outw(TRACE_EVENT_PORT, TRACE_METRIC);
 }
 
 #endif  // MINIPC_FW_LIB_TRACE_H

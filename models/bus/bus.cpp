@@ -129,8 +129,10 @@ void Bus::b_transport(int socket_id, tlm::tlm_generic_payload& p, sc_time& delay
   };
 
   const sc_time now = sc_core::sc_time_stamp();
-  if (!contention.get() || initiators_.size() <= 1) {
-    // One initiator: the timeline alone gives the wait, no synchronisation.
+  const int others_active = active_count_ - (initiators_[static_cast<size_t>(id)]->active ? 1 : 0);
+  if (!contention.get() || others_active == 0) {
+    // No other master active: the timeline alone gives the wait, no
+    // synchronisation.
     const sc_time t = now + delay;
     const sc_time start = contention.get() ? std::max(t, busy_until_) : t;
     sc_time d = (start - now) + own_occupancy(p);
@@ -166,6 +168,13 @@ void Bus::b_transport(int socket_id, tlm::tlm_generic_payload& p, sc_time& delay
   post_owner(busy_until_, -1);
   account(id, *m, start - in.requested_at, d);
   delay = d;
+}
+
+void Bus::set_active(int master, bool active) {
+  Initiator& in = *initiators_.at(static_cast<size_t>(master));
+  if (in.active == active) return;
+  in.active = active;
+  active_count_ += active ? 1 : -1;
 }
 
 int Bus::choose() const {

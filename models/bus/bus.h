@@ -18,6 +18,14 @@
 //   round_robin    - the next initiator after the last one granted wins
 // Waits and occupancy are counted per initiator and per target; `owner` shows
 // the initiator holding the bus (-1 when idle) for the VCD.
+//
+// Quiet masters: a master that is idle most of the time (a DMA engine, a
+// bus-master disk) can be declared quiet with set_active(master, false) and
+// says when it becomes active. "One initiator" above means "no other master
+// active": an idle DMAC does not cost the CPU a synchronisation per access.
+// A quiet master must become active no later than the local time of its
+// first request, which holds for engines started by a CPU register write
+// (they become active in that write, and start at its local time or later).
 #pragma once
 
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
@@ -66,10 +74,15 @@ class Bus : public sc_core::sc_module {
     if (index < 0) {
       initiators_.push_back(std::make_unique<Initiator>(master_name, priority));
       index = static_cast<int>(initiators_.size() - 1);
+      ++active_count_;
     }
     socket_master_.push_back(index);
     return index;
   }
+  // Declares whether a master may issue requests now (see "Quiet masters").
+  // Every master starts active.
+  void set_active(int master, bool active);
+  bool active(int master) const { return initiators_.at(static_cast<size_t>(master))->active; }
   template <typename TargetSocket>
   int connect_target(TargetSocket& s, const std::string& target_name) {
     init_socket.bind(s);
@@ -106,6 +119,7 @@ class Bus : public sc_core::sc_module {
     Initiator(std::string n, unsigned p) : name(std::move(n)), priority(p) {}
     std::string name;
     unsigned priority;
+    bool active = true;
     uint64_t transactions = 0;
     sc_core::sc_time wait, busy;
     // arbitration state
@@ -143,6 +157,7 @@ class Bus : public sc_core::sc_module {
   mutable size_t last_hit_ = 0;
   uint64_t unmapped_ = 0;
   bool round_robin_ = false;
+  int active_count_ = 0;  // masters not declared quiet
 
   // busy timeline
   sc_core::sc_time busy_until_;

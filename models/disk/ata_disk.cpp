@@ -493,6 +493,7 @@ void AtaDisk::write_bmicom(uint64_t v) {
       errors_.add();
     }
   }
+  update_activity();
 }
 
 void AtaDisk::write_bmista(uint64_t v) {

@@ -30,6 +30,7 @@
 #include <systemc>
 #include <tlm>
 
+#include "bus/bus.h"
 #include "core/irq.h"
 #include "core/params.h"
 #include "core/register_bank.h"
@@ -63,6 +64,14 @@ class AtaDisk : public sc_core::sc_module {
                                      "BSY after SRST is cleared"};
   Param<std::string> model{this, "model", "MINIPC VIRTUAL ATA DISK", "IDENTIFY model string (40 chars max)"};
   Param<std::string> serial{this, "serial", "MP0001", "IDENTIFY serial number (20 chars max)"};
+
+  // Optional: declares the bus-master engine's master `master` quiet while
+  // BMICOM.start is clear (docs/bus.md, "Quiet masters").
+  void report_activity(Bus& bus, int master) {
+    activity_bus_ = &bus;
+    activity_master_ = master;
+    update_activity();
+  }
 
   uint64_t capacity() const { return image_->sectors(); }
   sc_core::sc_time sector_time() const;
@@ -117,6 +126,12 @@ class AtaDisk : public sc_core::sc_module {
   Register BMIDTP_R{bmi_bank_, "BMIDTP", BMIDTP, 4, 0x00000000};
 
  private:
+  void update_activity() {
+    if (activity_bus_) activity_bus_->set_active(activity_master_, BMICOM_R.get() & BMICOM_START);
+  }
+  Bus* activity_bus_ = nullptr;
+  int activity_master_ = -1;
+
   enum class Phase { none, data_in_ready, data_out_ready, complete, reset_done };
   enum class Transfer { none, pio_in, pio_out, dma_in, dma_out };
 

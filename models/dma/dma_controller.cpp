@@ -100,6 +100,19 @@ void DmaController::attribute_stall(int ch) {
   stall_channel_ = ch;
 }
 
+void DmaController::report_activity(Bus& bus, int master) {
+  activity_bus_ = &bus;
+  activity_master_ = master;
+  update_activity();
+}
+
+void DmaController::update_activity() {
+  if (!activity_bus_) return;
+  bool any = false;
+  for (const Channel& c : chan_) any = any || c.busy;
+  activity_bus_->set_active(activity_master_, any);
+}
+
 void DmaController::end_of_elaboration() {
   for (unsigned n = 0; n < kChannels; ++n) {
     hold_trace[n].write(false);
@@ -113,6 +126,7 @@ void DmaController::reset_state() {
     c.error = err_none;
     c.remaining = 0;
   }
+  update_activity();
   irq_update_.notify(SC_ZERO_TIME);
 }
 
@@ -195,6 +209,7 @@ void DmaController::write_ctrl(unsigned ch, uint64_t v) {
     return;
   }
   c.busy = true;
+  update_activity();
   kick_.notify(access_time() - sc_core::sc_time_stamp());
 }
 
@@ -365,6 +380,7 @@ void DmaController::finish(unsigned ch, uint32_t error) {
     c.errors->add();
   }
   c.latency->sample((sc_core::sc_time_stamp() - c.start_at).to_seconds() * 1e9);
+  update_activity();
   irq_update_.notify(SC_ZERO_TIME);
 }
 

@@ -72,6 +72,10 @@ class DmaController : public Peripheral {
   // Optional: lets the DMAC measure the stall it causes from the bus's
   // per-master wait figures of these masters (the CPUs).
   void observe_bus(const Bus& bus, std::vector<int> cpu_masters);
+  // Optional: declares the DMAC's bus master `master` quiet while no channel
+  // is busy (docs/bus.md, "Quiet masters"), so an idle DMAC costs the CPU
+  // nothing.
+  void report_activity(Bus& bus, int master);
 
   // ---- register map (offsets) -------------------------------------------
   enum : uint64_t {
@@ -161,6 +165,7 @@ class DmaController : public Peripheral {
 
   void update_irq();
   uint32_t irq_status() const;
+  void update_activity();
 
   std::array<Channel, kChannels> chan_;
   sc_core::sc_event kick_, irq_update_;
@@ -168,6 +173,8 @@ class DmaController : public Peripheral {
   sc_core::sc_time bus_cycle_;
 
   const Bus* bus_ = nullptr;
+  Bus* activity_bus_ = nullptr;
+  int activity_master_ = -1;
   std::vector<int> cpu_masters_;
   sc_core::sc_time stall_snapshot_;
   int stall_channel_ = -1;

@@ -23,6 +23,30 @@ std::string hex(uint32_t v) {
 TracePort::TracePort(const sc_core::sc_module_name& nm)
     : Peripheral(nm), count_(StatsRegistry::instance().counter(std::string(name()) + ".events")) {
   EVENT.on_write = [this](uint64_t v) { write_event(v); };
+  NAME.on_write = [this](uint64_t v) {
+    const char c = static_cast<char>(v);
+    if (c == 0) {
+      metric_name_.clear();
+    } else if (metric_name_.size() < 64) {
+      metric_name_ += c;
+    }
+  };
+}
+
+void TracePort::write_metric(uint32_t value) {
+  const bool ok = !metric_name_.empty() &&
+                  metric_name_.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.") == std::string::npos;
+  if (!ok) {
+    SC_REPORT_WARNING(name(), ("METRIC event with a bad name '" + metric_name_ +
+                               "' (a-z, 0-9, '_', '.'; written to NAME first) ignored").c_str());
+    return;
+  }
+  auto [it, fresh] = metrics_.emplace(metric_name_, 0.0);
+  it->second = value;
+  if (fresh) {
+    const double* slot = &it->second;  // std::map nodes do not move
+    StatsRegistry::instance().probe("fw." + metric_name_, [slot] { return *slot; });
+  }
 }
 
 std::string TracePort::event_name(uint16_t id) {
@@ -38,6 +62,7 @@ std::string TracePort::event_name(uint16_t id) {
     case 0x32: return "tick";
     case 0x40: return "kbd_scancode";
     case 0x41: return "kbd_key";
+    case kMetric: return "metric";
     default: break;
   }
   if (id >= 0x100 && id <= 0x1FF) return "app_" + hex(id);
@@ -59,6 +84,7 @@ void TracePort::write_event(uint64_t v) {
   }
   last_event.post(at, id);
   last_arg.post(at, arg);
+  if (id == kMetric) write_metric(arg);
 }
 
 nlohmann::json TracePort::to_chrome_trace() const {

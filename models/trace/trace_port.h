@@ -7,9 +7,16 @@
 // file that the Perfetto UI opens; the others become instant events. The
 // VCD gets the last event id and argument, and the nesting depth of the
 // ISR/exception slices.
+//
+// Metrics (offset 8, NAME): the firmware writes a name byte by byte to NAME
+// (a 0 byte clears it), the value to ARG, then event 0x0200 (METRIC): the
+// stats get `fw.<name>` = the value (the last one written wins). This is how
+// firmware reports what only it knows (work a background task finished,
+// cycles a driver operation took) to the stats JSON and the sweep runner.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,6 +34,9 @@ class TracePort : public Peripheral {
 
   Register EVENT{bank_, "EVENT", 0, 2, 0x0000, Access::write_only};
   Register ARG{bank_, "ARG", 4, 4, 0x00000000};
+  Register NAME{bank_, "NAME", 8, 1, 0x00, Access::write_only};
+  static constexpr uint64_t kWindowBytes = 16;
+  static constexpr uint16_t kMetric = 0x0200;
 
   struct Event {
     sc_core::sc_time at;
@@ -49,9 +59,12 @@ class TracePort : public Peripheral {
 
  private:
   void write_event(uint64_t v);
+  void write_metric(uint32_t value);
 
   std::vector<Event> events_;
   uint32_t depth_ = 0;
+  std::string metric_name_;
+  std::map<std::string, double> metrics_;
   Counter& count_;
 };
 

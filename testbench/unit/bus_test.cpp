@@ -224,3 +224,50 @@ TEST_F(BusTest, UnknownPolicyIsConfigError) {
   ConfigStore::instance().set("bus.arbitration", "lottery", "cfg.yaml:2");
   EXPECT_THROW(Bus("bus"), ConfigError);
 }
+
+// Quiet masters (docs/bus.md): a master declared inactive does not force the
+// others onto the synchronised path: a request at a future local time is
+// answered from the timeline without the simulation advancing. Once the quiet
+// master is active, the same request synchronises to its local time.
+namespace {
+struct QuietProbe : sc_core::sc_module {
+  SC_HAS_PROCESS(QuietProbe);
+  Master& m;
+  Bus& bus;
+  int quiet;
+  sc_time first_returned_at, first_delay, second_returned_at, second_delay;
+  QuietProbe(const sc_core::sc_module_name& n, Master& mm, Bus& b, int q) : sc_module(n), m(mm), bus(b), quiet(q) {
+    SC_THREAD(run);
+  }
+  void run() {
+    first_delay = sc_time(100, SC_NS);
+    poke(m.socket, AddressSpace::memory, 0x10, first_delay);
+    first_returned_at = sc_core::sc_time_stamp();
+    bus.set_active(quiet, true);
+    second_delay = sc_time(300, SC_NS);
+    poke(m.socket, AddressSpace::memory, 0x10, second_delay);
+    second_returned_at = sc_core::sc_time_stamp();
+  }
+};
+}  // namespace
+
+TEST_F(BusTest, QuietMasterKeepsTheOtherOnTheUnsynchronisedPath) {
+  Bus bus("bus");
+  Master a("a"), dma("dma");
+  Recorder t("t");
+  bus.connect_initiator(a.socket, "a", 1);
+  const int q = bus.connect_initiator(dma.socket, "dma", 0);
+  bus.map(AddressSpace::memory, 0, 0x100, bus.connect_target(t.socket, "t"));
+  bus.set_active(q, false);
+  EXPECT_FALSE(bus.active(q));
+  QuietProbe probe("probe", a, bus, q);
+  sc_core::sc_start(1, sc_core::SC_US);
+  EXPECT_EQ(probe.first_returned_at, SC_ZERO_TIME) << "no synchronisation while the other master is quiet";
+  EXPECT_EQ(probe.first_delay, sc_time(120, SC_NS)) << "100 ns local offset + 20 ns occupancy";
+  EXPECT_TRUE(bus.active(q));
+  // Active: the request waits in simulated time until its local time (300 ns)
+  // for the arbitration (one delta), then returns its occupancy as delay.
+  EXPECT_EQ(probe.second_returned_at, sc_time(300, SC_NS));
+  EXPECT_EQ(probe.second_delay, sc_time(20, SC_NS));
+  EXPECT_EQ(bus.transactions(0), 2u);
+}

@@ -1,0 +1,65 @@
+// The trace port (0x4F0): events, and firmware metrics into the stats.
+#include <gtest/gtest.h>
+
+#include "core/params.h"
+#include "core/stats.h"
+#include "reg_initiator.h"
+#include "trace/trace_port.h"
+
+using namespace minipc;
+
+namespace {
+struct TraceBench {
+  TracePort port{"trace"};
+  test::RegInitiator cpu{"cpu"};
+  TraceBench() {
+    cpu.socket.bind(port.regs);
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  }
+  void metric(const std::string& name, uint32_t value) {
+    cpu.write(8, 0);
+    for (char c : name) cpu.write(8, static_cast<uint8_t>(c));
+    cpu.write(4, value, 4);
+    cpu.write(0, TracePort::kMetric, 2);
+  }
+};
+
+struct TracePortTest : ::testing::Test {
+  void SetUp() override {
+    ConfigStore::instance().clear();
+    StatsRegistry::instance().clear();
+  }
+};
+}  // namespace
+
+TEST_F(TracePortTest, EventIsRecordedWithItsArgument) {
+  TraceBench b;
+  b.cpu.write(4, 0x20, 4);
+  b.cpu.write(0, 0x10, 2);
+  ASSERT_EQ(b.port.events().size(), 1u);
+  EXPECT_EQ(b.port.events()[0].id, 0x10);
+  EXPECT_EQ(b.port.events()[0].arg, 0x20u);
+  EXPECT_EQ(TracePort::event_name(0x10), "isr");
+}
+
+TEST_F(TracePortTest, MetricBecomesAFirmwareStat) {
+  TraceBench b;
+  b.metric("dma.copy_ns", 1234);
+  EXPECT_EQ(StatsRegistry::instance().value("fw.dma.copy_ns"), 1234.0);
+  b.metric("dma.copy_ns", 99);  // the last value wins
+  EXPECT_EQ(StatsRegistry::instance().value("fw.dma.copy_ns"), 99.0);
+  b.metric("work_units", 7);
+  EXPECT_EQ(StatsRegistry::instance().value("fw.work_units"), 7.0);
+  EXPECT_EQ(StatsRegistry::instance().to_json()["fw"]["work_units"], 7.0);
+}
+
+TEST_F(TracePortTest, MetricWithABadNameIsIgnoredWithAWarning) {
+  sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
+  TraceBench b;
+  b.metric("Bad Name", 5);
+  EXPECT_FALSE(StatsRegistry::instance().contains("fw.Bad Name"));
+  b.cpu.write(8, 0);  // empty name
+  b.cpu.write(4, 1, 4);
+  b.cpu.write(0, TracePort::kMetric, 2);
+  EXPECT_FALSE(StatsRegistry::instance().to_json().contains("fw"));
+}
