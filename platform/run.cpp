@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iomanip>
+#include <sstream>
 #include <iostream>
 
 #include "config_file.h"
@@ -148,13 +149,28 @@ int do_run(const Options& o) {
 int do_params(const Options& o) {
   configure(o, false);
   Platform pc;
-  std::cout << std::left << std::setw(28) << "key" << std::setw(8) << "type" << std::setw(22) << "value"
-            << "description\n";
   auto params = ConfigStore::instance().params();
   std::sort(params.begin(), params.end(), [](const ParamInfo& a, const ParamInfo& b) { return a.key < b.key; });
+  // Addresses and ports (keys ending in "base") read better in hex.
+  auto shown = [](const ParamInfo& p, const std::string& v) {
+    const bool address = p.type == "uint" && p.key.size() > 4 && p.key.compare(p.key.size() - 4, 4, "base") == 0;
+    if (!address || v.empty() || v.find_first_not_of("0123456789") != std::string::npos) return v;
+    std::ostringstream h;
+    h << "0x" << std::hex << std::uppercase << std::stoull(v);
+    return h.str();
+  };
+  size_t wk = 3, wt = 4, wv = 5;
+  for (const auto& p : params) {
+    wk = std::max(wk, p.key.size());
+    wt = std::max(wt, p.type.size());
+    wv = std::max(wv, shown(p, p.value).size());
+  }
+  wv = std::min<size_t>(wv, 40);
+  auto col = [](const std::string& s, size_t w) { return s.size() >= w ? s + " " : s + std::string(w + 1 - s.size(), ' '); };
+  std::cout << col("key", wk) << col("type", wt) << col("value", wv) << "description\n";
   for (const auto& p : params)
-    std::cout << std::setw(28) << p.key << std::setw(8) << p.type << std::setw(22) << p.value << p.description
-              << (p.value != p.default_value ? "  [default " + p.default_value + "]" : "") << "\n";
+    std::cout << col(p.key, wk) << col(p.type, wt) << col(shown(p, p.value), wv) << p.description
+              << (p.value != p.default_value ? "  [default " + shown(p, p.default_value) + "]" : "") << "\n";
   return 0;
 }
 }  // namespace

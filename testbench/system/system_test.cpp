@@ -110,6 +110,46 @@ TEST(Hello, SameConfigGivesByteIdenticalOutputs) {
   EXPECT_EQ(slurp(a / "stdout.txt"), slurp(b / "stdout.txt"));
 }
 
+// The DMAC and the disk are on every platform: their bus masters, stats and
+// HOLD/HLDA signals show in the outputs.
+TEST(Platform, DmaAndDiskAreBusMastersInStatsAndVcd) {
+  const fs::path d = scratch();
+  ASSERT_EQ(minipc("--vcd w.vcd --stats s.json", d).status, 0);
+  const std::string s = slurp(d / "s.json");
+  for (const char* key : {"\"dma\"", "\"disk0\"", "\"ch0\"", "\"sectors_read\""}) EXPECT_TRUE(has(s, key)) << key;
+  const std::string v = slurp(d / "w.vcd");
+  // Dotted names become VCD scopes: dma -> ch0..ch3 -> hold, hlda.
+  for (const char* sig : {"$scope module dma $end", "$scope module ch0 $end", "$scope module ch3 $end", " hold ",
+                          " hlda ", " irq10 ", " irq14 "})
+    EXPECT_TRUE(has(v, sig)) << sig;
+}
+
+TEST(BadInput, DiskImageThatDoesNotExistIs66AndNamesKey) {
+  const RunResult r = minipc("--no-vcd --set disk0.image=/nonexistent/disk.img", scratch());
+  EXPECT_EQ(r.status, 66) << r.err;
+  EXPECT_TRUE(has(r.err, "disk0.image")) << r.err;
+  EXPECT_TRUE(has(r.err, "/nonexistent/disk.img")) << r.err;
+}
+
+TEST(BadInput, DeviceIrqOutOfRangeIs64) {
+  const RunResult r = minipc("--no-vcd --set dma.irq=16", scratch());
+  EXPECT_EQ(r.status, 64) << r.err;
+  EXPECT_TRUE(has(r.err, "dma.irq: IRQ 16 is not 0..15")) << r.err;
+}
+
+TEST(BadInput, OverlappingDeviceWindowsAre64AndNameBoth) {
+  const RunResult r = minipc("--no-vcd --set dma.io_base=0x3F8", scratch());
+  EXPECT_EQ(r.status, 64) << r.err;
+  EXPECT_TRUE(has(r.err, "overlaps")) << r.err;
+  EXPECT_TRUE(has(r.err, "dma")) << r.err;
+}
+
+TEST(BadInput, TraceRtlWithoutRtlBlockIs64) {
+  const RunResult r = minipc("--no-vcd --trace-rtl t.vcd", scratch());
+  EXPECT_EQ(r.status, 64) << r.err;
+  EXPECT_TRUE(has(r.err, "platform.trace_rtl: no block is RTL")) << r.err;
+}
+
 // ---- bad input: one line naming the thing, a distinct status, no crash ----
 
 TEST(BadInput, MissingFirmwareIs66) {
