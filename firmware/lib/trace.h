@@ -41,18 +41,35 @@ enum trace_event {
   TRACE_METRIC = 0x0200,         // arg: value of the metric named through TRACE_NAME_PORT
 };
 
+// The two writes must not be split by an ISR's own marker (it would replace
+// the argument): interrupts are held off between them.
+static inline uint32_t trace_irq_save(void) {
+  uint32_t flags;
+  __asm__ volatile("pushfl; popl %0; cli" : "=r"(flags)::"memory");
+  return flags;
+}
+static inline void trace_irq_restore(uint32_t flags) {
+  if (flags & 0x200) __asm__ volatile("sti" ::: "memory");
+}
+
 static inline void trace_mark(uint16_t event, uint32_t arg) {
+  uint32_t flags = trace_irq_save();
   outl(TRACE_ARG_PORT, arg);
   outw(TRACE_EVENT_PORT, event);
+  trace_irq_restore(flags);
 }
 
 // Reports a figure to the host: the stats JSON gets "fw.<name>" = value
-// (name: a-z, 0-9, '_', '.'). Ignored on a PC without the trace device.
+// (name: a-z, 0-9, '_', '.'). Interrupts are held off for the few port
+// writes, because an ISR's trace_mark would overwrite the argument between
+// them. Ignored on a PC without the trace device.
 static inline void trace_metric(const char* name, uint32_t value) {
+  uint32_t flags = trace_irq_save();
   outb(TRACE_NAME_PORT, 0);
   for (const char* p = name; *p; ++p) outb(TRACE_NAME_PORT, (uint8_t)*p);
   outl(TRACE_ARG_PORT, value);
   outw(TRACE_EVENT_PORT, TRACE_METRIC);
+  trace_irq_restore(flags);
 }
 
 #endif  // MINIPC_FW_LIB_TRACE_H

@@ -86,6 +86,10 @@ Pic8259Rtl::Pic8259Rtl(const sc_core::sc_module_name& nm)
   for (unsigned l = 0; l < 8; ++l)
     acks_[l] = &StatsRegistry::instance().counter(std::string(name()) + ".acks.ir" + std::to_string(l), "interrupts");
 
+  // clk_i cycles ticked so far (bench/rtl_cost); RTL-only, not in Pic8259's stats.
+  StatsRegistry::instance().probe(std::string(name()) + ".rtl_cycles",
+                                  [this] { return static_cast<double>(cycles_); }, "cycles");
+
   ICW1.field("IC4", 0, 1).field("SNGL", 1, 1).field("ADI", 2, 1).field("LTIM", 3, 1).field("A7_A5", 5, 3);
   ICW2.field("T7_T3", 3, 5);
   ICW4.field("uPM", 0, 1).field("AEOI", 1, 1).field("MS", 2, 1).field("BUF", 3, 1).field("SFNM", 4, 1);

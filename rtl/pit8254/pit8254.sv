@@ -21,6 +21,13 @@
 // paths; in the Verilated model that logic then runs once per clk_i cycle
 // (after the clock edge) instead of at every evaluation of the inputs.
 //
+// Fast-forward (simulation only; tie ff_i low in a real design): a cycle with
+// ff_i high stands for ff_n_i CLK pulses of every counter that, by the caller's
+// knowledge, only decrement CE: none of them may load, reload, trigger, or move
+// OUT (pit8254_counter.sv, section 4). The Verilator wrapper uses it to skip
+// the long runs of plain decrements between two OUT edges; it never uses it
+// in BCD mode. Like the other inputs it is registered first.
+//
 //   A1 A0 | write                      | read
 //   0..2  | count byte (RW, write FF)  | status / latched count / CE
 //   3     | control word, read-back    | no-operation, d_o = 0
@@ -37,7 +44,10 @@ module pit8254 (
   // counters
   input  logic [2:0] cnt_clk_i,
   input  logic [2:0] gate_i,
-  output logic [2:0] out_o
+  output logic [2:0] out_o,
+  // fast-forward (simulation only)
+  input  logic        ff_i,
+  input  logic [15:0] ff_n_i
 );
 
   // input stage
@@ -45,6 +55,8 @@ module pit8254 (
   logic [1:0] a_q;
   logic       rd_nq, wr_nq, cs_nq;
   logic [2:0] cnt_clk_q, gate_q;
+  logic       ff_q;
+  logic [15:0] ff_n_q;
 
   logic       wr, rd;
   logic       cw_wr;
@@ -68,6 +80,8 @@ module pit8254 (
       cs_nq     <= 1'b1;
       cnt_clk_q <= 3'b000;
       gate_q    <= 3'b111;
+      ff_q      <= 1'b0;
+      ff_n_q    <= 16'h0000;
     end else begin
       d_q       <= d_i;
       a_q       <= a_i;
@@ -76,6 +90,8 @@ module pit8254 (
       cs_nq     <= cs_ni;
       cnt_clk_q <= cnt_clk_i;
       gate_q    <= gate_i;
+      ff_q      <= ff_i;
+      ff_n_q    <= ff_n_i;
     end
   end
 
@@ -120,6 +136,8 @@ module pit8254 (
     .data_re_i   (data_re[0]),
     .data_i      (d_q),
     .data_o      (data[7:0]),
+    .ff_i        (ff_q),
+    .ff_n_i      (ff_n_q),
     .obs_o       (obs0)
   );
 
@@ -137,6 +155,8 @@ module pit8254 (
     .data_re_i   (data_re[1]),
     .data_i      (d_q),
     .data_o      (data[15:8]),
+    .ff_i        (ff_q),
+    .ff_n_i      (ff_n_q),
     .obs_o       (obs1)
   );
 
@@ -154,6 +174,8 @@ module pit8254 (
     .data_re_i   (data_re[2]),
     .data_i      (d_q),
     .data_o      (data[23:16]),
+    .ff_i        (ff_q),
+    .ff_n_i      (ff_n_q),
     .obs_o       (obs2)
   );
 

@@ -34,6 +34,9 @@ module pit8254_counter (
   input  logic        data_re_i,    // count/status byte read
   input  logic [7:0]  data_i,
   output logic [7:0]  data_o,
+  // fast-forward (simulation only): ff_n_i plain-decrement CLK pulses
+  input  logic        ff_i,
+  input  logic [15:0] ff_n_i,
   // observation for the TLM wrapper (unused in a real design)
   output logic [63:0] obs_o
 );
@@ -325,6 +328,23 @@ module pit8254_counter (
             if (loaded_d && gate_d && !stationary) ce_d = decrement(ce_d, bcd_d, 4'd2);
           end
         end
+        default: ;
+      endcase
+    end
+
+    // -- 4. fast-forward (simulation only) ------------------------------------------
+    // ff_n_i CLK pulses at once, for a caller that knows none of them loads,
+    // reloads, triggers or moves OUT: CE moves as that many pulses would move
+    // it (mode 3: two per pulse), modulo 2^16; nothing else changes. Binary
+    // mode only (the wrapper never asks in BCD mode).
+    if (ff_i && !bcd_d) begin
+      stationary = loaded_d && one_d && (m == 3'd2 || m == 3'd3);
+      unique case (m)
+        3'd0:       if (loaded_d && !suspended_d && gate_d) ce_d = ce_d - ff_n_i;
+        3'd1, 3'd5: if (loaded_d) ce_d = ce_d - ff_n_i;
+        3'd4:       if (loaded_d && gate_d) ce_d = ce_d - ff_n_i;
+        3'd2:       if (loaded_d && gate_d && !stationary) ce_d = ce_d - ff_n_i;
+        3'd3:       if (loaded_d && gate_d && !stationary) ce_d = ce_d - {ff_n_i[14:0], 1'b0};
         default: ;
       endcase
     end

@@ -101,6 +101,9 @@ Pit8254Rtl::Pit8254Rtl(const sc_core::sc_module_name& nm)
     opts.set_sensitivity(&ch.wakeup);
     sc_core::sc_spawn([this, i] { drive_out(i); }, ("out" + std::to_string(i) + "_driver").c_str(), &opts);
   }
+  // clk_i cycles ticked so far (bench/rtl_cost); RTL-only, not in Pit8254's stats.
+  stats.probe(std::string(name()) + ".rtl_cycles", [this] { return static_cast<double>(cycles_); }, "cycles");
+  stats.probe(std::string(name()) + ".rtl_skipped_pulses", [this] { return static_cast<double>(skipped_); }, "pulses");
   CONTROL_WORD.field("BCD", 0, 1).field("M", 1, 3).field("RW", 4, 2).field("SC", 6, 2);
   CONTROL_WORD.on_write = [this](uint64_t v) { write_control_word(v); };
 
@@ -120,6 +123,8 @@ Pit8254Rtl::Pit8254Rtl(const sc_core::sc_module_name& nm)
   m.d_i = 0;
   m.cnt_clk_i = 0;
   m.gate_i = gate_pins_;
+  m.ff_i = 0;
+  m.ff_n_i = 0;
   m.rst_ni = 1;
   m.eval();
   m.rst_ni = 0;
@@ -147,6 +152,7 @@ void Pit8254Rtl::start_of_simulation() {
   gate_pins_ = g;
   tick(false, sc_core::SC_ZERO_TIME);
   tick(false, sc_core::SC_ZERO_TIME);
+  ff_ = fast_forward.get() && !pin_accurate.get() && !rtl_->vcd;
   started_ = true;
   if (pin_accurate.get()) pin_event_.notify(clock_edge_time(1));
 }
@@ -166,6 +172,7 @@ void Pit8254Rtl::open_trace(const std::string& path) {
   rtl_->vcd->set_time_resolution(unit);
   rtl_->vcd->open(path.c_str());
   rtl_->dump(sc_core::sc_time_stamp());
+  ff_ = false;  // the waveform shows every CLK pulse
 }
 
 void Pit8254Rtl::reset_state() {
@@ -255,6 +262,10 @@ sc_core::sc_time Pit8254Rtl::sync(const sc_core::sc_time& t) {
   if (t > synced_) synced_ = t;
   const uint64_t target = clock_edges_at(synced_);
   if (edge_ >= target) return synced_;
+  if (ff_) {
+    skip_plain_pulses(target);
+    if (edge_ >= target) return synced_;
+  }
   // The tight loop: one clk_i cycle per CLK pulse, nothing else. The RTL
   // acts on a pulse in the cycle after it (input stage), so the effects of
   // pulse k are seen after cycle k+1; one idle cycle ends the run.
@@ -283,6 +294,46 @@ sc_core::sc_time Pit8254Rtl::sync(const sc_core::sc_time& t) {
     if (m.out_o != out_pins_) collect_out(clock_edge_time(edge_));
   }
   return synced_;
+}
+
+uint64_t Pit8254Rtl::plain_pulses(unsigned i) const {
+  // The pulses before the next one at which OUT may move only decrement CE
+  // (or do nothing): predict_next_out() is exact or early, and every load,
+  // reload and trigger falls on a predicted edge or is pending (now + 1).
+  const Obs o(obs(i));
+  if (o.bcd || o.load_pending || o.trigger) return 0;
+  if ((o.mode == 4 || o.mode == 5) && !o.out) return 0;
+  const uint64_t next = predict_next_out(i);
+  return next == kNever ? kNever : next - edge_ - 1;
+}
+
+void Pit8254Rtl::skip_plain_pulses(uint64_t target) {
+  // One fast-forward cycle (ff_i, ff_n_i = n) and one idle cycle in which the
+  // RTL applies it, instead of n pulse cycles. Short runs are ticked.
+  constexpr uint64_t kMinRun = 8, kMaxRun = 0x7FFF;  // mode 3 moves CE by 2 n: n < 2^15
+  Vpit8254& m = *rtl_->top;
+  for (;;) {
+    uint64_t n = std::min<uint64_t>(target - edge_, kMaxRun);
+    for (unsigned i = 0; i < kCounters && n >= kMinRun; ++i) n = std::min(n, plain_pulses(i));
+    if (n < kMinRun) return;
+    m.gate_i = gate_pins_;
+    m.cnt_clk_i = 0;
+    m.ff_n_i = static_cast<uint16_t>(n);
+    m.ff_i = 1;
+    m.clk_i = 1;
+    m.eval();
+    m.clk_i = 0;
+    m.eval();
+    m.ff_i = 0;
+    m.clk_i = 1;
+    m.eval();
+    m.clk_i = 0;
+    m.eval();
+    cycles_ += 2;
+    skipped_ += n;
+    edge_ += n;
+    if (m.out_o != out_pins_) collect_out(clock_edge_time(edge_));  // never, by construction
+  }
 }
 
 // ---- register callbacks ----------------------------------------------------------------

@@ -55,6 +55,8 @@ class Pit8254Rtl : public Peripheral {
 
   Param<double> input_hz{this, "input_hz", 1193182.0, "CLK input of the three counters (Hz)"};
   Param<bool> pin_accurate{this, "pin_accurate", false, "tick the RTL at every CLK edge (full waveforms)"};
+  Param<bool> fast_forward{this, "fast_forward", true,
+                           "skip runs of plain-decrement CLK pulses with the RTL's ff_i cycle (off: tick every pulse)"};
 
   // CLK as a signal, for waveforms (pin_accurate only; constant low otherwise).
   sc_core::sc_signal<bool> clk_trace{"clk_trace", false};
@@ -82,6 +84,8 @@ class Pit8254Rtl : public Peripheral {
   void open_trace(const std::string& path);
   // clk_i cycles the RTL has been ticked so far (for benches).
   uint64_t rtl_cycles() const { return cycles_; }
+  // CLK pulses applied through fast-forward cycles instead of one cycle each.
+  uint64_t skipped_pulses() const { return skipped_; }
 
  protected:
   void reset_state() override;
@@ -114,6 +118,10 @@ class Pit8254Rtl : public Peripheral {
   uint8_t bus(unsigned a, bool write, uint8_t d, const sc_core::sc_time& t);
   // Ticks CLK pulses up to time t (never backwards); returns the effective time.
   sc_core::sc_time sync(const sc_core::sc_time& t);
+  // Applies, with fast-forward cycles, the pulses up to `target` that only
+  // decrement CE (none loads, reloads or moves OUT); advances edge_.
+  void skip_plain_pulses(uint64_t target);
+  uint64_t plain_pulses(unsigned i) const;  // pulses after edge_ that only decrement CE
   // Records OUT changes visible on the pins now, at time t.
   void collect_out(const sc_core::sc_time& t);
   uint64_t obs(unsigned i) const;
@@ -133,6 +141,8 @@ class Pit8254Rtl : public Peripheral {
   uint8_t out_pins_ = 0;      // OUT levels last collected
   uint8_t gate_pins_ = 7;     // GATE levels on the RTL's pins
   uint64_t cycles_ = 0;
+  uint64_t skipped_ = 0;
+  bool ff_ = true;  // fast_forward, and no VCD (a waveform shows every pulse)
   bool started_ = false;
 };
 

@@ -1,0 +1,39 @@
+# DMA controller (docs/dma.md "Firmware driver"): the driver's scenario
+# (firmware/apps/dma/scenario.c) with both compilers in both CPU modes and in
+# APIC mode; the two DMA experiments (docs/experiments/dma_modes.md,
+# mmio_vs_port_io.md) on their small grid (label experiment) and on their
+# full grids (labels experiment;long, opt-in: scripts/test leaves `long` out).
+set(_dma_expected ${CMAKE_CURRENT_SOURCE_DIR}/expected/dma.txt)
+
+foreach(compiler IN LISTS MINIPC_FIRMWARE_COMPILERS)
+  minipc_firmware_path(elf dma ${compiler})
+  foreach(mode fast accurate)
+    set(name scenario.dma.${compiler}.${mode})
+    add_test(NAME ${name}
+      COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_scenario.sh $<TARGET_FILE:minipc> ${elf} ${_dma_expected}
+              --set=cpu0.mode=${mode})
+    set_tests_properties(${name} PROPERTIES LABELS system TIMEOUT 120)
+  endforeach()
+  # IRQ 10 through the IOAPIC (pin 10) and the LAPIC.
+  set(name scenario.dma.${compiler}.apic)
+  add_test(NAME ${name}
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_scenario.sh $<TARGET_FILE:minipc> ${elf} ${_dma_expected}
+            --set=platform.interrupts=apic --set=platform.cmdline=irq=apic)
+  set_tests_properties(${name} PROPERTIES LABELS system TIMEOUT 120)
+endforeach()
+
+# The experiments (tools/sweep, Debian's python3 with Dask and matplotlib).
+# Each point's firmware checks its own copies (exit 1 otherwise) and every
+# metric must be in the stats, so a point can fail.
+if(EXISTS /usr/bin/python3)
+  foreach(exp dma_modes mmio_vs_port_io)
+    add_test(NAME experiment.${exp}
+      COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tools/sweep ${CMAKE_SOURCE_DIR}/tools/experiments/${exp}.yaml
+              --minipc $<TARGET_FILE:minipc> --out ${CMAKE_BINARY_DIR}/sweeps-test --workers 1 --no-wall)
+    set_tests_properties(experiment.${exp} PROPERTIES LABELS experiment TIMEOUT 120)
+    add_test(NAME experiment.${exp}.full
+      COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tools/sweep ${CMAKE_SOURCE_DIR}/tools/experiments/${exp}.yaml
+              --full --minipc $<TARGET_FILE:minipc> --out ${CMAKE_BINARY_DIR}/sweeps --workers 2)
+    set_tests_properties(experiment.${exp}.full PROPERTIES LABELS "experiment;long" TIMEOUT 3600)
+  endforeach()
+endif()
