@@ -128,6 +128,7 @@ void Bus::b_transport(int socket_id, tlm::tlm_generic_payload& p, sc_time& delay
     p.set_address(addr);
   };
 
+  const bool snooped = !snoopers_.empty() && space == AddressSpace::memory;
   const sc_time now = sc_core::sc_time_stamp();
   const int others_active = active_count_ - (initiators_[static_cast<size_t>(id)]->active ? 1 : 0);
   if (!contention.get() || others_active == 0) {
@@ -136,6 +137,7 @@ void Bus::b_transport(int socket_id, tlm::tlm_generic_payload& p, sc_time& delay
     const sc_time t = now + delay;
     const sc_time start = contention.get() ? std::max(t, busy_until_) : t;
     sc_time d = (start - now) + own_occupancy(p);
+    if (snooped) snoop(id, p, addr);
     forward(d);
     const sc_time end = now + d;
     if (contention.get()) busy_until_ = end;
@@ -161,6 +163,7 @@ void Bus::b_transport(int socket_id, tlm::tlm_generic_payload& p, sc_time& delay
   const sc_time start = sc_core::sc_time_stamp();
   post_owner(start, id);
   sc_time d = own_occupancy(p);
+  if (snooped) snoop(id, p, addr);
   forward(d);
   busy_until_ = start + d;
   held_ = false;
@@ -168,6 +171,12 @@ void Bus::b_transport(int socket_id, tlm::tlm_generic_payload& p, sc_time& delay
   post_owner(busy_until_, -1);
   account(id, *m, start - in.requested_at, d);
   delay = d;
+}
+
+void Bus::snoop(int master, const tlm::tlm_generic_payload& p, uint64_t addr) const {
+  if (!p.is_read() && !p.is_write()) return;
+  for (const auto& [own, fn] : snoopers_)
+    if (own != master) fn(p.is_write(), addr, p.get_data_ptr(), p.get_data_length());
 }
 
 void Bus::set_active(int master, bool active) {
@@ -248,12 +257,20 @@ void Bus::owner_writer() {
   if (!owner_changes_.empty()) owner_event_.notify(owner_changes_.front().first - now);
 }
 
-unsigned int Bus::transport_dbg(int, tlm::tlm_generic_payload& p) {
+unsigned int Bus::transport_dbg(int socket_id, tlm::tlm_generic_payload& p) {
+  const int master = socket_master_[static_cast<size_t>(socket_id)];
+  if (auto* reg = p.get_extension<SnoopRegistration>()) {
+    add_snooper(master, reg->snooper);
+    reg->accepted = true;
+    return 0;
+  }
   const uint64_t addr = p.get_address();
-  const Mapping* m = decode(address_space_of(p), addr, 1);
+  const AddressSpace space = address_space_of(p);
+  const Mapping* m = decode(space, addr, 1);
   if (!m) return 0;
   const uint64_t room = m->size - (addr - m->base);
   if (p.get_data_length() > room) p.set_data_length(static_cast<unsigned>(room));
+  if (!snoopers_.empty() && space == AddressSpace::memory) snoop(master, p, addr);
   p.set_address(addr - m->base + m->offset);
   const unsigned n = init_socket[m->target]->transport_dbg(p);
   p.set_address(addr);

@@ -26,6 +26,16 @@
 // A quiet master must become active no later than the local time of its
 // first request, which holds for engines started by a CPU register write
 // (they become active in that write, and start at its local time or later).
+//
+// Snooping: add_snooper(own_master, fn) registers a cache's snoop port. fn is
+// called for every memory-space read and write of any other master (b_transport
+// and transport_dbg), after decode succeeded and before the transaction
+// reaches the target (after the grant when arbitrating), with the bus address,
+// the payload's data and length. A cache writes a dirty line back there (with
+// transport_dbg), so the target then sees the CPU's data, and drops lines a
+// write touches. An initiator that cannot name its master (the CPU does not
+// know the bus) registers through its socket with a transport_dbg carrying a
+// SnoopRegistration extension; the bus answers accepted = true.
 #pragma once
 
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
@@ -33,6 +43,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +55,18 @@
 #include "core/params.h"
 
 namespace minipc {
+
+// A snoop callback: is_write, bus address, the payload's data, its length.
+using BusSnooper = std::function<void(bool is_write, uint64_t addr, const unsigned char* data, unsigned len)>;
+
+// transport_dbg extension: "register this snooper for the master owning the
+// socket this payload arrives on". Carries no address or data.
+struct SnoopRegistration : tlm::tlm_extension<SnoopRegistration> {
+  BusSnooper snooper;
+  bool accepted = false;
+  tlm::tlm_extension_base* clone() const override { return new SnoopRegistration(*this); }
+  void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const SnoopRegistration&>(e); }
+};
 
 class Bus : public sc_core::sc_module {
  public:
@@ -83,6 +106,9 @@ class Bus : public sc_core::sc_module {
   // Every master starts active.
   void set_active(int master, bool active);
   bool active(int master) const { return initiators_.at(static_cast<size_t>(master))->active; }
+  // Calls fn on every memory-space access of the other masters (see
+  // "Snooping" above).
+  void add_snooper(int own_master, BusSnooper fn) { snoopers_.push_back({own_master, std::move(fn)}); }
   template <typename TargetSocket>
   int connect_target(TargetSocket& s, const std::string& target_name) {
     init_socket.bind(s);
@@ -141,6 +167,7 @@ class Bus : public sc_core::sc_module {
   void invalidate_direct_mem_ptr(int target, sc_dt::uint64 start, sc_dt::uint64 end);
 
   void end_of_elaboration() override;
+  void snoop(int master, const tlm::tlm_generic_payload& p, uint64_t addr) const;
   // Forwards p (already translated) to the target; returns false if unmapped.
   const Mapping* route(tlm::tlm_generic_payload& p, uint64_t& original_address);
   sc_core::sc_time own_occupancy(const tlm::tlm_generic_payload& p) const;
@@ -158,6 +185,7 @@ class Bus : public sc_core::sc_module {
   uint64_t unmapped_ = 0;
   bool round_robin_ = false;
   int active_count_ = 0;  // masters not declared quiet
+  std::vector<std::pair<int, BusSnooper>> snoopers_;  // own master, callback
 
   // busy timeline
   sc_core::sc_time busy_until_;

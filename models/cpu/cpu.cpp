@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "bus/bus.h"
 #include "core/address_space.h"
 #include "core/sim_control.h"
 #include "core/stats.h"
@@ -38,6 +39,14 @@ Cpu::Cpu(sc_core::sc_module_name name) : sc_module(name), core_(*this) {
                  ? quantum.get()
                  : (fast_ ? sc_core::sc_time(1, sc_core::SC_US) : sc_core::sc_time(10, sc_core::SC_NS));
   qk_.quantum = quantum_;
+  const CacheConfig cache_cfg = cache_params.config();
+  if (cache_cfg.enabled) {
+    if (fast_)
+      throw ConfigError(cache_params.enabled.key() + ": the cache model needs " + mode.key() +
+                        "=accurate (fast mode reads RAM through DMI and has no bus traffic to save)");
+    cache_ = std::make_unique<Cache>(cache_cfg, static_cast<Cache::Backend&>(*this));
+    hit_time_ = period_ * static_cast<double>(cache_cfg.hit_cycles);
+  }
 
   mem.register_invalidate_direct_mem_ptr(this, &Cpu::invalidate_direct_mem_ptr);
   io_payload_.set_extension(new AddressSpaceExtension(AddressSpace::io));
@@ -58,8 +67,44 @@ Cpu::Cpu(sc_core::sc_module_name name) : sc_module(name), core_(*this) {
   stats.probe(n + ".instructions", [this] { return static_cast<double>(instructions()); }, "instructions");
   stats.probe(n + ".cycles", [this] { return static_cast<double>(cycles()); }, "cycles");
   stats.probe(n + ".halted_cycles", [this] { return static_cast<double>(halted_cycles()); }, "cycles");
+  if (cache_) {
+    const Cache* c = cache_.get();
+    auto count = [&](const char* key, uint64_t (*get)(const Cache::Stats&)) {
+      stats.probe(n + ".cache." + key, [c, get] { return static_cast<double>(get(c->stats())); });
+    };
+    count("hits", [](const Cache::Stats& s) { return s.hits(); });
+    count("misses", [](const Cache::Stats& s) { return s.misses(); });
+    count("read_hits", [](const Cache::Stats& s) { return s.read_hits; });
+    count("read_misses", [](const Cache::Stats& s) { return s.read_misses; });
+    count("write_hits", [](const Cache::Stats& s) { return s.write_hits; });
+    count("write_misses", [](const Cache::Stats& s) { return s.write_misses; });
+    count("writebacks", [](const Cache::Stats& s) { return s.writebacks; });
+    count("evictions", [](const Cache::Stats& s) { return s.evictions; });
+    count("snoop_invalidations", [](const Cache::Stats& s) { return s.snoop_invalidations; });
+    count("snoop_writebacks", [](const Cache::Stats& s) { return s.snoop_writebacks; });
+    stats.probe(n + ".cache.hit_rate", [c] { return c->stats().hit_rate(); });
+  }
 
   SC_THREAD(run_thread);
+}
+
+void Cpu::end_of_elaboration() {
+  has_lapic_ = lapic.size() > 0;
+  if (!cache_) return;
+  // Register the cache's snoop callback with the bus behind the mem socket
+  // (the CPU does not know the bus or its master index).
+  SnoopRegistration reg;
+  reg.snooper = [this](bool is_write, uint64_t addr, const unsigned char* data, unsigned len) {
+    cache_->snoop(is_write, addr, data, len);
+  };
+  tlm::tlm_generic_payload p;
+  p.set_command(tlm::TLM_IGNORE_COMMAND);
+  p.set_address(0);
+  p.set_data_length(0);
+  p.set_extension(&reg);
+  mem->transport_dbg(p);
+  p.clear_extension(&reg);
+  snooping_ = reg.accepted;
 }
 
 void Cpu::set_entry_state(uint32_t eip, uint32_t eax, uint32_t ebx) { core_.set_entry_state(eip, eax, ebx); }
@@ -146,7 +191,14 @@ size_t Cpu::debug_access(bool write, uint32_t addr, uint8_t* data, size_t len) {
   p.set_data_ptr(data);
   p.set_data_length(static_cast<unsigned>(len));
   p.set_streaming_width(static_cast<unsigned>(len));
-  return mem->transport_dbg(p);
+  const unsigned done = mem->transport_dbg(p);
+  // The debugger sees and changes what the program sees: cached bytes
+  // (possibly dirty) over memory, and cached copies patched by writes.
+  if (cache_ && done) {
+    if (write) cache_->debug_write(addr, data, done);
+    else cache_->debug_read(addr, data, done);
+  }
+  return done;
 }
 
 bool Cpu::in_lapic_page(uint32_t addr) const {
@@ -198,7 +250,66 @@ void Cpu::warn_once(const char* what, bool is_io, uint32_t addr) {
   SC_REPORT_WARNING(name(), msg.c_str());
 }
 
+// ---- cache ----------------------------------------------------------------
+
+bool Cpu::cacheable_page(uint32_t page) {
+  PageClass& e = page_class_[page & (page_class_.size() - 1)];
+  if (e.page == page) return e.cacheable;
+  const uint64_t lo = static_cast<uint64_t>(page) << 12, hi = lo + 0xFFF;
+  auto covers = [&](const tlm::tlm_dmi& d) {
+    return d.get_start_address() <= lo && hi <= d.get_end_address() && d.is_read_write_allowed();
+  };
+  bool ok = std::any_of(dmi_regions_.begin(), dmi_regions_.end(), covers);
+  if (!ok) {
+    // RAM is what the bus grants read/write DMI for: plain memory, no side
+    // effects. Device windows, ROM and unmapped space are not cacheable.
+    tlm::tlm_generic_payload p;
+    p.set_command(tlm::TLM_READ_COMMAND);
+    p.set_address(lo);
+    p.set_data_length(1);
+    tlm::tlm_dmi d;
+    if (mem->get_direct_mem_ptr(p, d)) {
+      dmi_regions_.push_back(d);
+      ok = covers(d);
+    }
+  }
+  e.page = page;
+  e.cacheable = ok;
+  return ok;
+}
+
+bool Cpu::cached(uint32_t addr, unsigned len) {
+  if (!cache_) return false;
+  if (has_lapic_ && in_lapic_page(addr)) return false;
+  const uint32_t last = addr + len - 1;
+  return cacheable_page(addr >> 12) && ((last >> 12) == (addr >> 12) || cacheable_page(last >> 12));
+}
+
+bool Cpu::bus_read(uint32_t addr, uint8_t* data, unsigned len) {
+  return transport(false, tlm::TLM_READ_COMMAND, addr, data, len) == tlm::TLM_OK_RESPONSE;
+}
+
+bool Cpu::bus_write(uint32_t addr, const uint8_t* data, unsigned len) {
+  // The payload points at the cache's buffer: a snoop may still merge
+  // another master's bytes into a write-back waiting for the bus.
+  return transport(false, tlm::TLM_WRITE_COMMAND, addr, const_cast<uint8_t*>(data), len) == tlm::TLM_OK_RESPONSE;
+}
+
+void Cpu::snoop_write_back(uint32_t addr, const uint8_t* data, unsigned len) {
+  tlm::tlm_generic_payload p;
+  p.set_command(tlm::TLM_WRITE_COMMAND);
+  p.set_address(addr);
+  p.set_data_ptr(const_cast<uint8_t*>(data));
+  p.set_data_length(len);
+  p.set_streaming_width(len);
+  mem->transport_dbg(p);
+}
+
 bool Cpu::read_mem(uint32_t addr, void* data, unsigned len) {
+  if (cached(addr, len) && cache_->read(addr, data, len)) {
+    bus_delay_ += hit_time_;
+    return true;
+  }
   if (transport(false, tlm::TLM_READ_COMMAND, addr, data, len) != tlm::TLM_OK_RESPONSE) {
     warn_once("read from unmapped", false, addr);
     std::memset(data, 0xFF, len);
@@ -207,6 +318,10 @@ bool Cpu::read_mem(uint32_t addr, void* data, unsigned len) {
 }
 
 bool Cpu::write_mem(uint32_t addr, const void* data, unsigned len) {
+  if (cached(addr, len) && cache_->write(addr, data, len)) {
+    bus_delay_ += hit_time_;
+    return true;
+  }
   uint8_t buf[16];
   std::memcpy(buf, data, std::min<unsigned>(len, sizeof buf));
   if (transport(false, tlm::TLM_WRITE_COMMAND, addr, buf, len) != tlm::TLM_OK_RESPONSE)
@@ -215,6 +330,10 @@ bool Cpu::write_mem(uint32_t addr, const void* data, unsigned len) {
 }
 
 bool Cpu::fetch(uint32_t addr, void* data, unsigned len) {
+  if (cached(addr, len) && cache_->read(addr, data, len)) {
+    bus_delay_ += hit_time_;
+    return true;
+  }
   return transport(false, tlm::TLM_READ_COMMAND, addr, data, len) == tlm::TLM_OK_RESPONSE;
 }
 
@@ -260,6 +379,9 @@ void Cpu::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) {
                                     }),
                      dmi_regions_.end());
   core_.flush_direct_cache();
+  page_class_.fill(PageClass{});
+  // A window that stops being RAM must not keep cached (or dirty) lines.
+  if (cache_) cache_->flush_range(start, end);
 }
 
 }  // namespace minipc

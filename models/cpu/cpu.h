@@ -12,14 +12,25 @@
 //             10 ns. Bus contention and latency studies.
 // Parameter <name>.quantum overrides the mode's default when non-zero.
 //
+// Cache (accurate mode only, <name>.cache.*, models/cpu/cache.h): a unified
+// set-associative cache between the core and the mem socket. Only RAM is
+// cached: a 4 KiB page is cacheable when the bus grants read/write DMI for
+// all of it (MMIO windows, ROM, the LAPIC page and I/O space never are).
+// Misses fetch a whole line with one b_transport; hits cost
+// <name>.cache.hit_cycles and no transaction. The cache registers a snoop
+// callback with the bus (SnoopRegistration, models/bus/bus.h), so DMA and
+// bus-master writes invalidate its lines and their reads see dirty data.
+//
 // Time: each instruction costs cycles from the cost table (cycle_costs.h) at
 // <name>.clock_hz; b_transport delays add on top. A halted CPU (HLT) waits on
 // INTR's value-changed event and costs no host time; that time is counted in
 // cycles() (the TSC keeps running) and separately in halted_cycles().
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,11 +42,12 @@
 
 #include "core/irq.h"
 #include "core/params.h"
+#include "cpu/cache.h"
 #include "cpu/ia32_core.h"
 
 namespace minipc {
 
-class Cpu : public sc_core::sc_module, private CpuBus {
+class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
  public:
   tlm_utils::simple_initiator_socket<Cpu> mem{"mem"};
   tlm_utils::simple_initiator_socket<Cpu> io{"io"};
@@ -55,6 +67,8 @@ class Cpu : public sc_core::sc_module, private CpuBus {
                                   "temporal-decoupling quantum; 0 s = by mode (fast 1 us, accurate 10 ns)"};
   Param<std::string> on_triple_fault{this, "on_triple_fault", "stop",
                                      "what a triple fault does: stop (cpu_fatal with a register dump)"};
+  // <name>.cache.{enabled,size,line,ways,write_policy,hit_cycles}
+  CacheParams cache_params{std::string(name()) + ".cache"};
 
   SC_HAS_PROCESS(Cpu);
   explicit Cpu(sc_core::sc_module_name name);
@@ -80,6 +94,13 @@ class Cpu : public sc_core::sc_module, private CpuBus {
   // no time); returns the bytes done. For debuggers.
   size_t debug_access(bool write, uint32_t addr, uint8_t* data, size_t len);
 
+  // The cache model (accurate mode with <name>.cache.enabled), or nullptr.
+  Cache* cache() { return cache_.get(); }
+  const Cache* cache() const { return cache_.get(); }
+  // Whether the bus accepted the cache's snoop registration (false when the
+  // mem socket is bound straight to a target: no other master can write).
+  bool cache_snooping() const { return snooping_; }
+
   // The interpreter, for tests and debuggers (read state, set registers).
   Ia32Core& core() { return core_; }
   const Ia32Core& core() const { return core_; }
@@ -93,6 +114,7 @@ class Cpu : public sc_core::sc_module, private CpuBus {
     sc_core::sc_time compute_local_quantum() override;
   };
 
+  void end_of_elaboration() override;
   void run_thread();
   void wait_while_halted();
   void update_signals();
@@ -106,6 +128,14 @@ class Cpu : public sc_core::sc_module, private CpuBus {
   bool write_io(uint16_t port, const void* data, unsigned len) override;
   bool fetch(uint32_t addr, void* data, unsigned len) override;
   uint8_t* direct_ptr(uint32_t addr, bool write) override;
+
+  // Cache::Backend
+  bool bus_read(uint32_t addr, uint8_t* data, unsigned len) override;
+  bool bus_write(uint32_t addr, const uint8_t* data, unsigned len) override;
+  void snoop_write_back(uint32_t addr, const uint8_t* data, unsigned len) override;
+  // The access goes through the cache (cache on, RAM, not the LAPIC page).
+  bool cached(uint32_t addr, unsigned len);
+  bool cacheable_page(uint32_t page);
 
   bool in_lapic_page(uint32_t addr) const;
   tlm::tlm_response_status transport(bool is_io, tlm::tlm_command cmd, uint32_t addr, void* data, unsigned len);
@@ -125,6 +155,16 @@ class Cpu : public sc_core::sc_module, private CpuBus {
   tlm::tlm_generic_payload mem_payload_, io_payload_;
   std::vector<tlm::tlm_dmi> dmi_regions_;
   std::set<uint64_t> warned_;
+  // cache
+  std::unique_ptr<Cache> cache_;
+  sc_core::sc_time hit_time_;
+  bool snooping_ = false;
+  bool has_lapic_ = false;
+  struct PageClass {
+    uint32_t page = ~0u;  // never a page number (they have 20 bits)
+    bool cacheable = false;
+  };
+  std::array<PageClass, 64> page_class_{};
 };
 
 }  // namespace minipc
