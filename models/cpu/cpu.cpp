@@ -239,6 +239,8 @@ tlm::tlm_response_status Cpu::transport(bool is_io, tlm::tlm_command cmd, uint32
   } else if (delay > offset) {
     bus_delay_ += delay - offset;
   }
+  const sc_core::sc_time end = sc_core::sc_time_stamp() + delay, start = before + offset;
+  if (end > start) stall_time_ += end - start;
   return p.get_response_status();
 }
 
@@ -308,6 +310,7 @@ void Cpu::snoop_write_back(uint32_t addr, const uint8_t* data, unsigned len) {
 bool Cpu::read_mem(uint32_t addr, void* data, unsigned len) {
   if (cached(addr, len) && cache_->read(addr, data, len)) {
     bus_delay_ += hit_time_;
+    stall_time_ += hit_time_;
     return true;
   }
   if (transport(false, tlm::TLM_READ_COMMAND, addr, data, len) != tlm::TLM_OK_RESPONSE) {
@@ -320,6 +323,7 @@ bool Cpu::read_mem(uint32_t addr, void* data, unsigned len) {
 bool Cpu::write_mem(uint32_t addr, const void* data, unsigned len) {
   if (cached(addr, len) && cache_->write(addr, data, len)) {
     bus_delay_ += hit_time_;
+    stall_time_ += hit_time_;
     return true;
   }
   uint8_t buf[16];
@@ -332,6 +336,7 @@ bool Cpu::write_mem(uint32_t addr, const void* data, unsigned len) {
 bool Cpu::fetch(uint32_t addr, void* data, unsigned len) {
   if (cached(addr, len) && cache_->read(addr, data, len)) {
     bus_delay_ += hit_time_;
+    stall_time_ += hit_time_;
     return true;
   }
   return transport(false, tlm::TLM_READ_COMMAND, addr, data, len) == tlm::TLM_OK_RESPONSE;

@@ -152,6 +152,8 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   sc_core::sc_time halt_start_;
   uint64_t chunk_start_cycles_ = 0;
   sc_core::sc_time bus_delay_;  // b_transport delays of the current chunk
+  sc_core::sc_time stall_time_;  // all bus/target/cache-hit time so far (the TSC counts it)
+  uint64_t stall_cycles() const override { return static_cast<uint64_t>(stall_time_ / period_); }
   tlm::tlm_generic_payload mem_payload_, io_payload_;
   std::vector<tlm::tlm_dmi> dmi_regions_;
   std::set<uint64_t> warned_;

@@ -1173,7 +1173,7 @@ struct Exec {
     c.require_cpl0();
     const uint64_t v = (uint64_t{c.regs_[reg::edx]} << 32) | c.regs_[reg::eax];
     switch (c.regs_[reg::ecx]) {
-      case 0x10: c.tsc_offset_ = static_cast<int64_t>(v - c.cycles_); break;
+      case 0x10: c.tsc_offset_ = static_cast<int64_t>(v - c.cycles_ - c.bus_.stall_cycles()); break;
       case 0x1B:  // base and enable are writable; BSP is read-only
         if (v >> 32) c.raise(C::GP, "WRMSR: reserved bits of IA32_APIC_BASE");
         c.apic_base_ = (v & 0xFFFFF800u) | (c.apic_base_ & 0x100);
@@ -1308,7 +1308,7 @@ void Ia32Core::set_bootstrap_processor(bool bsp) {
 
 uint64_t Ia32Core::msr(uint32_t index) const {
   switch (index) {
-    case 0x10: return cycles_ + static_cast<uint64_t>(tsc_offset_);
+    case 0x10: return cycles_ + bus_.stall_cycles() + static_cast<uint64_t>(tsc_offset_);
     case 0x1B: return apic_base_;
     default: return 0;
   }
@@ -1546,13 +1546,12 @@ void Ia32Core::set_cpl(unsigned cpl) {
 uint32_t Ia32Core::io_in(uint16_t port, unsigned n) {
   uint32_t v = 0;
   if (!bus_.read_io(port, &v, n)) v = mask_of(n);  // floating bus
-  cycles_ += cycle_cost(CostClass::io);
+  // The io cost class (charged per transfer at decode) is the whole cost.
   return v & mask_of(n);
 }
 
 void Ia32Core::io_out(uint16_t port, uint32_t v, unsigned n) {
   bus_.write_io(port, &v, n);
-  cycles_ += cycle_cost(CostClass::io);
 }
 
 // ---- operands -----------------------------------------------------------------

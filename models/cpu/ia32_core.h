@@ -33,6 +33,9 @@ class CpuBus {
   // rest of the 4 KiB page containing addr, or nullptr (then the core uses the
   // calls above). The core caches these per page until flush_direct_cache().
   virtual uint8_t* direct_ptr(uint32_t addr, bool write) { return nullptr; }
+  // Core clocks spent waiting for the bus and the targets (and cache hits):
+  // the time stamp counter counts them, as a real TSC counts every clock.
+  virtual uint64_t stall_cycles() const { return 0; }
 };
 
 enum class StepStatus : uint8_t {
