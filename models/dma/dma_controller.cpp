@@ -65,11 +65,13 @@ DmaController::DmaController(const sc_core::sc_module_name& nm) : Peripheral(nm,
     stats.probe(base + ".bus_busy_ns", [&c] { return c.bus_busy.to_seconds() * 1e9; }, "ns");
     stats.probe(base + ".bus_cycles_held", [this, &c] { return c.bus_busy / bus_cycle_; }, "bus cycles");
     stats.probe(base + ".hold_ns", [&c] { return c.hold_time.to_seconds() * 1e9; }, "ns");
-    stats.probe(base + ".cpu_stall_ns_caused", [this, n, &c] {
+    auto stall = [this, n, &c] {
       sc_time s = c.cpu_stall;
       if (bus_ && stall_channel_ == static_cast<int>(n)) s += others_wait() - stall_snapshot_;
-      return s.to_seconds() * 1e9;
-    }, "ns");
+      return s;
+    };
+    stats.probe(base + ".cpu_stall_ns_caused", [stall] { return stall().to_seconds() * 1e9; }, "ns");
+    stats.probe(base + ".cpu_stall_cycles_caused", [this, stall] { return stall() / bus_cycle_; }, "bus cycles");
   }
 
   SC_THREAD(engine);

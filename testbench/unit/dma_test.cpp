@@ -391,6 +391,7 @@ TEST_F(DmaTest, BurstHoldsBusForWholeBlock) {
   EXPECT_TRUE(s.same(0x1000, 0x2000, 32));
   EXPECT_EQ(stat("dma.ch0.bus_cycles_held"), 64);
   EXPECT_EQ(stat("dma.ch0.cpu_stall_ns_caused"), 640);
+  EXPECT_EQ(stat("dma.ch0.cpu_stall_cycles_caused"), 64) << "640 ns at the 100 MHz bus clock";
   EXPECT_TRUE(hold_mid);
   EXPECT_TRUE(hlda_mid);
   EXPECT_FALSE(s.dma.hold_trace[0].read());
