@@ -3,7 +3,8 @@
 
     sweep_test.py CASE --sweep tools/sweep --minipc build/minipc --hello ELF --timer ELF --work DIR
 
-Cases: cpu_modes, timer_hz, bad_key, unknown_config_key, determinism, failed_point.
+Cases: cpu_modes, timer_hz, bad_key, unknown_config_key, determinism, failed_point,
+cmdline_and_where.
 """
 import argparse
 import csv
@@ -165,6 +166,44 @@ def case_failed_point(a, work):
     if "FAILED (status 92)" not in p.stderr:
         fail("no FAILED progress line")
     check_png(os.path.join(work, "short.png"))
+
+
+def case_cmdline_and_where(a, work):
+    # cmdline.<word> grid keys are not config keys: accepted, one CSV column
+    # each, and joined into platform.cmdline (the DMA and disk experiment
+    # tests show the firmware acting on them). A plot's `where:` keeps only
+    # the points with that value, so no mean is taken over that key.
+    exp = write(os.path.join(work, "cmd.yaml"),
+                "name: cmd\nfirmware: firmware/hello-clang.elf\n"
+                "grid:\n  cpu0.mode: [fast, accurate]\n  cmdline.size: [64, 4096]\n"
+                "  uart0.instant_tx: [false, true]\n"
+                "metrics:\n  sim_ns: platform.simulated_ns\n"
+                "plot:\n  x: cpu0.mode\n  y: sim_ns\n  series: cmdline.size\n"
+                "  where: {uart0.instant_tx: true}\n")
+    p = sweep(a, exp, a.hello, work)
+    if p.returncode != 0:
+        fail(f"exit status {p.returncode}")
+    r = rows(os.path.join(work, "cmd.csv"))
+    if [x["cmdline.size"] for x in r] != ["64", "64", "4096", "4096"] * 2:
+        fail(f"cmdline.size column: {[x['cmdline.size'] for x in r]}")
+    check_png(os.path.join(work, "cmd.png"))
+    if "mean over" in p.stderr:
+        fail("the where: filter should leave no key to average over")
+    bad = write(os.path.join(work, "bad_where.yaml"),
+                "name: bad_where\nfirmware: firmware/hello-clang.elf\n"
+                "grid:\n  cpu0.mode: [fast]\n  uart0.instant_tx: [false, true]\n"
+                "metrics:\n  sim_ns: platform.simulated_ns\n"
+                "plot:\n  x: cpu0.mode\n  y: sim_ns\n  where: {uart0.instant_tx: maybe}\n")
+    p = sweep(a, bad, a.hello, work)
+    if p.returncode != 2 or "'plot.where.uart0.instant_tx'" not in p.stderr:
+        fail(f"bad where value: status {p.returncode}")
+    bad = write(os.path.join(work, "bad_cmd.yaml"),
+                "name: bad_cmd\nfirmware: firmware/hello-clang.elf\n"
+                "grid:\n  cmdline.size: ['64 128']\n"
+                "metrics:\n  sim_ns: platform.simulated_ns\n")
+    p = sweep(a, bad, a.hello, work)
+    if p.returncode != 2 or "one word" not in p.stderr:
+        fail(f"a cmdline value with a space: status {p.returncode}")
 
 
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
