@@ -21,11 +21,6 @@ std::string hex32(uint64_t v) {
 constexpr uint64_t kMaxChunkInstructions = 1024;
 }  // namespace
 
-sc_core::sc_time Cpu::QuantumKeeper::compute_local_quantum() {
-  if (quantum == sc_core::SC_ZERO_TIME) return sc_core::SC_ZERO_TIME;
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
-  return quantum - (now % quantum);
-}
 
 Cpu::Cpu(sc_core::sc_module_name name) : sc_module(name), core_(*this) {
   if (mode.get() == "fast") fast_ = true;
@@ -38,7 +33,7 @@ Cpu::Cpu(sc_core::sc_module_name name) : sc_module(name), core_(*this) {
   quantum_ = quantum.get() != sc_core::SC_ZERO_TIME
                  ? quantum.get()
                  : (fast_ ? sc_core::sc_time(1, sc_core::SC_US) : sc_core::sc_time(10, sc_core::SC_NS));
-  qk_.quantum = quantum_;
+  adaptive_ = adaptive_quantum.get();
   const CacheConfig cache_cfg = cache_params.config();
   if (cache_cfg.enabled) {
     if (fast_)
@@ -53,6 +48,7 @@ Cpu::Cpu(sc_core::sc_module_name name) : sc_module(name), core_(*this) {
   mem_payload_.set_streaming_width(4);
 
   core_.set_interrupt_acknowledge([this]() {
+    interact();  // the controller changes state and signals
     const int vector = inta.size() > 0 ? inta->acknowledge() : -1;
     // The first ISR instruction runs once the IDT delivery (its cycle cost)
     // is done: report that time.
@@ -107,38 +103,169 @@ void Cpu::end_of_elaboration() {
   snooping_ = reg.accepted;
 }
 
+// An info report (minipc --verbose): how many quantum syncs waited and how
+// many the adaptive quantum skipped. Host-side only, so not a stat.
+void Cpu::end_of_simulation() {
+  const std::string msg = "quantum syncs: " + std::to_string(real_syncs_) + " waited, " +
+                          std::to_string(skipped_syncs_) + " skipped (adaptive_quantum=" +
+                          (adaptive_ ? "true" : "false") + ")";
+  SC_REPORT_INFO(name(), msg.c_str());
+}
+
 void Cpu::set_entry_state(uint32_t eip, uint32_t eax, uint32_t ebx) { core_.set_entry_state(eip, eax, ebx); }
 
 sc_core::sc_time Cpu::local_offset() const {
-  return qk_.get_local_time() + static_cast<double>(core_.cycles() - chunk_start_cycles_) * period_ + bus_delay_;
+  return (base_ - sc_core::sc_time_stamp()) + local_ +
+         static_cast<double>(core_.cycles() - chunk_start_cycles_) * period_ + bus_delay_;
+}
+
+// ---- Adaptive quantum -------------------------------------------------------
+//
+// The plain quantum keeper (adaptive_quantum=false, the reference) calls
+// wait(local time) at every quantum boundary: in accurate mode (10 ns, one
+// core clock) after about every instruction. That context switch is most of
+// accurate mode's host time, yet usually nothing else is waiting to run.
+// The adaptive keeper makes each such wait() only when it could matter and
+// otherwise just moves its idea of the kernel time on ("skips" the sync).
+//
+// Bookkeeping. base_ is the time at which the reference CPU would be
+// suspended/resumed: the reference's sc_time_stamp(). It follows exactly the
+// reference's rules (the same quantum grid, the same boundaries, reset after
+// a target waited), so the chunk budgets, the boundaries and every local
+// offset handed to a target are the reference's. The real kernel time
+// sc_time_stamp() lags behind base_ by the skipped time; local_offset()
+// gives targets (base_ - sc_time_stamp()) + local time, the same absolute
+// time as in the reference.
+//
+// Why the results are exactly the same (nothing observable can differ):
+// 1. A sync is skipped only if, at that moment, (a) the kernel has no
+//    pending activity (no runnable process, delta or timed notification,
+//    update request) at or before the boundary it would wait for:
+//    sc_time_to_pending_activity() > target - sc_time_stamp(), strictly, so
+//    nothing at the wake-up instant either; (b) the CPU has not interacted
+//    with anything since its last real wait() (no b_transport, INTA, signal
+//    write: see interact()), so it cannot have called sc_stop() or changed
+//    another model's state; (c) the time limit cannot fall inside the
+//    skipped span (the grid rule in may_skip_to()); (d) no debugger hook.
+//    In the reference that wait() would let the kernel advance to the
+//    boundary with no process to run, and resume the CPU alone.
+// 2. While skipping, only the CPU thread runs, and it touches only its own
+//    state (registers, its cache on hits, its counters): no other process
+//    can run or be made runnable, no signal or event changes. So the rest
+//    of the simulation is frozen exactly as the reference leaves it, and the
+//    CPU sees the same INTR level (no one could have changed it).
+// 3. Before anything another model can observe, the CPU first catches up
+//    (wait() for base_ - sc_time_stamp(); no activity lies in that span, by
+//    1 and 2): every b_transport (mem, io, lapic; cache fills and
+//    write-backs included), INTA (and its on_interrupt_accepted report),
+//    every write of the halted/interrupt_flag signals. So it makes that
+//    access at the same sc_time_stamp(), in the same kind of time step
+//    (after a timed wait), with the same delay argument as the reference:
+//    targets that look at sc_time_stamp(), notify events or write signals
+//    do so identically. After an interaction the CPU skips nothing until its
+//    next real wait() (1b): a device may have called sc_stop() (not
+//    visible as pending activity) or scheduled something.
+// 4. Real waits (HLT, fatal stop, boundaries that cannot be skipped) wait
+//    for base_ + local - sc_time_stamp(): the same wake-up time as the
+//    reference's wait(local) from base_, with nothing to run between.
+// 5. Time limit: sc_start(d) stops at an instant the CPU cannot see, and the
+//    reference CPU never resumes past it. The CPU therefore never skips
+//    across a multiple of kSkipGrid (1 us) and never skips from an instant
+//    on that grid: any limit that is a multiple of 1 us (platform.time_limit,
+//    --time, the tests' sc_start calls) ends the run after exactly the
+//    instructions of the reference. A limit off that grid could let the CPU
+//    run up to 1 us further than the reference; set adaptive_quantum=false
+//    for such runs. (In fast mode, whose quantum is 1 us, every boundary
+//    crosses the grid: nothing is skipped.)
+// The stats (which include no host time) and the VCD (written only on value
+// changes, all at the same times) are therefore identical; the equivalence
+// test runs firmware both ways and compares console, stats JSON and VCD byte
+// for byte.
+namespace {
+const sc_core::sc_time kSkipGrid(1, sc_core::SC_US);
+}  // namespace
+
+void Cpu::keeper_reset(const sc_core::sc_time& at) {
+  base_ = at;
+  local_ = sc_core::SC_ZERO_TIME;
+  next_sync_ = quantum_ == sc_core::SC_ZERO_TIME ? at : at + (quantum_ - (at % quantum_));
+}
+
+// The horizon (the first pending activity, the grid limit) is looked up once
+// after each wait(): while the CPU skips, nothing else runs, so it cannot
+// move (1, 2 above). Every wait() drops it.
+bool Cpu::may_skip_to(const sc_core::sc_time& target) {
+  if (!adaptive_ || interacted_ || core_.insn_hook()) return false;
+  if (!horizon_valid_) {
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const sc_core::sc_time phase = now % kSkipGrid;
+    grid_limit_ = phase == sc_core::SC_ZERO_TIME ? now : now - phase + kSkipGrid;
+    activity_at_ = now + sc_core::sc_time_to_pending_activity();
+    horizon_valid_ = true;
+  }
+  return target <= grid_limit_ && target < activity_at_;
+}
+
+void Cpu::quantum_sync() {
+  const sc_core::sc_time target = base_ + local_;
+  if (may_skip_to(target)) {
+    ++skipped_syncs_;
+    keeper_reset(target);
+    return;
+  }
+  real_sync();
+}
+
+void Cpu::real_sync() {
+  ++real_syncs_;
+  wait(base_ + local_ - sc_core::sc_time_stamp());
+  horizon_valid_ = false;
+  keeper_reset(sc_core::sc_time_stamp());
+  interacted_ = false;
+}
+
+void Cpu::catch_up() {
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  if (base_ > now) {
+    ++real_syncs_;
+    wait(base_ - now);
+    horizon_valid_ = false;
+  }
+}
+
+void Cpu::interact() {
+  catch_up();
+  interacted_ = true;
 }
 
 void Cpu::update_signals() {
   const bool h = core_.halted();
-  if (halted.read() != h) halted.write(h);
   const bool i = core_.eflags() & flag::if_;
+  if (halted.read() == h && interrupt_flag.read() == i) return;
+  interact();  // written at the reference's time stamp
+  if (halted.read() != h) halted.write(h);
   if (interrupt_flag.read() != i) interrupt_flag.write(i);
 }
 
 void Cpu::run_thread() {
-  qk_.reset();
+  keeper_reset(sc_core::sc_time_stamp());
   update_signals();
   for (;;) {
     core_.set_intr(intr.read());
     // Run up to the end of the quantum (at least one instruction).
-    const sc_core::sc_time left = quantum_ > qk_.get_local_time() ? quantum_ - qk_.get_local_time() : sc_core::SC_ZERO_TIME;
+    const sc_core::sc_time left = quantum_ > local_ ? quantum_ - local_ : sc_core::SC_ZERO_TIME;
     const uint64_t budget = std::clamp<uint64_t>(static_cast<uint64_t>(left / period_), 1, kMaxChunkInstructions);
     chunk_start_cycles_ = core_.cycles();
     bus_delay_ = sc_core::SC_ZERO_TIME;
     const StepStatus s = core_.run(budget);
-    qk_.inc(static_cast<double>(core_.cycles() - chunk_start_cycles_) * period_ + bus_delay_);
+    local_ += static_cast<double>(core_.cycles() - chunk_start_cycles_) * period_ + bus_delay_;
     chunk_start_cycles_ = core_.cycles();
     bus_delay_ = sc_core::SC_ZERO_TIME;
     update_signals();
     if (core_.consume_resample_request()) settle_interrupt_controllers();
     if (s == StepStatus::fatal) {
       const bool bus = core_.fatal_kind() == FatalKind::bus;
-      qk_.sync();
+      real_sync();
       request_stop(bus ? StopReason::bus_fatal : StopReason::cpu_fatal,
                    bus ? exit_status::bus_fatal : exit_status::cpu_fatal,
                    std::string(name()) + ": " + core_.fatal_message());
@@ -148,7 +275,7 @@ void Cpu::run_thread() {
       wait_while_halted();
       continue;
     }
-    if (qk_.need_sync()) qk_.sync();
+    if (keeper_need_sync()) quantum_sync();
   }
 }
 
@@ -159,7 +286,10 @@ void Cpu::run_thread() {
 // more). Let those deltas run, without advancing time, before INTR is sampled
 // again; the bound keeps a model that never settles from stalling the CPU.
 void Cpu::settle_interrupt_controllers() {
-  for (unsigned i = 0; i < 8 && sc_core::sc_pending_activity_at_current_time(); ++i) wait(sc_core::SC_ZERO_TIME);
+  for (unsigned i = 0; i < 8 && sc_core::sc_pending_activity_at_current_time(); ++i) {
+    wait(sc_core::SC_ZERO_TIME);
+    horizon_valid_ = false;
+  }
 }
 
 uint64_t Cpu::halted_cycles() const {
@@ -168,18 +298,19 @@ uint64_t Cpu::halted_cycles() const {
 }
 
 void Cpu::wait_while_halted() {
-  qk_.sync();
+  real_sync();
   const sc_core::sc_time start = sc_core::sc_time_stamp();
   halt_start_ = start;
   in_halt_wait_ = true;
   // Wake when INTR is high and the core would take it (IF=1); with IF=0 only
   // a reset or the end of the simulation ends the halt.
   while (!(intr.read() && core_.interrupt_window_open())) wait(intr.value_changed_event());
+  horizon_valid_ = false;
   in_halt_wait_ = false;
   const uint64_t idle = static_cast<uint64_t>((sc_core::sc_time_stamp() - start) / period_);
   halted_cycles_ += idle;
   core_.add_cycles(idle);
-  qk_.reset();
+  keeper_reset(sc_core::sc_time_stamp());
 }
 
 // ---- bus ------------------------------------------------------------------
@@ -217,6 +348,7 @@ tlm::tlm_response_status Cpu::transport(bool is_io, tlm::tlm_command cmd, uint32
   p.set_byte_enable_length(0);
   p.set_dmi_allowed(false);
   p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  interact();  // at the reference's time stamp, with its delay
   const sc_core::sc_time offset = local_offset();
   const sc_core::sc_time before = sc_core::sc_time_stamp();
   sc_core::sc_time delay = offset;
@@ -233,7 +365,7 @@ tlm::tlm_response_status Cpu::transport(bool is_io, tlm::tlm_command cmd, uint32
     // The target (e.g. a multi-master bus arbitrating) synchronised us with
     // wait(): everything up to now is in the past, and the returned delay is
     // the local time relative to the new sc_time_stamp().
-    qk_.reset();
+    keeper_reset(sc_core::sc_time_stamp());
     chunk_start_cycles_ = core_.cycles();
     bus_delay_ = delay;
   } else if (delay > offset) {

@@ -11,6 +11,11 @@
 //   accurate  every fetch, load and store is a b_transport; default quantum
 //             10 ns. Bus contention and latency studies.
 // Parameter <name>.quantum overrides the mode's default when non-zero.
+// Parameter <name>.adaptive_quantum (default true) lets the CPU skip a
+// quantum synchronisation when nothing else in the simulation could run
+// before it; the results are exactly those of the plain quantum (cpu.cpp,
+// "Adaptive quantum", argues why; testbench/system/adaptive_quantum_equiv.py
+// checks it byte for byte).
 //
 // Cache (accurate mode only, <name>.cache.*, models/cpu/cache.h): a unified
 // set-associative cache between the core and the mem socket. Only RAM is
@@ -38,7 +43,6 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/tlm_quantumkeeper.h>
 
 #include "core/irq.h"
 #include "core/params.h"
@@ -65,6 +69,9 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   Param<double> clock_hz{this, "clock_hz", 100e6, "core clock frequency in Hz"};
   Param<sc_core::sc_time> quantum{this, "quantum", sc_core::SC_ZERO_TIME,
                                   "temporal-decoupling quantum; 0 s = by mode (fast 1 us, accurate 10 ns)"};
+  Param<bool> adaptive_quantum{this, "adaptive_quantum", true,
+                               "skip a quantum sync when no other process has activity before the CPU's local "
+                               "time (exact: same results as false; effective when the quantum is below 1 us)"};
   Param<std::string> on_triple_fault{this, "on_triple_fault", "stop",
                                      "what a triple fault does: stop (cpu_fatal with a register dump)"};
   // <name>.cache.{enabled,size,line,ways,write_policy,hit_cycles}
@@ -89,6 +96,11 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   bool fast_mode() const { return fast_; }
   sc_core::sc_time clock_period() const { return period_; }
   sc_core::sc_time effective_quantum() const { return quantum_; }
+  // Quantum synchronisations done with wait() and skipped by the adaptive
+  // quantum (host-side figures; not in the stats, which must not depend on
+  // <name>.adaptive_quantum).
+  uint64_t real_syncs() const { return real_syncs_; }
+  uint64_t skipped_syncs() const { return skipped_syncs_; }
 
   // Debug access to memory through the bus (transport_dbg: no side effects,
   // no time); returns the bytes done. For debuggers.
@@ -106,15 +118,8 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   const Ia32Core& core() const { return core_; }
 
  private:
-  class QuantumKeeper : public tlm_utils::tlm_quantumkeeper {
-   public:
-    sc_core::sc_time quantum = sc_core::sc_time(1, sc_core::SC_US);
-
-   protected:
-    sc_core::sc_time compute_local_quantum() override;
-  };
-
   void end_of_elaboration() override;
+  void end_of_simulation() override;
   void run_thread();
   void wait_while_halted();
   void update_signals();
@@ -142,8 +147,25 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   void warn_once(const char* what, bool is_io, uint32_t addr);
   sc_core::sc_time local_offset() const;
 
+  // Temporal decoupling (the quantum keeper, cpu.cpp "Adaptive quantum").
+  // base_ is the kernel time at which the CPU would be without skipping (the
+  // plain quantum keeper's sc_time_stamp()); local_ is the local time
+  // relative to base_. Without skips base_ == sc_time_stamp().
+  void keeper_reset(const sc_core::sc_time& at);
+  bool keeper_need_sync() const { return base_ + local_ >= next_sync_; }
+  void quantum_sync();  // at a quantum boundary: skip it or wait()
+  void real_sync();     // wait() up to the local time
+  void catch_up();      // wait() up to base_ (before anything others can see)
+  void interact();      // catch_up(), and no skipping until the next wait()
+  bool may_skip_to(const sc_core::sc_time& target);
+
   Ia32Core core_;
-  QuantumKeeper qk_;
+  sc_core::sc_time base_, local_, next_sync_;
+  bool adaptive_ = false;
+  bool interacted_ = true;  // since the last wait()
+  bool horizon_valid_ = false;
+  sc_core::sc_time grid_limit_, activity_at_;  // skip targets must be <= and <
+  uint64_t real_syncs_ = 0, skipped_syncs_ = 0;
   bool fast_ = true;
   sc_core::sc_time period_;
   sc_core::sc_time quantum_;

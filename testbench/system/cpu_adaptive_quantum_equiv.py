@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""The adaptive quantum changes nothing but host time (models/cpu/cpu.cpp,
+"Adaptive quantum").
+
+usage: cpu_adaptive_quantum_equiv.py MINIPC OUTDIR NAME=ELF[,key=value...] ...
+
+For every firmware (optionally with extra --set key=value pairs, separated
+by commas) it runs minipc in accurate mode twice, with
+cpu0.adaptive_quantum=true and =false, each writing its console, stats JSON
+and VCD, and fails unless the three are byte-identical (and the run
+exited 0). The stats JSON has no host-time field (platform.cpp leaves it
+out), so it is compared whole. Prints the real/skipped sync figures the
+adaptive run reports on stderr when minipc is verbose, nothing else.
+"""
+import filecmp
+import os
+import re
+import subprocess
+import sys
+
+
+def run(minipc, elf, sets, adaptive, outdir, tag):
+    base = os.path.join(outdir, f"{tag}.{'adaptive' if adaptive else 'plain'}")
+    cmd = [minipc, "run", "--firmware", elf, "--quiet", "-v", "--time", "20s", "--vcd", base + ".vcd", "--stats",
+           base + ".stats.json", "--set", "cpu0.mode=accurate", "--set",
+           f"cpu0.adaptive_quantum={'true' if adaptive else 'false'}"]
+    for s in sets:
+        cmd += ["--set", s]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    with open(base + ".console", "wb") as f:
+        f.write(p.stdout)
+    return p.returncode, p.stderr.decode(errors="replace"), base
+
+
+def main():
+    if len(sys.argv) < 4:
+        print(__doc__, file=sys.stderr)
+        return 2
+    minipc, outdir = sys.argv[1], sys.argv[2]
+    os.makedirs(outdir, exist_ok=True)
+    failed = False
+    for spec in sys.argv[3:]:
+        name, _, rest = spec.partition("=")
+        elf, *sets = rest.split(",")
+        results, syncs = {}, {}
+        for adaptive in (False, True):
+            status, err, base = run(minipc, elf, sets, adaptive, outdir, name)
+            if status != 0:
+                print(f"FAIL {name}: adaptive_quantum={adaptive} exited with {status}\n{err}")
+                failed = True
+            results[adaptive] = base
+            m = re.search(r"cpu0: quantum syncs: (\d+) waited, (\d+) skipped", err)
+            syncs[adaptive] = (int(m.group(1)), int(m.group(2))) if m else None
+        if not syncs[True] or syncs[True][1] == 0:
+            print(f"FAIL {name}: the adaptive run skipped no quantum sync (report: {syncs[True]})")
+            failed = True
+        same = True
+        for ext in (".console", ".stats.json", ".vcd"):
+            a, b = results[False] + ext, results[True] + ext
+            if not filecmp.cmp(a, b, shallow=False):
+                print(f"FAIL {name}: {os.path.basename(a)} and {os.path.basename(b)} differ")
+                same = failed = True
+        if same:
+            sizes = ", ".join(f"{ext} {os.path.getsize(results[True] + ext)} B"
+                              for ext in (".console", ".stats.json", ".vcd"))
+            (pw, _), (aw, sk) = syncs[False] or (0, 0), syncs[True] or (0, 0)
+            print(f"ok {name}: identical ({sizes}); syncs waited {pw} -> {aw}, skipped {sk}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
