@@ -245,10 +245,31 @@ void Platform::build_storage(int cpu_master) {
   disk_->report_activity(*bus_, disk_master);
   dma_->observe_bus(*bus_, {cpu_master});
   dma_->bus_owner.bind(bus_->owner);
-  // No platform device drives a DREQ yet: device channels are for devices a
-  // testbench adds; memory-to-memory needs none.
+  // uart0's DMA request pins (docs/uart.md "DMA signalling"): TXRDY drives the
+  // DREQ of channel uart0.tx_dma_channel, RXRDY that of uart0.rx_dma_channel
+  // (-1 or none: not wired). The other DREQs are tied low. The 16550 has no
+  // DACK: the DMAC's access to THR/RBR is the acknowledge, so DACK stays open.
+  uart_txrdy_ = std::make_unique<IrqLine>("uart0_txrdy");
+  uart_rxrdy_ = std::make_unique<IrqLine>("uart0_rxrdy");
+  uart_->txrdy.bind(*uart_txrdy_);
+  uart_->rxrdy.bind(*uart_rxrdy_);
+  auto dma_channel = [](const Param<std::string>& p) -> int {
+    const std::string& v = p.get();
+    if (v == "none" || v == "-1") return -1;
+    if (v.size() == 1 && v[0] >= '0' && v[0] < static_cast<char>('0' + DmaController::kChannels)) return v[0] - '0';
+    throw ConfigError(p.key() + ": '" + v + "' is not a DMA channel (0.." +
+                      std::to_string(DmaController::kChannels - 1) + ", or -1 / none for not wired)");
+  };
+  Param<std::string> tx_dma{"uart0.tx_dma_channel", "1", "DMA channel whose DREQ is uart0's TXRDY (-1 or none: not wired)"};
+  Param<std::string> rx_dma{"uart0.rx_dma_channel", "2", "DMA channel whose DREQ is uart0's RXRDY (-1 or none: not wired)"};
+  const int tx_ch = dma_channel(tx_dma);
+  const int rx_ch = dma_channel(rx_dma);
+  if (tx_ch >= 0 && tx_ch == rx_ch)
+    throw ConfigError(rx_dma.key() + ": channel " + std::to_string(rx_ch) + " is already " + tx_dma.key() +
+                      " (a DREQ has one source)");
   for (unsigned n = 0; n < DmaController::kChannels; ++n) {
-    dma_->dreq[n].bind(*low_);
+    const int ch = static_cast<int>(n);
+    dma_->dreq[n].bind(ch == tx_ch ? *uart_txrdy_ : ch == rx_ch ? *uart_rxrdy_ : *low_);
     dma_dack_[n] = std::make_unique<IrqLine>(("dma_dack" + std::to_string(n)).c_str());
     dma_->dack[n].bind(*dma_dack_[n]);
   }

@@ -137,6 +137,7 @@ class Platform {
   std::unique_ptr<DmaController> dma_;
   std::unique_ptr<AtaDisk> disk_;
   std::array<std::unique_ptr<IrqLine>, DmaController::kChannels> dma_dack_;
+  std::unique_ptr<IrqLine> uart_txrdy_, uart_rxrdy_;  // uart0's DMA request pins (DREQs)
   sc_core::sc_trace_file* trace_ = nullptr;
   std::string vcd_path_;
   std::vector<std::string> rtl_traces_;  // --trace-rtl files, one per RTL block

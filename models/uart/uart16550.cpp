@@ -105,6 +105,9 @@ Uart16550::Uart16550(const sc_core::sc_module_name& nm)
   SC_METHOD(drive_irq);
   sensitive << irq_changed_;
   dont_initialize();
+  // Runs once at initialisation too: TXRDY is active from reset (THR empty).
+  SC_METHOD(drive_dma_pins);
+  sensitive << pins_changed_;
   SC_THREAD(rx_script_thread);
 
   reset_state();
@@ -121,6 +124,8 @@ void Uart16550::reset_state() {
   thre_pending_ = false;
   thre_at_.reset();
   rx_last_activity_ = now_;
+  tx_ready_latch_ = true;
+  rx_ready_latch_ = false;
   refresh();
 }
 
@@ -156,6 +161,9 @@ void Uart16550::sync(const sc_core::sc_time& t) {
     thre_pending_ = true;
     thre_at_.reset();
   }
+  // The mode 1 latches see the state at now_ before an access changes it
+  // (e.g. the XMIT FIFO ran empty before this THR write).
+  update_dma_latches();
 }
 
 unsigned Uart16550::tx_waiting() const {
@@ -422,6 +430,8 @@ void Uart16550::refresh() {
   IIR.set(iir_value() | (fifo_enabled() ? IIR_FIFOS : 0));
   MSR.set(msr_);
   update_irq();
+  update_dma_latches();
+  update_dma_pins();
   schedule_wakeup();
 }
 
@@ -453,7 +463,9 @@ void Uart16550::schedule_wakeup() {
       consider(c.done);
       break;
     }
-  if ((IER.get() & IER_ERBFI) && fifo_enabled() && !rx_fifo_.empty())
+  // The character timeout matters to the interrupt (ERBFI) and, in DMA mode 1,
+  // to RXRDY (until it is active); otherwise no wake-up is spent on it.
+  if (((IER.get() & IER_ERBFI) || (dma_mode1() && !rx_ready_latch_)) && fifo_enabled() && !rx_fifo_.empty())
     consider(rx_last_activity_ + char_time() * 4.0);
   if (!next) return;
   const sc_core::sc_time stamp = sc_core::sc_time_stamp();
@@ -464,6 +476,88 @@ void Uart16550::schedule_wakeup() {
 void Uart16550::on_wakeup() {
   sync(sc_core::sc_time_stamp());
   refresh();
+}
+
+// ---- DMA signalling: TXRDY# and RXRDY# -------------------------------------------
+//
+// After the National PC16550D datasheet, FCR bit 3 and the TXRDY/RXRDY pin
+// descriptions (paraphrased below). TI's TL16C550C (SLLS177I sec. 7.7.2:
+// "When FCR0 is set, setting FCR3 causes RXRDY and TXRDY to change from level
+// 0 to level 1") and TL16C750E (SLLSF10 sec. 9.4.2 "DMA Signaling": mode 0
+// both pins, mode 1 the receiver) say the same:
+//
+//  RXRDY mode 0 (FCR0 = 0, or FCR0 = 1 and FCR3 = 0): active when there is at
+//    least 1 character in the RCVR FIFO or RCVR holding register; inactive
+//    when there are no more characters in the FIFO or holding register.
+//  RXRDY mode 1 (FCR0 = 1 and FCR3 = 1): active when the trigger level or the
+//    timeout has been reached; once active, inactive when there are no more
+//    characters in the FIFO.
+//  TXRDY mode 0: active when there are no characters in the XMIT FIFO or XMIT
+//    holding register; inactive after the first character is loaded into it.
+//  TXRDY mode 1: active when there are no characters in the XMIT FIFO;
+//    inactive when the XMIT FIFO is completely full. (The TL16C750E, which has
+//    a transmit trigger level, says "a trigger level number of spaces"
+//    instead; the 16550 has none, and the model follows the PC16550D.)
+//
+// So both mode 1 pins have hysteresis: the latches below. They are kept in
+// every mode (a mode 1 pin starts from the FIFO's history, as on the chip) and
+// updated at each sync() and refresh(), i.e. at every access and wake-up; the
+// XMIT FIFO running empty always has a wake-up (thre_at_), the RX timeout one
+// while a mode 1 RXRDY waits for it (schedule_wakeup()).
+// "The XMIT FIFO" is THR/the FIFO, not the shift register: tx_waiting().
+// RXRDY's inactive-on-error case of some parts (LSR bit 7) cannot occur: the
+// scripted line never produces PE/FE/BI.
+
+void Uart16550::update_dma_latches() {
+  const unsigned waiting = tx_waiting();
+  if (waiting == 0)
+    tx_ready_latch_ = true;
+  else if (waiting >= kFifoDepth)
+    tx_ready_latch_ = false;
+  if (rx_fifo_.empty())
+    rx_ready_latch_ = false;
+  else if (rx_fifo_.size() >= rx_trigger() || rx_timeout())
+    rx_ready_latch_ = true;
+}
+
+bool Uart16550::txrdy_active() const { return dma_mode1() ? tx_ready_latch_ : thre(); }
+
+bool Uart16550::rxrdy_active() const { return dma_mode1() ? rx_ready_latch_ : !rx_fifo_.empty(); }
+
+// Queues the levels at now_ (the local time of the access or wake-up) when
+// they differ from the last ones queued; drive_dma_pins() writes each entry at
+// its time. now_ never goes backwards, so the queue stays in time order.
+void Uart16550::update_dma_pins() {
+  const bool tx = txrdy_active();
+  const bool rx = rxrdy_active();
+  if (!started_) {  // elaboration: the initial drive_dma_pins() writes these
+    pins_driven_ = {now_, tx, rx};
+    return;
+  }
+  const PinLevels& last = pin_changes_.empty() ? pins_driven_ : pin_changes_.back();
+  if (last.txrdy == tx && last.rxrdy == rx) return;
+  if (!pin_changes_.empty() && pin_changes_.back().at == now_) {
+    pin_changes_.back().txrdy = tx;
+    pin_changes_.back().rxrdy = rx;
+  } else {
+    pin_changes_.push_back({now_, tx, rx});
+  }
+  const sc_core::sc_time stamp = sc_core::sc_time_stamp();
+  const sc_core::sc_time at = pin_changes_.front().at;
+  // sc_event keeps only the earliest pending notification: the front's.
+  pins_changed_.notify(at > stamp ? at - stamp : sc_core::SC_ZERO_TIME);
+}
+
+// The pins' only writer process (a signal has one).
+void Uart16550::drive_dma_pins() {
+  const sc_core::sc_time stamp = sc_core::sc_time_stamp();
+  while (!pin_changes_.empty() && pin_changes_.front().at <= stamp) {
+    pins_driven_ = pin_changes_.front();
+    pin_changes_.pop_front();
+  }
+  drive(txrdy, pins_driven_.txrdy);
+  drive(rxrdy, pins_driven_.rxrdy);
+  if (!pin_changes_.empty()) pins_changed_.notify(pin_changes_.front().at - stamp);
 }
 
 }  // namespace minipc

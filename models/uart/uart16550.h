@@ -17,6 +17,11 @@
 // The serial line's other end is scripted: `rx_string` / `rx_file` are
 // received one character time apart from `rx_start` on; what the UART sends
 // goes to stdout (`console`), to `tx_file`, and to transmitted().
+//
+// DMA signalling: the TXRDY# and RXRDY# pins (outputs `txrdy`, `rxrdy`) in DMA
+// mode 0 or mode 1 (FCR bit 3, with FIFOs on); see update_dma_latches(). The
+// 16550 has no DACK input: the DMA controller's read of RBR / write of THR is
+// the acknowledge.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +43,13 @@ class Uart16550 : public Peripheral {
 
   // INTRPT as the PC sees it: gated by MCR.OUT2 (see update_irq()).
   IrqOut irq{"irq"};
+  // The DMA request pins TXRDY# and RXRDY#. They are active low on the chip;
+  // here true = the pin's active (low) level, i.e. "request", so they bind to
+  // a DMA controller's active-high DREQ directly. Both must be bound (to an
+  // idle IrqLine if nothing uses them). They change at the simulated time of
+  // the access or event that changes them (the access's local time).
+  IrqOut txrdy{"txrdy"};
+  IrqOut rxrdy{"rxrdy"};
 
   Param<bool> console{this, "console", true, "print transmitted characters on stdout (flushed at newline)"};
   Param<std::string> tx_file{this, "tx_file", "", "also write transmitted characters to this file"};
@@ -122,6 +134,16 @@ class Uart16550 : public Peripheral {
   void drive_irq();
   void schedule_wakeup();
   void on_wakeup();
+  // TXRDY/RXRDY: the mode 1 latches (datasheet wording there), the levels,
+  // and the queue of (time, levels) that drive_dma_pins() writes to the pins.
+  void update_dma_latches();
+  bool txrdy_active() const;
+  bool rxrdy_active() const;
+  void update_dma_pins();
+  void drive_dma_pins();
+  bool dma_mode1() const {
+    return (FCR.get() & (FCR_FIFO_ENABLE | FCR_DMA_MODE)) == (FCR_FIFO_ENABLE | FCR_DMA_MODE);
+  }
   void rx_script_thread();
 
   bool fifo_enabled() const { return FCR.get() & FCR_FIFO_ENABLE; }
@@ -152,6 +174,15 @@ class Uart16550 : public Peripheral {
   sc_core::sc_event wakeup_;
   sc_core::sc_event irq_changed_;  // the IRQ level changed: drive_irq() writes it
   bool irq_level_ = false;
+  struct PinLevels {
+    sc_core::sc_time at;
+    bool txrdy, rxrdy;
+  };
+  bool tx_ready_latch_ = true;    // mode 1 TXRDY: set when the XMIT FIFO is empty, cleared when full
+  bool rx_ready_latch_ = false;   // mode 1 RXRDY: set at the trigger level / timeout, cleared when empty
+  PinLevels pins_driven_{sc_core::SC_ZERO_TIME, true, false};  // what drive_dma_pins() wrote last
+  std::deque<PinLevels> pin_changes_;  // levels still to drive, in time order
+  sc_core::sc_event pins_changed_;
 
   std::string rx_script_;
   std::string transmitted_;

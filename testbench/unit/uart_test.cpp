@@ -70,10 +70,14 @@ struct Com1 {
   Uart16550 uart{"uart0"};
   Initiator cpu{"cpu"};
   IrqLine irq{"irq4"};
+  IrqLine txrdy{"txrdy"};  // true = TXRDY# active (low on the chip)
+  IrqLine rxrdy{"rxrdy"};
 
   Com1() {
     cpu.socket.bind(uart.regs);
     uart.irq.bind(irq);
+    uart.txrdy.bind(txrdy);
+    uart.rxrdy.bind(rxrdy);
     sc_core::sc_start(SC_ZERO_TIME);  // finish elaboration
   }
   uint64_t read(uint64_t offset, sc_time delay = SC_ZERO_TIME) { return cpu.read(offset, delay); }
@@ -92,6 +96,17 @@ struct Com1 {
     sc_core::sc_start(SC_ZERO_TIME);
     sc_core::sc_start(SC_ZERO_TIME);
     return irq.read();
+  }
+  // The same for the DMA pins (an access at the current time).
+  bool txrdy_level() {
+    sc_core::sc_start(SC_ZERO_TIME);
+    sc_core::sc_start(SC_ZERO_TIME);
+    return txrdy.read();
+  }
+  bool rxrdy_level() {
+    sc_core::sc_start(SC_ZERO_TIME);
+    sc_core::sc_start(SC_ZERO_TIME);
+    return rxrdy.read();
   }
 };
 
@@ -459,6 +474,148 @@ TEST(Uart, InstantTxNeverBusy) {
     EXPECT_EQ(com.read(LSR) & 0x60, 0x60u);
   }
   EXPECT_EQ(com.uart.transmitted(), "fast");
+}
+
+// ---- DMA signalling (TXRDY#, RXRDY#; true = active) -------------------------------
+// Datasheet wording (PC16550D, FCR bit 3): mode 0 = FCR0 = 0, or FCR0 = 1 and
+// FCR3 = 0; mode 1 = FCR0 = 1 and FCR3 = 1.
+
+TEST(Uart, DmaMode0TxrdyActiveWhenThrEmptyInactiveAfterFirstCharacterLoaded) {
+  configure("uart0.console", "false");
+  Com1 com;
+  com.program_115200_8n1();
+  EXPECT_TRUE(com.txrdy_level());  // reset: no character in THR
+  // Character mode. The write at local time 5 us: the pin drops then, not before.
+  com.write(THR, 'A', us(5));
+  EXPECT_TRUE(com.txrdy_level());
+  sc_core::sc_start(us(6));  // t = 6 us
+  EXPECT_FALSE(com.txrdy.read());
+  // 'A' moves to the shift register one bit time (8.68 us) after the write.
+  sc_core::sc_start(us(7));  // t = 13 us
+  EXPECT_FALSE(com.txrdy.read());
+  sc_core::sc_start(us(1));  // t = 14 us > 13.68 us
+  EXPECT_TRUE(com.txrdy.read());
+
+  // FIFO mode with FCR3 = 0 is still mode 0: inactive as soon as one
+  // character is in the XMIT FIFO, active again only when it is empty.
+  com.write(FCR, 0x07);
+  const double ct = kCharTime115200.to_seconds() * 1e6;
+  sc_core::sc_start(us(2 * ct));  // the transmitter is idle again
+  const double t0 = sc_core::sc_time_stamp().to_seconds() * 1e6;
+  com.write(THR, 'B');
+  EXPECT_FALSE(com.txrdy_level());
+  com.write(THR, 'C');
+  sc_core::sc_start(us(10));  // 'B' in the shift register, 'C' in the FIFO
+  EXPECT_FALSE(com.txrdy.read());
+  sc_core::sc_start(us(t0 + ct - 1) - sc_core::sc_time_stamp());
+  EXPECT_FALSE(com.txrdy.read());
+  sc_core::sc_start(us(2));  // 'C' leaves the FIFO when 'B's stop bit ends
+  EXPECT_TRUE(com.txrdy.read());
+}
+
+TEST(Uart, DmaMode0RxrdyActiveWithOneCharacterInactiveWhenEmpty) {
+  configure("uart0.rx_string", "abc");
+  configure("uart0.rx_start", "1us");
+  Com1 com;
+  com.program_115200_8n1();  // character mode: the RCVR holding register
+  const double ct = kCharTime115200.to_seconds() * 1e6;
+  sc_core::sc_start(us(ct - 1));
+  EXPECT_FALSE(com.rxrdy.read());
+  sc_core::sc_start(us(4));  // 'a' in RBR (at 1 us + one character time)
+  EXPECT_TRUE(com.rxrdy.read());
+  EXPECT_EQ(com.read(RBR), static_cast<uint64_t>('a'));
+  EXPECT_FALSE(com.rxrdy_level());  // no more characters
+  // FIFO mode, FCR3 = 0, trigger level 8: mode 0 ignores the trigger level.
+  com.write(FCR, 0x81);
+  sc_core::sc_start(us(ct));  // 'b'
+  EXPECT_TRUE(com.rxrdy.read());
+  sc_core::sc_start(us(ct));  // 'c'
+  EXPECT_EQ(com.read(RBR), static_cast<uint64_t>('b'));
+  EXPECT_TRUE(com.rxrdy_level());  // 'c' still in the FIFO
+  EXPECT_EQ(com.read(RBR), static_cast<uint64_t>('c'));
+  EXPECT_FALSE(com.rxrdy_level());
+}
+
+TEST(Uart, DmaMode1TxrdyActiveWhenXmitFifoEmptyInactiveWhenCompletelyFull) {
+  configure("uart0.console", "false");
+  Com1 com;
+  com.program_115200_8n1();
+  com.write(FCR, 0x09);  // FIFOs on, DMA mode 1
+  EXPECT_TRUE(com.txrdy_level());
+  for (int i = 0; i < 15; ++i) com.write(THR, static_cast<uint8_t>('a' + i));
+  EXPECT_TRUE(com.txrdy_level());  // room left: still active (mode 0 would have dropped)
+  com.write(THR, 'p');  // the 16th: the FIFO is completely full
+  EXPECT_FALSE(com.txrdy_level());
+  EXPECT_EQ(stat("uart0.tx_dropped"), 0);
+  // 'a' goes to the shift register after one bit time: room again, but the
+  // pin stays inactive until the FIFO has no characters. The 16th character
+  // leaves the FIFO at 15 character times.
+  const double ct = kCharTime115200.to_seconds() * 1e6;
+  sc_core::sc_start(us(ct));
+  EXPECT_FALSE(com.txrdy.read());
+  sc_core::sc_start(us(15 * ct - 1) - sc_core::sc_time_stamp());
+  EXPECT_FALSE(com.txrdy.read());
+  sc_core::sc_start(us(2));
+  EXPECT_TRUE(com.txrdy.read());
+  // Clearing FCR3 gives mode 0 back: one character makes it inactive.
+  com.write(FCR, 0x01);
+  com.write(THR, 'q');
+  EXPECT_FALSE(com.txrdy_level());
+}
+
+TEST(Uart, DmaMode1RxrdyActiveAtTriggerLevelInactiveWhenFifoEmpty) {
+  configure("uart0.rx_string", "abcdef");
+  configure("uart0.rx_start", "1us");
+  Com1 com;
+  com.program_115200_8n1();
+  com.write(FCR, 0x49);  // FIFOs on, DMA mode 1, trigger level 4
+  const double ct = kCharTime115200.to_seconds() * 1e6;
+  sc_core::sc_start(us(1 + 3 * ct + 2));  // three characters: below the trigger
+  EXPECT_FALSE(com.rxrdy.read());
+  sc_core::sc_start(us(ct));  // the fourth
+  EXPECT_TRUE(com.rxrdy.read());
+  EXPECT_EQ(com.read(RBR), static_cast<uint64_t>('a'));
+  EXPECT_TRUE(com.rxrdy_level());  // below the trigger again, but not empty: stays active
+  com.read(RBR);
+  com.read(RBR);
+  EXPECT_EQ(com.read(RBR), static_cast<uint64_t>('d'));
+  EXPECT_FALSE(com.rxrdy_level());  // empty
+  sc_core::sc_start(us(2 * ct));  // 'e' and 'f': below the trigger, no timeout yet
+  EXPECT_FALSE(com.rxrdy.read());
+  EXPECT_EQ(com.read(LSR) & 0x01, 0x01u);  // DR all the same
+}
+
+TEST(Uart, DmaMode1RxrdyActiveOnCharacterTimeout) {
+  configure("uart0.rx_string", "xy");
+  configure("uart0.rx_start", "1us");
+  Com1 com;  // IER = 0: the timeout counts for RXRDY without the interrupt
+  com.program_115200_8n1();
+  com.write(FCR, 0x89);  // FIFOs on, DMA mode 1, trigger level 8
+  const double ct = kCharTime115200.to_seconds() * 1e6;
+  const double second_arrives = 1 + 2 * ct;
+  sc_core::sc_start(us(second_arrives + 4 * ct - 2));
+  EXPECT_FALSE(com.rxrdy.read());
+  sc_core::sc_start(us(4));  // four character times without input or read
+  EXPECT_TRUE(com.rxrdy.read());
+  EXPECT_EQ(com.read(IIR), 0xC1u);  // no interrupt: IER is 0
+  EXPECT_EQ(com.read(RBR), static_cast<uint64_t>('x'));
+  EXPECT_TRUE(com.rxrdy_level());
+  EXPECT_EQ(com.read(RBR), static_cast<uint64_t>('y'));
+  EXPECT_FALSE(com.rxrdy_level());
+}
+
+TEST(Uart, DmaFcr3IsIgnoredWithFifosOff) {
+  configure("uart0.rx_string", "ab");
+  configure("uart0.rx_start", "1us");
+  configure("uart0.console", "false");
+  Com1 com;
+  com.program_115200_8n1();
+  com.write(FCR, 0x08);  // FCR3 without FCR0 is not programmed: mode 0
+  const double ct = kCharTime115200.to_seconds() * 1e6;
+  sc_core::sc_start(us(ct + 2));
+  EXPECT_TRUE(com.rxrdy.read());  // one character suffices
+  com.write(THR, 'z');
+  EXPECT_FALSE(com.txrdy_level());
 }
 
 TEST(Uart, ExitPortStopsSimulationWithCode) {
