@@ -388,7 +388,10 @@ void Platform::open_vcd() {
   for (size_t i = 0; i < irq_.size(); ++i) sc_core::sc_trace(trace_, *irq_[i], irq_[i]->basename());
   for (const auto& [signal, name] : pic_traces_) sc_core::sc_trace(trace_, *signal, name);
   sc_core::sc_trace(trace_, *pit_out2_, "pit0.out2");
+  sc_core::sc_trace(trace_, *uart_txrdy_, "uart0.txrdy");
+  sc_core::sc_trace(trace_, *uart_rxrdy_, "uart0.rxrdy");
   for (unsigned n = 0; n < DmaController::kChannels; ++n) {
+    sc_core::sc_trace(trace_, *dma_dack_[n], "dma.ch" + std::to_string(n) + ".dack");
     sc_core::sc_trace(trace_, dma_->hold_trace[n], "dma.ch" + std::to_string(n) + ".hold");
     sc_core::sc_trace(trace_, dma_->hlda_trace[n], "dma.ch" + std::to_string(n) + ".hlda");
   }

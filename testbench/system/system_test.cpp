@@ -120,7 +120,7 @@ TEST(Platform, DmaAndDiskAreBusMastersInStatsAndVcd) {
   const std::string v = slurp(d / "w.vcd");
   // Dotted names become VCD scopes: dma -> ch0..ch3 -> hold, hlda.
   for (const char* sig : {"$scope module dma $end", "$scope module ch0 $end", "$scope module ch3 $end", " hold ",
-                          " hlda ", " irq10 ", " irq14 "})
+                          " hlda ", " dack ", " txrdy ", " rxrdy ", " irq10 ", " irq14 "})
     EXPECT_TRUE(has(v, sig)) << sig;
 }
 
