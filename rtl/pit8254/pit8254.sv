@@ -21,12 +21,15 @@
 // paths; in the Verilated model that logic then runs once per clk_i cycle
 // (after the clock edge) instead of at every evaluation of the inputs.
 //
-// Fast-forward (simulation only; tie ff_i low in a real design): a cycle with
-// ff_i high stands for ff_n_i CLK pulses of every counter that, by the caller's
-// knowledge, only decrement CE: none of them may load, reload, trigger, or move
-// OUT (pit8254_counter.sv, section 4). The Verilator wrapper uses it to skip
-// the long runs of plain decrements between two OUT edges; it never uses it
-// in BCD mode. Like the other inputs it is registered first.
+// Fast-forward (simulation only, not a part of the 8254): compiled in only
+// with `define MINIPC_SIM_FAST_FORWARD (the Verilated model: rtl/CMakeLists.txt
+// passes -DMINIPC_SIM_FAST_FORWARD to Verilator, not to synthesis, so the
+// synthesised design has exactly the part's pins). Then a cycle with ff_i high
+// stands for ff_n_i CLK pulses of every counter that, by the caller's
+// knowledge, only decrement CE: none of them may load, reload, trigger, or
+// move OUT (pit8254_counter.sv, section 3). The Verilator wrapper uses it to
+// skip the long runs of plain decrements between two OUT edges; it never uses
+// it in BCD mode. Like the other inputs it is registered first.
 //
 //   A1 A0 | write                      | read
 //   0..2  | count byte (RW, write FF)  | status / latched count / CE
@@ -44,10 +47,12 @@ module pit8254 (
   // counters
   input  logic [2:0] cnt_clk_i,
   input  logic [2:0] gate_i,
-  output logic [2:0] out_o,
+`ifdef MINIPC_SIM_FAST_FORWARD
   // fast-forward (simulation only)
   input  logic        ff_i,
-  input  logic [15:0] ff_n_i
+  input  logic [15:0] ff_n_i,
+`endif
+  output logic [2:0] out_o
 );
 
   // input stage
@@ -55,8 +60,6 @@ module pit8254 (
   logic [1:0] a_q;
   logic       rd_nq, wr_nq, cs_nq;
   logic [2:0] cnt_clk_q, gate_q;
-  logic       ff_q;
-  logic [15:0] ff_n_q;
 
   logic       wr, rd;
   logic       cw_wr;
@@ -80,8 +83,6 @@ module pit8254 (
       cs_nq     <= 1'b1;
       cnt_clk_q <= 3'b000;
       gate_q    <= 3'b111;
-      ff_q      <= 1'b0;
-      ff_n_q    <= 16'h0000;
     end else begin
       d_q       <= d_i;
       a_q       <= a_i;
@@ -90,10 +91,23 @@ module pit8254 (
       cs_nq     <= cs_ni;
       cnt_clk_q <= cnt_clk_i;
       gate_q    <= gate_i;
-      ff_q      <= ff_i;
-      ff_n_q    <= ff_n_i;
     end
   end
+
+`ifdef MINIPC_SIM_FAST_FORWARD
+  logic        ff_q;
+  logic [15:0] ff_n_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      ff_q   <= 1'b0;
+      ff_n_q <= 16'h0000;
+    end else begin
+      ff_q   <= ff_i;
+      ff_n_q <= ff_n_i;
+    end
+  end
+`endif
 
   assign wr    = !cs_nq && !wr_nq;
   assign rd    = !cs_nq && !rd_nq && wr_nq;
@@ -136,8 +150,10 @@ module pit8254 (
     .data_re_i   (data_re[0]),
     .data_i      (d_q),
     .data_o      (data[7:0]),
+`ifdef MINIPC_SIM_FAST_FORWARD
     .ff_i        (ff_q),
     .ff_n_i      (ff_n_q),
+`endif
     .obs_o       (obs0)
   );
 
@@ -155,8 +171,10 @@ module pit8254 (
     .data_re_i   (data_re[1]),
     .data_i      (d_q),
     .data_o      (data[15:8]),
+`ifdef MINIPC_SIM_FAST_FORWARD
     .ff_i        (ff_q),
     .ff_n_i      (ff_n_q),
+`endif
     .obs_o       (obs1)
   );
 
@@ -174,8 +192,10 @@ module pit8254 (
     .data_re_i   (data_re[2]),
     .data_i      (d_q),
     .data_o      (data[23:16]),
+`ifdef MINIPC_SIM_FAST_FORWARD
     .ff_i        (ff_q),
     .ff_n_i      (ff_n_q),
+`endif
     .obs_o       (obs2)
   );
 

@@ -18,6 +18,17 @@
 // (models/pit/pit_counter.cpp) except where the datasheet says nothing: BCD
 // digits above 9 written into CR, and a CE left over from the other
 // representation after a control word, are not converted (docs/rtl.md).
+//
+// Clock enable: the state is two packed words, the counting state (what a
+// CLK pulse changes) and the programming state (what only bus cycles
+// change). The flops load them only in a cycle that can change them (a bus
+// strobe, a GATE change, a CLK pulse while the counter counts or waits for a
+// load, the cycle after a reload), and the next-state logic of a CLK pulse
+// is evaluated only then. An idle counter (no count written, GATE low in a
+// gated mode, mode 1/5 waiting for a trigger) holds its state: on the part a
+// CLK pulse changes nothing then either. In the Verilated model the idle
+// counter costs a few tests per clk_i cycle instead of its whole next-state
+// logic.
 module pit8254_counter (
   input  logic        clk_i,
   input  logic        rst_ni,
@@ -34,9 +45,12 @@ module pit8254_counter (
   input  logic        data_re_i,    // count/status byte read
   input  logic [7:0]  data_i,
   output logic [7:0]  data_o,
-  // fast-forward (simulation only): ff_n_i plain-decrement CLK pulses
+`ifdef MINIPC_SIM_FAST_FORWARD
+  // Fast-forward, simulation only (not a part of the 8254; pit8254.sv):
+  // ff_n_i plain-decrement CLK pulses at once.
   input  logic        ff_i,
   input  logic [15:0] ff_n_i,
+`endif
   // observation for the TLM wrapper (unused in a real design)
   output logic [63:0] obs_o
 );
@@ -45,32 +59,59 @@ module pit8254_counter (
   localparam logic [1:0] RwMsb = 2'd2;
 
   // ---- state ------------------------------------------------------------------
-  logic [2:0]  mode_q, mode_d;          // M2 M1 M0 as written
-  logic [1:0]  rw_q, rw_d;
-  logic        bcd_q, bcd_d;
-  logic        wr_msb_q, wr_msb_d;      // write flip-flop
-  logic        rd_msb_q, rd_msb_d;      // read flip-flop
-  logic [7:0]  lsb_q, lsb_d;            // first byte of a two-byte count
-  logic [15:0] cr_q, cr_d;              // count register as written
-  logic        cr_valid_q, cr_valid_d;
-  logic        null_count_q, null_count_d;
-  logic        load_pending_q, load_pending_d;
-  logic        loaded_q, loaded_d;
-  logic        suspended_q, suspended_d;  // mode 0: first byte written
-  logic        armed_q, armed_d;          // modes 4/5: strobe at next terminal count
-  logic        gate_q, gate_d;
-  logic        trigger_q, trigger_d;      // GATE rising edge not yet sampled
-  logic        out_q, out_d;
-  logic [15:0] ce_q, ce_d;              // counting element (binary number)
-  logic        odd_q, odd_d;            // mode 3: the loaded count is odd
-  logic        one_q, one_d;            // the loaded count is 1 (illegal in modes 2, 3)
-  logic        cnt_latched_q, cnt_latched_d;
-  logic [15:0] ol_q, ol_d;              // output latch
-  logic        sts_latched_q, sts_latched_d;
-  logic [7:0]  sts_q, sts_d;            // status latch
-  logic        reload_q, reload_d;      // a CR -> CE transfer happened last cycle
+  // What a CLK pulse can change (26 bits; the low half of obs_o).
+  typedef struct packed {
+    logic        reload;        // a CR -> CE transfer happened last cycle
+    logic        null_count;
+    logic        odd;           // mode 3: the loaded count is odd
+    logic        one;           // the loaded count is 1 (illegal in modes 2, 3)
+    logic        armed;         // modes 4/5: strobe at next terminal count
+    logic        trigger;       // GATE rising edge not yet sampled
+    logic        load_pending;
+    logic        loaded;
+    logic        gate;
+    logic        out;
+    logic [15:0] ce;            // counting element
+  } cnt_state_t;
 
-  // ---- arithmetic helpers ---------------------------------------------------------
+  // What only bus cycles change (60 bits).
+  typedef struct packed {
+    logic [7:0]  sts;           // status latch
+    logic [15:0] ol;            // output latch
+    logic [7:0]  lsb;           // first byte of a two-byte count
+    logic [1:0]  rw;
+    logic        rd_msb;        // read flip-flop
+    logic        cnt_latched;
+    logic        sts_latched;
+    logic [15:0] cr;            // count register as written
+    logic [2:0]  mode;          // M2 M1 M0 as written
+    logic        bcd;
+    logic        cr_valid;
+    logic        wr_msb;        // write flip-flop
+    logic        suspended;     // mode 0: first byte written
+  } ctl_state_t;
+
+  cnt_state_t cnt_q, cnt_d;
+  ctl_state_t ctl_q, ctl_d;
+  logic       busy_q, busy_d;  // a CLK pulse changes the counting state
+
+  // ---- helpers ------------------------------------------------------------------
+  // Modes 6, 7 are modes 2, 3.
+  function automatic logic [2:0] eff_mode(logic [2:0] mode);
+    eff_mode = (mode[2:1] == 2'b11) ? {1'b0, mode[1:0]} : mode;
+  endfunction
+
+  // A CLK pulse decrements CE (mode 3: by two) in the current state.
+  function automatic logic counts(logic [2:0] m, logic loaded, logic gate, logic one,
+                                  logic suspended);
+    unique case (m)
+      3'd0:       counts = loaded && gate && !suspended;
+      3'd1, 3'd5: counts = loaded;
+      3'd4:       counts = loaded && gate;
+      default:    counts = loaded && gate && !one;  // 2, 3: a loaded count 1 stands still
+    endcase
+  endfunction
+
   // CE - amount (1 or 2), wrapping 0 -> 65535 (binary) or 0000 -> 9999 (BCD:
   // four decades with a borrow chain).
   function automatic logic [15:0] decrement(logic [15:0] v, logic bcd, logic [3:0] amount);
@@ -100,21 +141,30 @@ module pit8254_counter (
     decrement = r;
   endfunction
 
-  // ---- combinational views of the current state -----------------------------------
-  logic [2:0]  mode_eff;    // 6, 7 read as 2, 3
-  logic [15:0] count_value; // CE as the part presents it
-  logic [7:0]  status;
+  // ---- clock enable -------------------------------------------------------------------
+  // busy_q (registered with the state it is computed from): a CLK pulse
+  // would change the counting state, i.e. the counter counts, or waits for a
+  // load, a trigger or the end of a mode 4/5 strobe.
+  logic bus_en;  // a bus strobe or a GATE change this cycle
+  logic en;
+
+  assign bus_en = cw_we_i || latch_cnt_i || latch_sts_i || data_we_i || data_re_i ||
+                  (gate_i != cnt_q.gate);
+`ifdef MINIPC_SIM_FAST_FORWARD
+  assign en     = bus_en || (cnt_clk_i && busy_q) || cnt_q.reload || ff_i;
+`else
+  assign en     = bus_en || (cnt_clk_i && busy_q) || cnt_q.reload;
+`endif
+
+  // ---- read data ------------------------------------------------------------------------
   logic [15:0] rd_word;
 
-  assign mode_eff    = (mode_q[2:1] == 2'b11) ? {1'b0, mode_q[1:0]} : mode_q;
-  assign count_value = ce_q;
-  assign status      = {out_q, null_count_q, rw_q, mode_q, bcd_q};
-  assign rd_word     = cnt_latched_q ? ol_q : count_value;
+  assign rd_word = ctl_q.cnt_latched ? ctl_q.ol : cnt_q.ce;
 
   always_comb begin
-    if (sts_latched_q) begin
-      data_o = sts_q;
-    end else if (rw_q == RwMsb || (rw_q != RwLsb && rd_msb_q)) begin
+    if (ctl_q.sts_latched) begin
+      data_o = ctl_q.sts;
+    end else if (ctl_q.rw == RwMsb || (ctl_q.rw != RwLsb && ctl_q.rd_msb)) begin
       data_o = rd_word[15:8];
     end else begin
       data_o = rd_word[7:0];
@@ -125,292 +175,230 @@ module pit8254_counter (
   always_comb begin
     logic [2:0]  m;
     logic [15:0] n;
+    logic [15:0] ce_dec;
     logic        trig;
-    logic        stationary;
+    logic        first;
+    logic        count;
+    logic        load;
     logic        toggle;
     logic        count_done;
 
-    mode_d         = mode_q;
-    rw_d           = rw_q;
-    bcd_d          = bcd_q;
-    wr_msb_d       = wr_msb_q;
-    rd_msb_d       = rd_msb_q;
-    lsb_d          = lsb_q;
-    cr_d           = cr_q;
-    cr_valid_d     = cr_valid_q;
-    null_count_d   = null_count_q;
-    load_pending_d = load_pending_q;
-    loaded_d       = loaded_q;
-    suspended_d    = suspended_q;
-    armed_d        = armed_q;
-    gate_d         = gate_q;
-    trigger_d      = trigger_q;
-    out_d          = out_q;
-    ce_d           = ce_q;
-    odd_d          = odd_q;
-    one_d          = one_q;
-    cnt_latched_d  = cnt_latched_q;
-    ol_d           = ol_q;
-    sts_latched_d  = sts_latched_q;
-    sts_d          = sts_q;
-    reload_d       = 1'b0;
-    count_done     = 1'b0;
-    n              = cr_q;
-    trig           = 1'b0;
-    stationary     = 1'b0;
-    toggle         = 1'b0;
+    cnt_d        = cnt_q;
+    ctl_d        = ctl_q;
+    busy_d       = busy_q;
+    cnt_d.reload = 1'b0;
+    m            = 3'd0;
+    n            = 16'h0000;
+    ce_dec       = cnt_q.ce;
+    trig         = 1'b0;
+    first        = 1'b0;
+    count        = 1'b0;
+    load         = 1'b0;
+    toggle       = 1'b0;
+    count_done   = 1'b0;
 
-    // -- 1. bus operation ------------------------------------------------------
-    if (cw_we_i) begin
-      // All control logic is reset; OUT goes to the mode's initial level.
-      rw_d           = cw_i[5:4];
-      mode_d         = cw_i[3:1];
-      bcd_d          = cw_i[0];
-      wr_msb_d       = 1'b0;
-      rd_msb_d       = 1'b0;
-      cnt_latched_d  = 1'b0;
-      sts_latched_d  = 1'b0;
-      cr_valid_d     = 1'b0;
-      null_count_d   = 1'b1;
-      load_pending_d = 1'b0;
-      loaded_d       = 1'b0;
-      suspended_d    = 1'b0;
-      armed_d        = 1'b0;
-      trigger_d      = 1'b0;
-      one_d          = 1'b0;
-      odd_d          = 1'b0;
-      out_d          = (cw_i[3:1] != 3'd0);
-    end
-    if (latch_cnt_i && !cnt_latched_q) begin
-      ol_d          = count_value;
-      cnt_latched_d = 1'b1;
-    end
-    if (latch_sts_i && !sts_latched_q) begin
-      sts_d         = status;
-      sts_latched_d = 1'b1;
-    end
-    if (data_re_i) begin
-      if (sts_latched_q) begin
-        sts_latched_d = 1'b0;
-      end else if (rw_q == RwLsb || rw_q == RwMsb) begin
-        cnt_latched_d = 1'b0;
-      end else if (!rd_msb_q) begin
-        rd_msb_d = 1'b1;
-      end else begin
-        rd_msb_d      = 1'b0;
-        cnt_latched_d = 1'b0;
+    // -- 1. bus operation and GATE (bus_en) ------------------------------------------
+    if (bus_en) begin
+      m = eff_mode(ctl_q.mode);  // the mode before a control word
+      if (cw_we_i) begin
+        // All control logic is reset; OUT goes to the mode's initial level.
+        ctl_d.rw           = cw_i[5:4];
+        ctl_d.mode         = cw_i[3:1];
+        ctl_d.bcd          = cw_i[0];
+        ctl_d.wr_msb       = 1'b0;
+        ctl_d.rd_msb       = 1'b0;
+        ctl_d.cnt_latched  = 1'b0;
+        ctl_d.sts_latched  = 1'b0;
+        ctl_d.cr_valid     = 1'b0;
+        ctl_d.suspended    = 1'b0;
+        cnt_d.null_count   = 1'b1;
+        cnt_d.load_pending = 1'b0;
+        cnt_d.loaded       = 1'b0;
+        cnt_d.armed        = 1'b0;
+        cnt_d.trigger      = 1'b0;
+        cnt_d.one          = 1'b0;
+        cnt_d.odd          = 1'b0;
+        cnt_d.out          = (cw_i[3:1] != 3'd0);
+      end
+      if (latch_cnt_i && !ctl_q.cnt_latched) begin
+        ctl_d.ol          = cnt_q.ce;
+        ctl_d.cnt_latched = 1'b1;
+      end
+      if (latch_sts_i && !ctl_q.sts_latched) begin
+        ctl_d.sts         = {cnt_q.out, cnt_q.null_count, ctl_q.rw, ctl_q.mode, ctl_q.bcd};
+        ctl_d.sts_latched = 1'b1;
+      end
+      if (data_re_i) begin
+        if (ctl_q.sts_latched) begin
+          ctl_d.sts_latched = 1'b0;
+        end else if (ctl_q.rw == RwLsb || ctl_q.rw == RwMsb) begin
+          ctl_d.cnt_latched = 1'b0;
+        end else if (!ctl_q.rd_msb) begin
+          ctl_d.rd_msb = 1'b1;
+        end else begin
+          ctl_d.rd_msb      = 1'b0;
+          ctl_d.cnt_latched = 1'b0;
+        end
+      end
+      if (data_we_i) begin
+        if (ctl_q.rw == RwLsb) begin
+          ctl_d.cr   = {8'h00, data_i};
+          count_done = 1'b1;
+        end else if (ctl_q.rw == RwMsb) begin
+          ctl_d.cr   = {data_i, 8'h00};
+          count_done = 1'b1;
+        end else if (!ctl_q.wr_msb) begin
+          ctl_d.lsb    = data_i;
+          ctl_d.wr_msb = 1'b1;
+          if (m == 3'd0) begin  // the first byte stops counting, OUT low at once
+            ctl_d.suspended = 1'b1;
+            cnt_d.out       = 1'b0;
+          end
+        end else begin
+          ctl_d.cr     = {data_i, ctl_q.lsb};
+          ctl_d.wr_msb = 1'b0;
+          count_done   = 1'b1;
+        end
+      end
+      if (count_done) begin
+        ctl_d.cr_valid   = 1'b1;
+        cnt_d.null_count = 1'b1;
+        ctl_d.suspended  = 1'b0;
+        unique case (m)
+          3'd0: begin
+            cnt_d.out          = 1'b0;
+            cnt_d.load_pending = 1'b1;
+          end
+          3'd4: cnt_d.load_pending = 1'b1;
+          3'd2, 3'd3: if (!cnt_d.loaded || cnt_d.one) cnt_d.load_pending = 1'b1;
+          default: ;  // modes 1, 5: wait for a trigger
+        endcase
+      end
+
+      // GATE, in the mode just written
+      m = eff_mode(ctl_d.mode);
+      if (gate_i != cnt_d.gate) begin
+        if (gate_i && (m == 3'd1 || m == 3'd2 || m == 3'd3 || m == 3'd5)) cnt_d.trigger = 1'b1;
+        if (!gate_i && (m == 3'd2 || m == 3'd3)) cnt_d.out = 1'b1;
+        cnt_d.gate = gate_i;
       end
     end
-    if (data_we_i) begin
-      if (rw_q == RwLsb) begin
-        cr_d       = {8'h00, data_i};
-        count_done = 1'b1;
-      end else if (rw_q == RwMsb) begin
-        cr_d       = {data_i, 8'h00};
-        count_done = 1'b1;
-      end else if (!wr_msb_q) begin
-        lsb_d    = data_i;
-        wr_msb_d = 1'b1;
-        if (mode_eff == 3'd0) begin  // the first byte stops counting, OUT low at once
-          suspended_d = 1'b1;
-          out_d       = 1'b0;
-        end
-      end else begin
-        cr_d       = {data_i, lsb_q};
-        wr_msb_d   = 1'b0;
-        count_done = 1'b1;
-      end
-    end
-    if (count_done) begin
-      cr_valid_d   = 1'b1;
-      null_count_d = 1'b1;
-      suspended_d  = 1'b0;
-      stationary   = loaded_d && one_d;
-      unique case (mode_eff)
-        3'd0: begin
-          out_d          = 1'b0;
-          load_pending_d = 1'b1;
-        end
-        3'd4: load_pending_d = 1'b1;
-        3'd2, 3'd3: if (!loaded_d || stationary) load_pending_d = 1'b1;
-        default: ;  // modes 1, 5: wait for a trigger
-      endcase
-      n = cr_d;
-    end
 
-    // -- 2. GATE ------------------------------------------------------------------
-    m = (mode_d[2:1] == 2'b11) ? {1'b0, mode_d[1:0]} : mode_d;
-    if (gate_i != gate_d) begin
-      if (gate_i && (m == 3'd1 || m == 3'd2 || m == 3'd3 || m == 3'd5)) trigger_d = 1'b1;
-      if (!gate_i && (m == 3'd2 || m == 3'd3)) out_d = 1'b1;
-      gate_d = gate_i;
-    end
-
-    // -- 3. CLK pulse ---------------------------------------------------------------
-    if (cnt_clk_i) begin
-      trig       = trigger_d;
-      trigger_d  = 1'b0;
-      stationary = loaded_d && one_d && (m == 3'd2 || m == 3'd3);
-      toggle     = (out_d && odd_d) ? (ce_d == 16'd0) : (ce_d == 16'd2);
+    // -- 2. CLK pulse (only where it changes something) ---------------------------------
+    // A pulse (re)loads CE from CR (load), or decrements it (count, one
+    // decrement per mode); OUT follows per mode.
+    if (cnt_clk_i && (bus_en || busy_q)) begin
+      m             = eff_mode(ctl_d.mode);
+      n             = ctl_d.cr;
+      trig          = cnt_d.trigger;
+      cnt_d.trigger = 1'b0;
+      first         = (cnt_d.load_pending || trig) && ctl_d.cr_valid;
+      ce_dec        = decrement(cnt_d.ce, ctl_d.bcd, (m == 3'd3) ? 4'd2 : 4'd1);
+      // count: as counts(), per mode
       unique case (m)
         3'd0: begin
-          if (load_pending_d) begin
-            ce_d = n; one_d = (n == 16'd1); loaded_d = 1'b1; load_pending_d = 1'b0;
-            null_count_d = 1'b0; reload_d = 1'b1;
-          end else if (loaded_d && !suspended_d && gate_d) begin
-            ce_d = decrement(ce_d, bcd_d, 4'd1);
-            if (ce_d == 16'd0) out_d = 1'b1;
-          end
+          count = cnt_d.loaded && cnt_d.gate && !ctl_d.suspended;
+          load  = cnt_d.load_pending;
+          if (!load && count && ce_dec == 16'd0) cnt_d.out = 1'b1;
         end
-        3'd4: begin
-          out_d = 1'b1;
-          if (load_pending_d) begin
-            ce_d = n; one_d = (n == 16'd1); loaded_d = 1'b1; load_pending_d = 1'b0;
-            null_count_d = 1'b0; reload_d = 1'b1; armed_d = 1'b1;
-          end else if (loaded_d && gate_d) begin
-            ce_d = decrement(ce_d, bcd_d, 4'd1);
-            if (ce_d == 16'd0 && armed_d) begin
-              out_d = 1'b0; armed_d = 1'b0;
-            end
+        3'd4, 3'd5: begin
+          count     = cnt_d.loaded && (cnt_d.gate || m == 3'd5);
+          load      = (m == 3'd4) ? cnt_d.load_pending : (trig && ctl_d.cr_valid);
+          cnt_d.out = 1'b1;
+          if (load) begin
+            cnt_d.armed = 1'b1;
+          end else if (count && ce_dec == 16'd0 && cnt_d.armed) begin
+            cnt_d.out   = 1'b0;  // the strobe
+            cnt_d.armed = 1'b0;
           end
         end
         3'd1: begin
-          if (trig && cr_valid_d) begin
-            ce_d = n; one_d = (n == 16'd1); loaded_d = 1'b1; load_pending_d = 1'b0;
-            null_count_d = 1'b0; reload_d = 1'b1; out_d = 1'b0;
-          end else if (loaded_d) begin
-            ce_d = decrement(ce_d, bcd_d, 4'd1);
-            if (ce_d == 16'd0) out_d = 1'b1;
-          end
-        end
-        3'd5: begin
-          out_d = 1'b1;
-          if (trig && cr_valid_d) begin
-            ce_d = n; one_d = (n == 16'd1); loaded_d = 1'b1; load_pending_d = 1'b0;
-            null_count_d = 1'b0; reload_d = 1'b1; armed_d = 1'b1;
-          end else if (loaded_d) begin
-            ce_d = decrement(ce_d, bcd_d, 4'd1);
-            if (ce_d == 16'd0 && armed_d) begin
-              out_d = 1'b0; armed_d = 1'b0;
-            end
-          end
+          count = cnt_d.loaded;
+          load  = trig && ctl_d.cr_valid;
+          if (load) cnt_d.out = 1'b0;
+          else if (count && ce_dec == 16'd0) cnt_d.out = 1'b1;
         end
         3'd2: begin
-          if ((load_pending_d || trig) && cr_valid_d) begin
-            ce_d = n; one_d = (n == 16'd1); loaded_d = 1'b1; load_pending_d = 1'b0;
-            null_count_d = 1'b0; reload_d = 1'b1; out_d = 1'b1;
-          end else begin
-            load_pending_d = 1'b0;
-            if (loaded_d && gate_d && !stationary) begin
-              if (!out_d) begin  // the count reached 0: reload, OUT high
-                ce_d = n; one_d = (n == 16'd1); null_count_d = 1'b0; reload_d = 1'b1;
-                out_d = 1'b1;
-              end else begin
-                ce_d = decrement(ce_d, bcd_d, 4'd1);
-                if (ce_d == 16'd1) out_d = 1'b0;  // low for one clock
-              end
-            end
-          end
+          // (Re)load on a load or trigger, or after the count reached 1
+          // (OUT low for that one clock).
+          count = cnt_d.loaded && cnt_d.gate && !cnt_d.one;
+          load  = first || (count && !cnt_d.out);
+          if (load) cnt_d.out = 1'b1;
+          else if (count && ce_dec == 16'd1) cnt_d.out = 1'b0;
         end
         3'd3: begin
-          if (((load_pending_d || trig) && cr_valid_d) ||
-              (loaded_d && gate_d && !stationary && toggle)) begin
-            // A (re)load starts the high half; the end of a half toggles OUT.
-            // Odd N: N-1 is loaded and the high half lasts one clock more.
-            out_d = ((load_pending_d || trig) && cr_valid_d) ? 1'b1 : !out_d;
-            one_d = (n == 16'd1);
-            ce_d  = (n == 16'd1) ? n : {n[15:1], 1'b0};
-            odd_d = n[0];
-            if (n == 16'd1) out_d = 1'b1;
-            loaded_d = 1'b1; load_pending_d = 1'b0; null_count_d = 1'b0; reload_d = 1'b1;
-          end else begin
-            load_pending_d = 1'b0;
-            if (loaded_d && gate_d && !stationary) ce_d = decrement(ce_d, bcd_d, 4'd2);
-          end
+          // A (re)load starts the high half; the end of a half toggles OUT
+          // and reloads. Odd N: N-1 is loaded and the high half lasts one
+          // clock more.
+          count  = cnt_d.loaded && cnt_d.gate && !cnt_d.one;
+          toggle = (cnt_d.out && cnt_d.odd) ? (cnt_d.ce == 16'd0) : (cnt_d.ce == 16'd2);
+          load   = first || (count && toggle);
+          if (load) cnt_d.out = (first || n == 16'd1) ? 1'b1 : !cnt_d.out;
         end
         default: ;
       endcase
+      if (m == 3'd2 || m == 3'd3) cnt_d.load_pending = 1'b0;
+      if (load) begin
+        cnt_d.ce           = (m == 3'd3 && n != 16'd1) ? {n[15:1], 1'b0} : n;
+        cnt_d.one          = (n == 16'd1);
+        cnt_d.loaded       = 1'b1;
+        cnt_d.load_pending = 1'b0;
+        cnt_d.null_count   = 1'b0;
+        cnt_d.reload       = 1'b1;
+        if (m == 3'd3) cnt_d.odd = n[0];
+      end else if (count) begin
+        cnt_d.ce = ce_dec;
+      end
     end
 
-    // -- 4. fast-forward (simulation only) ------------------------------------------
+`ifdef MINIPC_SIM_FAST_FORWARD
+    // -- 3. fast-forward (simulation only) ------------------------------------------
     // ff_n_i CLK pulses at once, for a caller that knows none of them loads,
     // reloads, triggers or moves OUT: CE moves as that many pulses would move
     // it (mode 3: two per pulse), modulo 2^16; nothing else changes. Binary
     // mode only (the wrapper never asks in BCD mode).
-    if (ff_i && !bcd_d) begin
-      stationary = loaded_d && one_d && (m == 3'd2 || m == 3'd3);
-      unique case (m)
-        3'd0:       if (loaded_d && !suspended_d && gate_d) ce_d = ce_d - ff_n_i;
-        3'd1, 3'd5: if (loaded_d) ce_d = ce_d - ff_n_i;
-        3'd4:       if (loaded_d && gate_d) ce_d = ce_d - ff_n_i;
-        3'd2:       if (loaded_d && gate_d && !stationary) ce_d = ce_d - ff_n_i;
-        3'd3:       if (loaded_d && gate_d && !stationary) ce_d = ce_d - {ff_n_i[14:0], 1'b0};
-        default: ;
-      endcase
+    if (ff_i) begin
+      m = eff_mode(ctl_d.mode);
+      if (!ctl_d.bcd && counts(m, cnt_d.loaded, cnt_d.gate, cnt_d.one, ctl_d.suspended)) begin
+        cnt_d.ce = cnt_d.ce - ((m == 3'd3) ? {ff_n_i[14:0], 1'b0} : ff_n_i);
+      end
+    end
+`endif
+
+    // -- busy for the next state ------------------------------------------------------
+    if (en) begin
+      m      = eff_mode(ctl_d.mode);
+      busy_d = cnt_d.load_pending || cnt_d.trigger ||
+               counts(m, cnt_d.loaded, cnt_d.gate, cnt_d.one, ctl_d.suspended) ||
+               ((m == 3'd4 || m == 3'd5) && !cnt_d.out);
     end
   end
 
-  // ---- flops ------------------------------------------------------------------------
+  // ---- flops (clock enable) ----------------------------------------------------------------
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      mode_q         <= 3'd0;
-      rw_q           <= 2'd3;
-      bcd_q          <= 1'b0;
-      wr_msb_q       <= 1'b0;
-      rd_msb_q       <= 1'b0;
-      lsb_q          <= 8'h00;
-      cr_q           <= 16'h0000;
-      cr_valid_q     <= 1'b0;
-      null_count_q   <= 1'b1;
-      load_pending_q <= 1'b0;
-      loaded_q       <= 1'b0;
-      suspended_q    <= 1'b0;
-      armed_q        <= 1'b0;
-      gate_q         <= 1'b1;
-      trigger_q      <= 1'b0;
-      out_q          <= 1'b0;  // unprogrammed part: OUT low
-      ce_q           <= 16'h0000;
-      odd_q          <= 1'b0;
-      one_q          <= 1'b0;
-      cnt_latched_q  <= 1'b0;
-      ol_q           <= 16'h0000;
-      sts_latched_q  <= 1'b0;
-      sts_q          <= 8'h00;
-      reload_q       <= 1'b0;
-    end else begin
-      mode_q         <= mode_d;
-      rw_q           <= rw_d;
-      bcd_q          <= bcd_d;
-      wr_msb_q       <= wr_msb_d;
-      rd_msb_q       <= rd_msb_d;
-      lsb_q          <= lsb_d;
-      cr_q           <= cr_d;
-      cr_valid_q     <= cr_valid_d;
-      null_count_q   <= null_count_d;
-      load_pending_q <= load_pending_d;
-      loaded_q       <= loaded_d;
-      suspended_q    <= suspended_d;
-      armed_q        <= armed_d;
-      gate_q         <= gate_d;
-      trigger_q      <= trigger_d;
-      out_q          <= out_d;
-      ce_q           <= ce_d;
-      odd_q          <= odd_d;
-      one_q          <= one_d;
-      cnt_latched_q  <= cnt_latched_d;
-      ol_q           <= ol_d;
-      sts_latched_q  <= sts_latched_d;
-      sts_q          <= sts_d;
-      reload_q       <= reload_d;
+      cnt_q            <= '0;
+      cnt_q.null_count <= 1'b1;
+      cnt_q.gate       <= 1'b1;
+      ctl_q            <= '0;
+      ctl_q.rw         <= 2'd3;  // unprogrammed part: OUT low, mode 0
+      busy_q           <= 1'b0;
+    end else if (en) begin
+      cnt_q  <= cnt_d;
+      ctl_q  <= ctl_d;
+      busy_q <= busy_d;
     end
   end
 
-  assign out_o = out_q;
+  assign out_o = cnt_q.out;
 
   // Observation word: what the wrapper needs to predict the next OUT change,
-  // count reloads and give the model's warnings.
-  assign obs_o = {16'h0000, cr_q, reload_q, wr_msb_q, cr_valid_q, bcd_q, one_q, odd_q,
-                  armed_q, suspended_q, trigger_q, load_pending_q, loaded_q, gate_q, out_q,
-                  mode_eff, ce_q};
+  // count reloads and give the model's warnings. Bits (pit8254_rtl.cpp,
+  // struct Obs): 15..0 CE, 16 OUT, 17 GATE, 18 loaded, 19 load pending,
+  // 20 trigger, 21 armed, 22 one, 23 odd, 24 null count, 25 reload,
+  // 26 suspended, 27 write FF, 28 CR valid, 29 BCD, 32..30 mode as written,
+  // 48..33 CR.
+  assign obs_o = {15'h0000, ctl_q.cr, ctl_q.mode, ctl_q.bcd, ctl_q.cr_valid, ctl_q.wr_msb,
+                  ctl_q.suspended, cnt_q};
 
 endmodule

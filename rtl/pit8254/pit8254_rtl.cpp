@@ -3,6 +3,8 @@
 #include <verilated.h>
 #include <verilated_vcd_c.h>
 
+// Verilated with -DMINIPC_SIM_FAST_FORWARD (rtl/CMakeLists.txt, SIM_DEFINES):
+// the model has the simulation-only ff_i/ff_n_i inputs this wrapper drives.
 #include "Vpit8254.h"
 #include "Vpit8254___024root.h"
 
@@ -12,6 +14,7 @@
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <type_traits>
 
 namespace minipc {
 
@@ -30,16 +33,19 @@ uint32_t from_bcd(uint32_t v) {
 
 // Fields of a counter's observation word (pit8254_counter.sv, obs_o). ce is
 // the counting element as a number (converted from BCD in BCD mode), cr the
-// count register as written.
+// count register as written, mode the effective mode (6, 7 read as 2, 3).
+constexpr uint64_t kObsReload = uint64_t{1} << 25;
+
 struct Obs {
   explicit Obs(uint64_t w)
-      : bcd(w >> 28 & 1),
+      : bcd(w >> 29 & 1),
         ce(bcd ? from_bcd(static_cast<uint32_t>(w & 0xFFFF)) : static_cast<uint32_t>(w & 0xFFFF)),
-        mode(static_cast<unsigned>((w >> 16) & 7)),
-        out(w >> 19 & 1), gate(w >> 20 & 1), loaded(w >> 21 & 1), load_pending(w >> 22 & 1),
-        trigger(w >> 23 & 1), suspended(w >> 24 & 1), armed(w >> 25 & 1), odd(w >> 26 & 1),
-        one(w >> 27 & 1), cr_valid(w >> 29 & 1), wr_msb(w >> 30 & 1), reload(w >> 31 & 1),
-        cr(static_cast<uint32_t>((w >> 32) & 0xFFFF)) {}
+        mode(effective_mode(static_cast<unsigned>((w >> 30) & 7))),
+        out(w >> 16 & 1), gate(w >> 17 & 1), loaded(w >> 18 & 1), load_pending(w >> 19 & 1),
+        trigger(w >> 20 & 1), suspended(w >> 26 & 1), armed(w >> 21 & 1), odd(w >> 23 & 1),
+        one(w >> 22 & 1), cr_valid(w >> 28 & 1), wr_msb(w >> 27 & 1), reload(w & kObsReload),
+        cr(static_cast<uint32_t>((w >> 33) & 0xFFFF)) {}
+  static unsigned effective_mode(unsigned m) { return (m & 6) == 6 ? (m & 3) : m; }
   bool bcd;
   uint32_t ce;
   unsigned mode;
@@ -49,6 +55,27 @@ struct Obs {
   uint32_t dist() const { return ce == 0 ? modulus() : ce; }
   bool stationary() const { return loaded && one && (mode == 2 || mode == 3); }
 };
+
+// The falling clk_i edge without an eval(). Verilator 5 finds a posedge by
+// comparing clk_i with the value the previous eval() saw
+// (__Vtrigrprev__TOP__clk_i); nothing in the 8254 acts on the falling edge
+// and no input changes with it, so an eval() there computes nothing but that
+// remembered value. Setting it with clk_i makes one eval() per clk_i cycle
+// (the rising edge) do the whole cycle. If a Verilator version names it
+// otherwise, the falling edge is an eval() again (same behaviour, slower).
+template <typename Root, typename = void>
+struct HasClkTrigPrev : std::false_type {};
+template <typename Root>
+struct HasClkTrigPrev<Root, std::void_t<decltype(Root::__Vtrigrprev__TOP__clk_i)>> : std::true_type {};
+
+void clock_low(Vpit8254& m) {
+  m.clk_i = 0;
+  if constexpr (HasClkTrigPrev<Vpit8254___024root>::value) {
+    m.rootp->__Vtrigrprev__TOP__clk_i = 0;
+  } else {
+    m.eval();
+  }
+}
 }  // namespace
 
 struct Pit8254Rtl::Rtl {
@@ -221,10 +248,14 @@ void Pit8254Rtl::tick(bool clk_pulse, const sc_core::sc_time& t) {
   m.gate_i = gate_pins_;
   m.clk_i = 1;
   m.eval();
-  rtl_->dump(t);
-  m.clk_i = 0;
-  m.eval();
-  rtl_->dump(t);
+  if (rtl_->vcd) {
+    rtl_->dump(t);
+    m.clk_i = 0;
+    m.eval();
+    rtl_->dump(t);
+  } else {
+    clock_low(m);
+  }
   ++cycles_;
 }
 
@@ -280,16 +311,20 @@ sc_core::sc_time Pit8254Rtl::sync(const sc_core::sc_time& t) {
     m.cnt_clk_i = j < cycles ? 7 : 0;
     m.clk_i = 1;
     m.eval();
-    if (tracing) rtl_->dump(clock_edge_time(std::min(first + j, target)));
-    m.clk_i = 0;
-    m.eval();
-    if (tracing) rtl_->dump(clock_edge_time(std::min(first + j, target)));
+    if (tracing) {
+      rtl_->dump(clock_edge_time(std::min(first + j, target)));
+      m.clk_i = 0;
+      m.eval();
+      rtl_->dump(clock_edge_time(std::min(first + j, target)));
+    } else {
+      clock_low(m);
+    }
     if (j == 1) continue;
     edge_ = first + j - 1;  // the pulse whose effects are now visible
-    // reload_q, bit 31 of each counter's observation word
-    if ((r->pit8254__DOT__obs0 | r->pit8254__DOT__obs1 | r->pit8254__DOT__obs2) & 0x80000000u) {
+    // the reload bit of each counter's observation word
+    if ((r->pit8254__DOT__obs0 | r->pit8254__DOT__obs1 | r->pit8254__DOT__obs2) & kObsReload) {
       for (unsigned i = 0; i < kCounters; ++i)
-        if (obs(i) & 0x80000000u) channels_[i].reloads->add();
+        if (obs(i) & kObsReload) channels_[i].reloads->add();
     }
     if (m.out_o != out_pins_) collect_out(clock_edge_time(edge_));
   }
@@ -322,13 +357,11 @@ void Pit8254Rtl::skip_plain_pulses(uint64_t target) {
     m.ff_i = 1;
     m.clk_i = 1;
     m.eval();
-    m.clk_i = 0;
-    m.eval();
+    clock_low(m);  // never with a VCD open (ff_ is off then)
     m.ff_i = 0;
     m.clk_i = 1;
     m.eval();
-    m.clk_i = 0;
-    m.eval();
+    clock_low(m);
     cycles_ += 2;
     skipped_ += n;
     edge_ += n;
