@@ -111,6 +111,8 @@ Platform::Platform() {
     throw ConfigError(interrupts.key() + ": '" + interrupts.get() + "' is not an interrupt mode (pic, apic)");
   lapic_->intr.bind(*lapic_intr_);
   lapic_->nmi.bind(*lapic_nmi_);
+  cpu_->nmi.bind(*lapic_nmi_);  // NMI messages (ICR, LINT1 in NMI mode) in both modes
+  cpu_->on_nmi_acknowledge = [this] { lapic_->acknowledge_nmi(); };
   lapic_->lint0.bind(*pic_int_);  // virtual wire: the 8259A behind LINT0 (ExtINT)
   lapic_->lint1.bind(*low_);      // no NMI source
   lapic_->extint_ack.bind(*pic_inta_);

@@ -81,7 +81,22 @@ Cpu::Cpu(sc_core::sc_module_name name) : sc_module(name), core_(*this) {
     stats.probe(n + ".cache.hit_rate", [c] { return c->stats().hit_rate(); });
   }
 
+  core_.set_nmi_acknowledge([this]() {
+    interact();  // the source changes state and signals
+    if (on_nmi_acknowledge) on_nmi_acknowledge();
+  });
+
   SC_THREAD(run_thread);
+  SC_METHOD(nmi_method);  // runs once at start; then follows the pin if bound
+}
+
+// Follows the NMI pin: the core latches rising edges. Runs while the CPU
+// thread is suspended, so the core's state is not in use.
+void Cpu::nmi_method() {
+  if (nmi.size() == 0) return;  // unbound: never triggered again
+  core_.set_nmi(nmi->read());
+  if (core_.nmi_pending()) nmi_latched_.notify();
+  next_trigger(nmi->value_changed_event());
 }
 
 void Cpu::end_of_elaboration() {
@@ -302,9 +317,10 @@ void Cpu::wait_while_halted() {
   const sc_core::sc_time start = sc_core::sc_time_stamp();
   halt_start_ = start;
   in_halt_wait_ = true;
-  // Wake when INTR is high and the core would take it (IF=1); with IF=0 only
-  // a reset or the end of the simulation ends the halt.
-  while (!(intr.read() && core_.interrupt_window_open())) wait(intr.value_changed_event());
+  // Wake when INTR is high and the core would take it (IF=1), or on an NMI
+  // the core would take; otherwise only the end of the simulation ends it.
+  while (!(core_.nmi_deliverable() || (intr.read() && core_.interrupt_window_open())))
+    wait(intr.value_changed_event() | nmi_latched_);
   horizon_valid_ = false;
   in_halt_wait_ = false;
   const uint64_t idle = static_cast<uint64_t>((sc_core::sc_time_stamp() - start) / period_);

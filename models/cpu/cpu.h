@@ -60,6 +60,11 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   tlm_utils::simple_initiator_socket_optional<Cpu> lapic{"lapic"};
   sc_core::sc_in<bool> intr{"intr"};
   sc_core::sc_port<InterruptAcknowledgeIf, 1, sc_core::SC_ZERO_OR_MORE_BOUND> inta{"inta"};
+  // The NMI pin (optional; an sc_in<bool> that may stay unbound). A rising
+  // edge latches one NMI (Ia32Core::set_nmi()); when the core takes it,
+  // on_nmi_acknowledge runs (the platform drops the local APIC's nmi output).
+  sc_core::sc_port<sc_core::sc_signal_in_if<bool>, 1, sc_core::SC_ZERO_OR_MORE_BOUND> nmi{"nmi"};
+  std::function<void()> on_nmi_acknowledge;
 
   // Traceable state, written only when it changes.
   sc_core::sc_signal<bool> halted{"halted"};
@@ -73,7 +78,7 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
                                "skip a quantum sync when no other process has activity before the CPU's local "
                                "time (exact: same results as false; effective when the quantum is below 1 us)"};
   Param<std::string> on_triple_fault{this, "on_triple_fault", "stop",
-                                     "what a triple fault does: stop (cpu_fatal with a register dump)"};
+                                     "what a triple fault does: stop (cpu_fatal with a register dump; no reset: models/cpu/README.md)"};
   // <name>.cache.{enabled,size,line,ways,write_policy,hit_cycles}
   CacheParams cache_params{std::string(name()) + ".cache"};
 
@@ -121,6 +126,7 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   void end_of_elaboration() override;
   void end_of_simulation() override;
   void run_thread();
+  void nmi_method();
   void wait_while_halted();
   void update_signals();
   void settle_interrupt_controllers();
@@ -171,6 +177,7 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   sc_core::sc_time quantum_;
   uint64_t halted_cycles_ = 0;
   bool in_halt_wait_ = false;
+  sc_core::sc_event nmi_latched_;  // wakes a halted CPU
   sc_core::sc_time halt_start_;
   uint64_t chunk_start_cycles_ = 0;
   sc_core::sc_time bus_delay_;  // b_transport delays of the current chunk

@@ -983,6 +983,7 @@ struct Exec {
     const uint32_t fl = c.read(c.linear(reg::ss, sp + 8), 4);
     if (fl & (1u << 17)) c.fatal(FatalKind::cpu, "IRET to virtual-8086 mode is not supported at EIP=" + hex32(c.insn_eip_));
     c.far_return(cs, eip, 12, 0, true, fl);
+    c.nmi_blocked_ = false;  // any IRET ends NMI blocking (SDM vol. 3 §6.7.1)
     c.resample_intr_ = true;
   }
 
@@ -1127,17 +1128,15 @@ struct Exec {
     c.require_cpl0();
     c.cr_[0] &= ~8u;
   }
-  // 0F 00: SLDT/STR/LLDT/LTR (no LDT: SLDT stores 0, LLDT takes only null).
+  // 0F 00: SLDT/STR/LLDT/LTR.
   static void ex_grp6(C& c, const D& d) {
     switch (d.regop) {
-      case 0: c.write_rm(d, d.is_mem() ? 2 : d.opsize, 0); break;
+      case 0: c.write_rm(d, d.is_mem() ? 2 : d.opsize, c.ldtr_.selector); break;
       case 1: c.write_rm(d, d.is_mem() ? 2 : d.opsize, c.tr_.selector); break;
-      case 2: {
+      case 2:
         c.require_cpl0();
-        const uint16_t sel = static_cast<uint16_t>(c.read_rm(d, 2));
-        if ((sel & ~3u) != 0) c.fatal(FatalKind::cpu, "LLDT with a non-null selector: LDTs are not supported; at EIP=" + hex32(c.insn_eip_));
+        c.load_ldt_register(static_cast<uint16_t>(c.read_rm(d, 2)));
         break;
-      }
       case 3:
         c.require_cpl0();
         c.load_task_register(static_cast<uint16_t>(c.read_rm(d, 2)));
@@ -1281,8 +1280,10 @@ void Ia32Core::reset() {
   for (auto& s : segs_) s = SegmentReg{0x10, 0, 0xFFFFFFFF, 0x93};
   segs_[reg::cs] = SegmentReg{0x08, 0, 0xFFFFFFFF, 0x9B};
   tr_ = SegmentReg{0, 0, 0, 0};
+  ldtr_ = SegmentReg{0, 0, 0, 0};
   set_cpl(0);
   intr_ = resample_intr_ = software_int_ = triple_fault_ = false;
+  nmi_level_ = nmi_pending_ = nmi_blocked_ = false;
   tsc_offset_ = 0;
   std::memset(cr_, 0, sizeof cr_);
   cr_[0] = 0x11;  // PE | ET
@@ -1624,16 +1625,38 @@ const char* const kSegNames[] = {"ES", "CS", "SS", "DS", "FS", "GS"};
 
 Ia32Core::Descriptor Ia32Core::read_descriptor(uint16_t selector, int vector, uint32_t ext) {
   const uint32_t ec = (selector & 0xFFFCu) | ext;
-  // No LDT is ever loaded (LLDT accepts only the null selector): TI=1 faults.
-  if ((selector & 4) || (selector | 7u) > gdtr_.limit) raise(vector, ec, "selector beyond the GDT limit");
+  if (selector & 4) {
+    // TI=1: the LDT that LDTR names (SDM vol. 3 §3.5.1). A null LDTR has no
+    // usable table: every LDT selector faults.
+    if (!ldtr_.present()) raise(vector, ec, "LDT selector with a null LDTR");
+    if ((selector | 7u) > ldtr_.limit) raise(vector, ec, "selector beyond the LDT limit");
+  } else if ((selector | 7u) > gdtr_.limit) {
+    raise(vector, ec, "selector beyond the GDT limit");
+  }
+  const uint32_t at = descriptor_address(selector);
   Descriptor d;
-  d.lo = sys_read(gdtr_.base + (selector & ~7u), 4);
-  d.hi = sys_read(gdtr_.base + (selector & ~7u) + 4, 4);
+  d.lo = sys_read(at, 4);
+  d.hi = sys_read(at + 4, 4);
   return d;
 }
 
 void Ia32Core::set_accessed(uint16_t selector, const Descriptor& d) {
-  if (!d.is_system() && !(d.hi & (1u << 8))) sys_write(gdtr_.base + (selector & ~7u) + 5, (d.hi >> 8) | 1, 1);
+  if (!d.is_system() && !(d.hi & (1u << 8))) sys_write(descriptor_address(selector) + 5, (d.hi >> 8) | 1, 1);
+}
+
+// LLDT (SDM vol. 3 LLDT): a null selector leaves LDTR null (unusable); else
+// the selector must name, in the GDT, a present LDT descriptor (system type 2).
+void Ia32Core::load_ldt_register(uint16_t selector) {
+  if ((selector & ~3u) == 0) {
+    ldtr_ = SegmentReg{selector, 0, 0, 0};
+    return;
+  }
+  const uint32_t ec = selector & 0xFFFCu;
+  if (selector & 4) raise(GP, ec, "LLDT: selector points into the LDT");
+  const Descriptor d = read_descriptor(selector, GP, 0);
+  if (((d.hi >> 8) & 0x1F) != 0x02) raise(GP, ec, "LLDT: not an LDT descriptor");
+  if (!d.present()) raise(NP, ec, "LLDT: LDT not present");
+  ldtr_ = SegmentReg{selector, d.base(), d.limit(), d.access()};
 }
 
 SegmentReg Ia32Core::cache_of(uint16_t selector, const Descriptor& d) {
@@ -1691,6 +1714,7 @@ SegmentReg Ia32Core::check_code_segment(uint16_t selector) {
 void Ia32Core::load_task_register(uint16_t selector) {
   if ((selector & ~3u) == 0) raise(GP, 0, "LTR with a null selector");
   const uint32_t ec = selector & 0xFFFCu;
+  if (selector & 4) raise(GP, ec, "LTR: selector points into the LDT");
   const Descriptor d = read_descriptor(selector, GP, 0);
   const unsigned type = (d.hi >> 8) & 0x1F;
   if (type != 0x09) {
@@ -2154,8 +2178,38 @@ __attribute__((always_inline)) inline StepStatus Ia32Core::execute_insn() {
   return StepStatus::ok;
 }
 
+// Takes the pending NMI through IDT vector 2 (an external event: EXT=1 in
+// error codes); NMIs stay blocked until the next IRET. The NMI counts as taken
+// even when its delivery faults (the fault's handler then runs; its IRET ends
+// the blocking).
+bool Ia32Core::deliver_nmi() {
+  nmi_pending_ = false;
+  nmi_blocked_ = true;
+  resample_intr_ = true;  // let the source (local APIC) drop its output
+  if (nmi_ack_) nmi_ack_();
+  insn_eip_ = eip_;
+  insn_esp_ = regs_[reg::esp];
+  insn_eflags_ = eflags_;
+  try {
+    deliver_interrupt(2, eip_, EventKind::external);
+  } catch (const Fault& f) {
+    if (f.kind != FatalKind::none || !deliver_exception(f)) {
+      if (fatal_kind_ == FatalKind::none) {
+        fatal_kind_ = f.kind;
+        fatal_message_ = f.message;
+      }
+      return false;
+    }
+  }
+  cycles_ += cycle_cost(CostClass::interrupt);
+  return true;
+}
+
 StepStatus Ia32Core::step() {
   if (fatal_kind_ != FatalKind::none) return StepStatus::fatal;
+  // NMI (priority 5, SDM table 6-2) before INTR (6); the single-step trap of
+  // the previous instruction (4) was delivered at the end of that step.
+  if (nmi_pending_ && !nmi_blocked_ && !sti_shadow_) return deliver_nmi() ? StepStatus::ok : StepStatus::fatal;
   if (intr_ && (eflags_ & flag::if_) && !sti_shadow_) {
     // INTA. The controller lowers INTR only after this cycle, so the latched
     // level is stale from here on: drop it and let the owner re-sample.
@@ -2217,7 +2271,7 @@ StepStatus Ia32Core::run(uint64_t max_insns) {
   // in the instruction just executed; so only EFLAGS needs a look each time.
   auto watched = [this] { return flag::tf | (intr_ ? flag::if_ : 0); };
   uint32_t watch = watched();
-  bool slow = sti_shadow_ || halted_ || fatal_kind_ != FatalKind::none;
+  bool slow = sti_shadow_ || halted_ || nmi_pending_ || fatal_kind_ != FatalKind::none;
   while (instructions_ < stop) {
     if (hook_) [[unlikely]] {
       if (!hook_->before_step(*this)) break;
@@ -2234,7 +2288,9 @@ StepStatus Ia32Core::run(uint64_t max_insns) {
       if (halted_ && s == StepStatus::ok) s = StepStatus::halted;
     }
     if (s != StepStatus::ok || resample_intr_) break;
-    slow = sti_shadow_;
+    // A pending NMI (taken, or blocked until IRET, which ends the loop) sends
+    // the next boundary through step() too: it may have waited for a shadow.
+    slow = sti_shadow_ | nmi_pending_;
   }
   return s;
 }

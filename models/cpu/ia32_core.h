@@ -141,6 +141,24 @@ class Ia32Core {
   // True when the core would accept an interrupt at the next boundary.
   bool interrupt_window_open() const { return (eflags_ & flag::if_) && !sti_shadow_; }
 
+  // The NMI pin (SDM vol. 3 §6.7). Edge-triggered: a rising edge latches one
+  // pending NMI (a second edge while one is pending is lost, as on hardware).
+  // A pending NMI is taken at the next instruction boundary through IDT
+  // vector 2 whatever IF says (not inside an STI/MOV SS shadow), wakes HLT,
+  // and then NMIs are blocked until the next IRET (any IRET, as on hardware);
+  // an NMI latched meanwhile stays pending and is taken after that IRET.
+  // The acknowledge callback runs when the NMI is taken (the local APIC
+  // drops its nmi output then).
+  void set_nmi(bool level) {
+    if (level && !nmi_level_) nmi_pending_ = true;
+    nmi_level_ = level;
+  }
+  bool nmi_pending() const { return nmi_pending_; }
+  bool nmi_blocked() const { return nmi_blocked_; }
+  // True when a pending NMI would be taken at the next boundary.
+  bool nmi_deliverable() const { return nmi_pending_ && !nmi_blocked_ && !sti_shadow_; }
+  void set_nmi_acknowledge(std::function<void()> ack) { nmi_ack_ = std::move(ack); }
+
   // True (once) when the last run() ended early because the interrupt state
   // may have changed: an interrupt was acknowledged, or IRET, STI, POPF or an
   // OUT ran. The owner lets the controllers settle and re-samples INTR.
@@ -170,6 +188,7 @@ class Ia32Core {
   void set_eflags(uint32_t v) { eflags_ = (v & kEflagsWritable) | flag::reserved_one; }
   const SegmentReg& seg(unsigned s) const { return segs_[s]; }
   const SegmentReg& tr() const { return tr_; }
+  const SegmentReg& ldtr() const { return ldtr_; }
   unsigned cpl() const { return cpl_; }
   uint32_t cr(unsigned n) const { return n < 5 ? cr_[n] : 0; }
   const TableReg& gdtr() const { return gdtr_; }
@@ -265,6 +284,13 @@ class Ia32Core {
   uint32_t pop(unsigned n = 4);
   // control
   Descriptor read_descriptor(uint16_t selector, int vector, uint32_t ext);
+  // Linear address of the descriptor a (range-checked) selector names: in the
+  // GDT (TI=0) or the LDT (TI=1).
+  uint32_t descriptor_address(uint16_t selector) const {
+    return ((selector & 4) ? ldtr_.base : gdtr_.base) + (selector & ~7u);
+  }
+  void load_ldt_register(uint16_t selector);
+  bool deliver_nmi();  // false: fatal
   void set_accessed(uint16_t selector, const Descriptor& d);
   static SegmentReg cache_of(uint16_t selector, const Descriptor& d);
   void load_segment(unsigned s, uint16_t selector);
@@ -291,6 +317,7 @@ class Ia32Core {
   uint32_t eflags_ = flag::reserved_one;
   SegmentReg segs_[6];
   SegmentReg tr_{0, 0, 0, 0};
+  SegmentReg ldtr_{0, 0, 0, 0};  // access 0: no LDT (null LDTR)
   uint32_t cr_[5] = {};
   TableReg gdtr_, idtr_;
   unsigned cpl_ = 0;
@@ -299,6 +326,10 @@ class Ia32Core {
   bool intr_ = false;
   bool resample_intr_ = false;
   bool triple_fault_ = false;
+  bool nmi_level_ = false;    // the NMI pin as last seen (edge detection)
+  bool nmi_pending_ = false;  // latched NMI waiting for delivery
+  bool nmi_blocked_ = false;  // an NMI handler started; cleared by IRET
+  std::function<void()> nmi_ack_;
   uint8_t apic_id_ = 0;
   uint64_t apic_base_ = 0xFEE00900;
   InsnHook* hook_ = nullptr;

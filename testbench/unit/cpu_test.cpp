@@ -907,6 +907,221 @@ TEST_F(SystemFixture, FarCallAndFarReturnSamePrivilege) {
 // ---- paging ----
 // Page directory at 0x20000, one page table at 0x21000 mapping 0-4 MiB 1:1
 // (present, writable, user), except what the test changes.
+// ---- NMI (SDM vol. 3 §6.7) ---------------------------------------------------
+
+TEST_F(SystemFixture, NmiIsTakenWithIfClearBeforeIntr) {
+  gate(2, 0x5000);
+  gate(0x20, 0x5100);
+  int nmi_acks = 0, acks = 0;
+  core.set_nmi_acknowledge([&] { ++nmi_acks; });
+  core.set_interrupt_acknowledge([&] { ++acks; return 0x20; });
+  boot({0x90, 0x90});
+  ASSERT_FALSE(f(flag::if_));
+  core.set_intr(true);  // masked by IF=0
+  core.set_nmi(true);
+  EXPECT_TRUE(core.nmi_pending());
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), kCode);  // at an instruction boundary: the next instruction
+  EXPECT_EQ(frame(1), 0x08u);
+  EXPECT_EQ(core.gpr(reg::esp), 0x8000u - 12);  // no error code
+  EXPECT_EQ(nmi_acks, 1);
+  EXPECT_EQ(acks, 0);
+  EXPECT_FALSE(core.nmi_pending());
+  EXPECT_TRUE(core.nmi_blocked());
+}
+
+TEST_F(SystemFixture, NmiIsEdgeTriggeredAndBlockedUntilIret) {
+  gate(2, 0x5000);
+  bus.mem[0x5000] = 0x90;  // nop; nop; iret
+  bus.mem[0x5001] = 0x90;
+  bus.mem[0x5002] = 0xCF;
+  int nmi_acks = 0;
+  core.set_nmi_acknowledge([&] { ++nmi_acks; });
+  boot({0x90, 0x90, 0x90, 0x90, 0x90, 0x90});
+  core.set_nmi(true);
+  steps(1);  // NMI 1
+  ASSERT_EQ(core.eip(), 0x5000u);
+  steps(1);
+  core.set_nmi(true);  // the level staying high is no new edge
+  EXPECT_FALSE(core.nmi_pending());
+  core.set_nmi(false);
+  core.set_nmi(true);  // NMI 2 while blocked: latched, not taken
+  core.set_nmi(false);
+  core.set_nmi(true);  // NMI 3: only one NMI can be pending
+  EXPECT_TRUE(core.nmi_pending());
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5002u);  // the handler went on
+  steps(1);                        // iret ends the blocking
+  EXPECT_EQ(core.eip(), kCode);
+  EXPECT_FALSE(core.nmi_blocked());
+  steps(1);  // NMI 2 at the next boundary, before the nop
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), kCode);
+  steps(3);  // nop; nop; iret
+  EXPECT_EQ(core.eip(), kCode);
+  steps(2);  // NMI 3 was merged into NMI 2: plain code runs on
+  EXPECT_EQ(core.eip(), kCode + 2);
+  EXPECT_EQ(nmi_acks, 2);
+}
+
+TEST_F(SystemFixture, HltWakesOnNmiWithIfClear) {
+  gate(2, 0x5000);
+  bus.mem[0x5000] = 0xCF;  // iret
+  boot({0xF4, 0x90});      // hlt (IF=0: only an NMI can wake it)
+  EXPECT_EQ(core.step(), StepStatus::halted);
+  EXPECT_EQ(core.step(), StepStatus::halted);
+  core.set_nmi(true);
+  EXPECT_EQ(core.step(), StepStatus::ok);
+  EXPECT_FALSE(core.halted());
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), kCode + 1);  // returns after the HLT
+  steps(1);
+  EXPECT_EQ(core.eip(), kCode + 1);
+  EXPECT_EQ(core.step(), StepStatus::ok);  // the nop; the level is still high: no new NMI
+  EXPECT_EQ(core.eip(), kCode + 2);
+}
+
+TEST_F(SystemFixture, NmiWaitsForStiShadowThroughRun) {
+  gate(2, 0x5000);
+  bus.mem[0x5000] = 0xF4;  // hlt in the handler
+  boot({0xFB, 0x90, 0x90, 0x90});  // sti; nop; nop; nop
+  steps(1);                        // sti: the shadow covers the first nop
+  core.set_nmi(true);
+  core.run(10);  // run()'s fast path must not skip the NMI after the shadow
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), kCode + 2);
+  EXPECT_TRUE(core.consume_resample_request());  // the owner lets the source settle
+  core.run(10);
+  EXPECT_TRUE(core.halted());
+}
+
+TEST_F(SystemFixture, NmiThroughNotPresentGateIsNpWithExt) {
+  gate(2, 0x5000, 0x0E);  // not present
+  gate(11, 0x5100);
+  boot({0x90});
+  core.set_nmi(true);
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5100u);
+  EXPECT_EQ(frame(0), 2u * 8 + 3);  // IDT, EXT
+  EXPECT_EQ(frame(1), kCode);
+}
+
+// ---- LDT (SDM vol. 3 §3.5.1) ----------------------------------------------------
+
+struct LdtFixture : SystemFixture {
+  static constexpr uint32_t kLdt = 0xB000;
+  void ldt_desc(unsigned index, uint32_t base, uint32_t limit, uint8_t access, uint8_t flags) {
+    bus.wr32(kLdt + index * 8, (base << 16) | (limit & 0xFFFF));
+    bus.wr32(kLdt + 4 + index * 8,
+             (base & 0xFF000000) | (uint32_t{flags} << 20) | (limit & 0xF0000) | (uint32_t{access} << 8) | ((base >> 16) & 0xFF));
+  }
+  void SetUp() override {
+    desc(7, kLdt, 0x17, 0x82, 0x0);         // GDT 0x38: LDT of 3 entries
+    ldt_desc(1, 0x4000, 0xFFF, 0x92, 0x4);  // LDT 0x0C: data, base 0x4000
+    ldt_desc(2, 0, 0xFFFFF, 0x9A, 0xC);     // LDT 0x14: flat code
+  }
+};
+
+TEST_F(LdtFixture, LldtLoadsLdtrAndTiSelectorsResolveThroughIt) {
+  bus.wr32(0x4010, 0xCAFEF00D);
+  // mov ax,0x38; lldt ax; mov ax,0x0C; mov ds,ax; mov eax,[0x10]; sldt ebx;
+  // jmp 0x14:next
+  const uint32_t next = kCode + 28;
+  boot({0x66, 0xB8, 0x38, 0x00, 0x0F, 0x00, 0xD0, 0x66, 0xB8, 0x0C, 0x00, 0x8E, 0xD8, 0xA1, 0x10, 0x00, 0x00, 0x00,
+        0x0F, 0x00, 0xC3, 0xEA, static_cast<uint8_t>(next), static_cast<uint8_t>(next >> 8), 0, 0, 0x14, 0x00,
+        0x90, 0x90, 0x90});
+  EXPECT_EQ(core.ldtr().selector, 0);
+  steps(2);
+  EXPECT_EQ(core.ldtr().selector, 0x38);
+  EXPECT_EQ(core.ldtr().base, kLdt);
+  EXPECT_EQ(core.ldtr().limit, 0x17u);
+  steps(2);
+  EXPECT_EQ(core.seg(reg::ds).selector, 0x0C);
+  EXPECT_EQ(core.seg(reg::ds).base, 0x4000u);
+  EXPECT_EQ(core.seg(reg::ds).limit, 0xFFFu);
+  EXPECT_TRUE(bus.mem[kLdt + 8 + 5] & 1);  // accessed bit set in the LDT
+  EXPECT_FALSE(bus.mem[0x9800 + 7 * 8 + 5] & 1);
+  steps(1);
+  EXPECT_EQ(core.gpr(reg::eax), 0xCAFEF00Du);
+  steps(1);
+  EXPECT_EQ(core.gpr(reg::ebx), 0x38u);
+  steps(1);  // far jmp to the LDT's code segment
+  EXPECT_EQ(core.seg(reg::cs).selector, 0x14);
+  EXPECT_EQ(core.eip(), next);
+}
+
+TEST_F(LdtFixture, LdtSelectorWithNullLdtrIsGp) {
+  gate(13, 0x5000);
+  boot({0x66, 0xB8, 0x0C, 0x00, 0x8E, 0xD8});  // mov ax,0x0C; mov ds,ax (no LLDT)
+  steps(2);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), 0x0Cu);
+  EXPECT_EQ(frame(1), kCode + 4);
+  EXPECT_EQ(core.seg(reg::ds).selector, 0x10);
+}
+
+TEST_F(LdtFixture, LdtSelectorBeyondLdtLimitIsGp) {
+  gate(13, 0x5000);
+  // mov ax,0x38; lldt ax; mov ax,0x1C (LDT index 3, limit 0x17); mov es,ax
+  boot({0x66, 0xB8, 0x38, 0x00, 0x0F, 0x00, 0xD0, 0x66, 0xB8, 0x1C, 0x00, 0x8E, 0xC0});
+  steps(4);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), 0x1Cu);
+  EXPECT_EQ(frame(1), kCode + 11);
+}
+
+TEST_F(LdtFixture, LldtChecksTheDescriptor) {
+  gate(13, 0x5000);
+  gate(11, 0x5100);
+  boot({0x66, 0xB8, 0x10, 0x00, 0x0F, 0x00, 0xD0});  // mov ax,0x10 (data); lldt ax
+  steps(2);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), 0x10u);  // not an LDT descriptor
+  EXPECT_EQ(core.ldtr().selector, 0);
+  for (const uint16_t sel : {uint16_t{0x3C}, uint16_t{0x40}}) {  // TI=1; beyond the GDT limit
+    core.set_gpr(reg::esp, 0x8000);
+    core.set_eip(kCode + 4);
+    core.set_gpr(reg::eax, sel);
+    steps(1);
+    EXPECT_EQ(core.eip(), 0x5000u);
+    EXPECT_EQ(frame(0), sel);
+  }
+  desc(7, kLdt, 0x17, 0x02, 0x0);  // LDT descriptor not present: #NP
+  core.set_gpr(reg::esp, 0x8000);
+  core.set_eip(kCode + 4);
+  core.set_gpr(reg::eax, 0x38);
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5100u);
+  EXPECT_EQ(frame(0), 0x38u);
+  EXPECT_EQ(core.ldtr().selector, 0);
+}
+
+TEST_F(LdtFixture, LldtNullMakesLdtSelectorsFaultAgain) {
+  gate(13, 0x5000);
+  // mov ax,0x38; lldt ax; xor eax,eax; lldt ax; sldt ebx; mov ax,0x0C; mov ds,ax
+  boot({0x66, 0xB8, 0x38, 0x00, 0x0F, 0x00, 0xD0, 0x31, 0xC0, 0x0F, 0x00, 0xD0, 0x0F, 0x00, 0xC3,
+        0x66, 0xB8, 0x0C, 0x00, 0x8E, 0xD8});
+  core.set_gpr(reg::ebx, 0xFFFFFFFF);
+  steps(5);
+  EXPECT_EQ(core.ldtr().selector, 0);
+  EXPECT_EQ(core.gpr(reg::ebx), 0u);
+  steps(2);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), 0x0Cu);
+}
+
+TEST_F(LdtFixture, LldtAtCpl3IsGp) {
+  gate(13, 0x5000);
+  boot({0x90});
+  user_code({0x0F, 0x00, 0xD0});  // lldt ax
+  to_ring3(kUserCode);
+  core.set_gpr(reg::eax, 0x38);
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x5000u);
+  EXPECT_EQ(frame(0), 0u);
+}
+
 struct PagingFixture : SystemFixture {
   void map(uint32_t lin, uint32_t phys, uint32_t bits = 7) { bus.wr32(0x21000 + ((lin >> 12) & 0x3FF) * 4, (phys & ~0xFFFu) | bits); }
   uint32_t pte(uint32_t lin) const { return bus.rd32(0x21000 + ((lin >> 12) & 0x3FF) * 4); }
@@ -1188,6 +1403,77 @@ TEST(CpuModule, IntrIsResampledAfterAcknowledgeNoSpuriousInta) {
   sc_core::sc_start(sc_core::sc_time(20, sc_core::SC_US));
   EXPECT_EQ(pic.acks, 1);
   EXPECT_TRUE(cpu.interrupt_flag.read());
+}
+
+// An NMI source that behaves like the local APIC's nmi output: raised at
+// the given times, held until the CPU acknowledges, lowered one delta later.
+struct NmiSource : sc_core::sc_module {
+  sc_core::sc_signal<bool, sc_core::SC_MANY_WRITERS> line{"line"};
+  sc_core::sc_event lower;
+  std::vector<sc_core::sc_time> at;
+  int acks = 0;
+  SC_HAS_PROCESS(NmiSource);
+  explicit NmiSource(sc_core::sc_module_name n) : sc_module(n) {
+    SC_THREAD(raise);
+    SC_METHOD(on_lower);
+    sensitive << lower;
+    dont_initialize();
+  }
+  void raise() {
+    sc_core::sc_time now = sc_core::SC_ZERO_TIME;
+    for (const auto& t : at) {
+      wait(t - now);
+      now = t;
+      line.write(true);
+    }
+  }
+  void on_lower() { line.write(false); }
+  void acknowledge() {
+    ++acks;
+    lower.notify(sc_core::SC_ZERO_TIME);
+  }
+};
+
+TEST(CpuModule, NmiPinWakesHaltedCpuAndIsAcknowledged) {
+  TinyMemory ram("ram");
+  IoSink io("io");
+  Cpu cpu("cpu");
+  NmiSource src("nmi_src");
+  src.at = {sc_core::sc_time(2, sc_core::SC_US), sc_core::sc_time(6, sc_core::SC_US)};
+  sc_core::sc_signal<bool> intr{"intr_line"};
+  cpu.mem.bind(ram.socket);
+  cpu.io.bind(io.socket);
+  cpu.intr.bind(intr);
+  cpu.nmi.bind(src.line);
+  cpu.on_nmi_acknowledge = [&] { src.acknowledge(); };
+  auto wr32 = [&](uint32_t a, uint32_t v) { std::memcpy(&ram.mem[a], &v, 4); };
+  wr32(0x808, 0x0000FFFF);  // GDT at 0x800: flat code 0x08, data 0x10
+  wr32(0x80C, 0x00CF9A00);
+  wr32(0x810, 0x0000FFFF);
+  wr32(0x814, 0x00CF9200);
+  wr32(0x900 + 2 * 8, (0x08u << 16) | 0x300);  // IDT at 0x900: vector 2 -> 0x300
+  wr32(0x904 + 2 * 8, 0x8E00);
+  ram.mem[0x300] = 0xE6;  // out 0x80, al; iret
+  ram.mem[0x301] = 0x80;
+  ram.mem[0x302] = 0xCF;
+  ram.mem[0xA00] = 0x17; wr32(0xA02, 0x800);
+  ram.mem[0xA10] = 0x17; ram.mem[0xA11] = 0x00; wr32(0xA12, 0x900);
+  // lgdt [0xA00]; lidt [0xA10]; mov esp,0x8000; cli; hlt; hlt; jmp $
+  const uint8_t code[] = {0x0F, 0x01, 0x15, 0x00, 0x0A, 0x00, 0x00, 0x0F, 0x01, 0x1D, 0x10, 0x0A, 0x00, 0x00,
+                          0xBC, 0x00, 0x80, 0x00, 0x00, 0xFA, 0xF4, 0xF4, 0xEB, 0xFE};
+  std::memcpy(&ram.mem[0x100], code, sizeof code);
+  cpu.set_entry_state(0x100, 0, 0);
+  sc_core::sc_start(sc_core::sc_time(4, sc_core::SC_US));
+  EXPECT_EQ(io.writes.size(), 1u);  // the first NMI woke the first HLT
+  EXPECT_TRUE(cpu.halted.read());   // back in the second HLT
+  EXPECT_EQ(src.acks, 1);
+  EXPECT_FALSE(src.line.read());
+  sc_core::sc_start(sc_core::sc_time(6, sc_core::SC_US));
+  EXPECT_EQ(io.writes.size(), 2u);
+  EXPECT_FALSE(cpu.halted.read());  // in jmp $
+  EXPECT_EQ(src.acks, 2);
+  EXPECT_FALSE(cpu.interrupt_flag.read());
+  EXPECT_FALSE(sim_outcome().has_value());
 }
 
 }  // namespace
