@@ -63,7 +63,7 @@ module pit8254 (
 
   logic       wr, rd;
   logic       cw_wr;
-  logic [2:0] cw_we, latch_cnt, latch_sts, data_we, data_re;
+  logic [2:0] cw_we, latch_cnt, latch_sts, data_we, data_re, data_oe;
   logic [23:0] data;   // counter i's read byte at [8*i +: 8]
 
   // Observation words of the three counters, read by the Verilator wrapper
@@ -119,21 +119,24 @@ module pit8254 (
     latch_sts = '0;
     data_we   = '0;
     data_re   = '0;
-    if (cw_wr) begin
-      if (d_q[7:6] == 2'b11) begin
-        // Read-back: D5 = /COUNT, D4 = /STATUS, D3..D1 = counters 2..0.
-        for (int i = 0; i < 3; i++) begin
-          latch_cnt[i] = d_q[1 + i] && !d_q[5];
-          latch_sts[i] = d_q[1 + i] && !d_q[4];
+    // Decoded only in a bus cycle (CS# low): otherwise no strobe.
+    if (!cs_nq) begin
+      if (cw_wr) begin
+        if (d_q[7:6] == 2'b11) begin
+          // Read-back: D5 = /COUNT, D4 = /STATUS, D3..D1 = counters 2..0.
+          for (int i = 0; i < 3; i++) begin
+            latch_cnt[i] = d_q[1 + i] && !d_q[5];
+            latch_sts[i] = d_q[1 + i] && !d_q[4];
+          end
+        end else if (d_q[5:4] == 2'b00) begin
+          latch_cnt[d_q[7:6]] = 1'b1;  // counter latch command
+        end else begin
+          cw_we[d_q[7:6]] = 1'b1;
         end
-      end else if (d_q[5:4] == 2'b00) begin
-        latch_cnt[d_q[7:6]] = 1'b1;  // counter latch command
-      end else begin
-        cw_we[d_q[7:6]] = 1'b1;
       end
+      if (wr && a_q != 2'd3) data_we[a_q] = 1'b1;
+      if (rd && a_q != 2'd3) data_re[a_q] = 1'b1;
     end
-    if (wr && a_q != 2'd3) data_we[a_q] = 1'b1;
-    if (rd && a_q != 2'd3) data_re[a_q] = 1'b1;
   end
 
   pit8254_counter u_counter0 (
@@ -148,6 +151,7 @@ module pit8254 (
     .latch_sts_i (latch_sts[0]),
     .data_we_i   (data_we[0]),
     .data_re_i   (data_re[0]),
+    .data_oe_i   (data_oe[0]),
     .data_i      (d_q),
     .data_o      (data[7:0]),
 `ifdef MINIPC_SIM_FAST_FORWARD
@@ -169,6 +173,7 @@ module pit8254 (
     .latch_sts_i (latch_sts[1]),
     .data_we_i   (data_we[1]),
     .data_re_i   (data_re[1]),
+    .data_oe_i   (data_oe[1]),
     .data_i      (d_q),
     .data_o      (data[15:8]),
 `ifdef MINIPC_SIM_FAST_FORWARD
@@ -190,6 +195,7 @@ module pit8254 (
     .latch_sts_i (latch_sts[2]),
     .data_we_i   (data_we[2]),
     .data_re_i   (data_re[2]),
+    .data_oe_i   (data_oe[2]),
     .data_i      (d_q),
     .data_o      (data[23:16]),
 `ifdef MINIPC_SIM_FAST_FORWARD
@@ -199,13 +205,13 @@ module pit8254 (
     .obs_o       (obs2)
   );
 
+  // Read data: only the counter addressed in a read cycle drives its byte
+  // (data_oe), the others give 0; A1 A0 = 3 reads 0.
   always_comb begin
-    unique case (a_i)
-      2'd0:    d_o = data[7:0];
-      2'd1:    d_o = data[15:8];
-      2'd2:    d_o = data[23:16];
-      default: d_o = 8'h00;
-    endcase
+    data_oe = '0;
+    if (!cs_ni && !rd_ni && wr_ni && a_i != 2'd3) data_oe[a_i] = 1'b1;
   end
+
+  assign d_o = data[7:0] | data[15:8] | data[23:16];
 
 endmodule

@@ -6,7 +6,8 @@
 // the counter's CLK input arrive as one-cycle strobes:
 //   - cnt_clk_i: one CLK pulse of this counter (a clock enable on clk_i);
 //   - cw_we_i / latch_cnt_i / latch_sts_i / data_we_i / data_re_i: one bus
-//     cycle each. data_o is combinational from the state, the read's side
+//     cycle each. data_o is combinational from the state (driven while
+//     data_oe_i, the read cycle on the pins, is high; 0 otherwise), the read's side
 //     effects (flip-flops, latch release) take place at the end of the cycle.
 // Within one clk_i cycle the bus operation is applied first, then the GATE
 // level, then the CLK pulse (the wrapper never combines them, but the order
@@ -43,6 +44,7 @@ module pit8254_counter (
   input  logic        latch_sts_i,  // read-back STATUS
   input  logic        data_we_i,    // count byte write
   input  logic        data_re_i,    // count/status byte read
+  input  logic        data_oe_i,    // read cycle on the pins: drive data_o (else 0)
   input  logic [7:0]  data_i,
   output logic [7:0]  data_o,
 `ifdef MINIPC_SIM_FAST_FORWARD
@@ -157,17 +159,21 @@ module pit8254_counter (
 `endif
 
   // ---- read data ------------------------------------------------------------------------
-  logic [15:0] rd_word;
-
-  assign rd_word = ctl_q.cnt_latched ? ctl_q.ol : cnt_q.ce;
-
+  // Only in a read cycle of this counter (data_oe_i); the bus is released
+  // (0) otherwise, so the mux costs nothing in the other cycles.
   always_comb begin
-    if (ctl_q.sts_latched) begin
-      data_o = ctl_q.sts;
-    end else if (ctl_q.rw == RwMsb || (ctl_q.rw != RwLsb && ctl_q.rd_msb)) begin
-      data_o = rd_word[15:8];
-    end else begin
-      data_o = rd_word[7:0];
+    logic [15:0] rd_word;
+    rd_word = 16'h0000;
+    data_o  = 8'h00;
+    if (data_oe_i) begin
+      rd_word = ctl_q.cnt_latched ? ctl_q.ol : cnt_q.ce;
+      if (ctl_q.sts_latched) begin
+        data_o = ctl_q.sts;
+      end else if (ctl_q.rw == RwMsb || (ctl_q.rw != RwLsb && ctl_q.rd_msb)) begin
+        data_o = rd_word[15:8];
+      end else begin
+        data_o = rd_word[7:0];
+      end
     end
   end
 
