@@ -178,7 +178,7 @@ struct Exec {
   static unsigned byte_or_v(const D& d) { return (d.opcode & 1) ? d.opsize : 1; }
   static void jump(C& c, const D& d, uint32_t target) {
     c.next_eip_ = d.opsize == 2 ? (target & 0xFFFF) : target;
-    c.branch_taken_ = true;
+    c.ev_.branch_taken = true;
   }
   [[noreturn]] static void bad(C& c, const D& d) {
     char buf[48];
@@ -351,7 +351,7 @@ struct Exec {
   static void ex_jcc32(C& c, const D& d) {
     if (c.cond(CC)) {
       c.next_eip_ += NEAR ? d.imm : sx8(d.imm);
-      c.branch_taken_ = true;
+      c.ev_.branch_taken = true;
     }
   }
   template <unsigned... CC>
@@ -672,7 +672,7 @@ struct Exec {
   static void ex_mov_to_seg(C& c, const D& d) {
     if (d.regop > 5 || d.regop == reg::cs) bad(c, d);
     c.load_segment(d.regop, static_cast<uint16_t>(c.read_rm(d, 2)));
-    if (d.regop == reg::ss) c.shadow_pending_ = true;
+    if (d.regop == reg::ss) c.ev_.shadow_pending = true;
   }
   static void ex_lea(C& c, const D& d) {
     if (!d.is_mem()) bad(c, d);
@@ -863,7 +863,7 @@ struct Exec {
   static void ex_pop_seg(C& c, const D& d) {
     const unsigned s = seg_of_push_pop(d.opcode);
     c.load_segment(s, static_cast<uint16_t>(c.pop(d.opsize)));
-    if (s == reg::ss) c.shadow_pending_ = true;
+    if (s == reg::ss) c.ev_.shadow_pending = true;
   }
   static void ex_pushad(C& c, const D& d) {
     const unsigned n = d.opsize;
@@ -959,7 +959,7 @@ struct Exec {
     c.far_return(cs, eip, 8, d.opcode == 0xCA ? (d.imm & 0xFFFF) : 0, false, 0);
   }
   static void soft_int(C& c, uint8_t vector) {
-    c.software_int_ = true;
+    c.ev_.software_int = true;
     c.deliver_interrupt(vector, c.next_eip_, C::EventKind::software);
   }
   static void ex_int3(C& c, const D&) { soft_int(c, C::BP); }
@@ -984,7 +984,7 @@ struct Exec {
     if (fl & (1u << 17)) c.fatal(FatalKind::cpu, "IRET to virtual-8086 mode is not supported at EIP=" + hex32(c.insn_eip_));
     c.far_return(cs, eip, 12, 0, true, fl);
     c.nmi_blocked_ = false;  // any IRET ends NMI blocking (SDM vol. 3 §6.7.1)
-    c.resample_intr_ = true;
+    c.ev_.resample_intr = true;
   }
 
   // ---- string instructions ---------------------------------------------------
@@ -1003,7 +1003,7 @@ struct Exec {
       // and EIP stays at the instruction, which restarts after the handler.
       if (done > 0 && c.intr_ && (c.eflags_ & flag::if_)) {
         c.next_eip_ = c.insn_eip_;
-        c.restart_ = true;
+        c.ev_.restart = true;
         break;
       }
       body();
@@ -1015,7 +1015,7 @@ struct Exec {
       }
       if (done >= kMaxRepIterations && c.regs_[reg::ecx] != 0) {
         c.next_eip_ = c.insn_eip_;
-        c.restart_ = true;
+        c.ev_.restart = true;
         break;
       }
     }
@@ -1080,7 +1080,7 @@ struct Exec {
   }
   static void ex_outs(C& c, const D& d) {
     c.require_io_privilege();
-    c.resample_intr_ = true;
+    c.ev_.resample_intr = true;
     const unsigned n = byte_or_v(d);
     const int s = step_of(c, n);
     repeat(c, d, false, [&] {
@@ -1098,7 +1098,7 @@ struct Exec {
   }
   static void ex_out(C& c, const D& d) {
     c.require_io_privilege();
-    c.resample_intr_ = true;  // the write may have changed an interrupt controller
+    c.ev_.resample_intr = true;  // the write may have changed an interrupt controller
     const unsigned n = byte_or_v(d);
     const uint16_t port = d.opcode <= 0xE7 ? static_cast<uint16_t>(d.imm & 0xFF) : static_cast<uint16_t>(c.regs_[reg::edx]);
     c.io_out(port, c.get_reg(n, reg::eax), n);
@@ -1106,7 +1106,7 @@ struct Exec {
   static void ex_nop(C&, const D&) {}
   static void ex_hlt(C& c, const D&) {
     c.require_cpl0();
-    c.halted_ = true;
+    c.ev_.halted = true;
   }
   static void ex_privileged_nop(C& c, const D&) { c.require_cpl0(); }  // INVD/WBINVD: no caches
   static void ex_cmc(C& c, const D&) { c.eflags_ ^= flag::cf; }
@@ -1120,9 +1120,9 @@ struct Exec {
   }
   static void ex_sti(C& c, const D&) {
     c.require_io_privilege();
-    if (!(c.eflags_ & flag::if_)) c.shadow_pending_ = true;
+    if (!(c.eflags_ & flag::if_)) c.ev_.shadow_pending = true;
     c.eflags_ |= flag::if_;
-    c.resample_intr_ = true;
+    c.ev_.resample_intr = true;
   }
   static void ex_clts(C& c, const D&) {
     c.require_cpl0();
@@ -1282,15 +1282,15 @@ void Ia32Core::reset() {
   tr_ = SegmentReg{0, 0, 0, 0};
   ldtr_ = SegmentReg{0, 0, 0, 0};
   set_cpl(0);
-  intr_ = resample_intr_ = software_int_ = triple_fault_ = false;
-  nmi_level_ = nmi_pending_ = nmi_blocked_ = false;
+  intr_ = ev_.resample_intr = ev_.software_int = triple_fault_ = false;
+  nmi_level_ = ev_.nmi_pending = nmi_blocked_ = false;
   tsc_offset_ = 0;
   std::memset(cr_, 0, sizeof cr_);
   cr_[0] = 0x11;  // PE | ET
   gdtr_ = {};
   idtr_ = {};
-  halted_ = false;
-  sti_shadow_ = shadow_pending_ = false;
+  ev_.halted = false;
+  ev_.sti_shadow = ev_.shadow_pending = false;
   fatal_kind_ = FatalKind::none;
   fatal_message_.clear();
   flush_direct_cache();
@@ -1734,7 +1734,7 @@ void Ia32Core::write_eflags(uint32_t v, uint32_t mask, unsigned cpl) {
   if (cpl > ((eflags_ >> 12) & 3)) writable &= ~flag::if_;
   const uint32_t old = eflags_;
   eflags_ = (eflags_ & ~writable) | (v & writable) | flag::reserved_one;
-  if ((eflags_ ^ old) & flag::if_) resample_intr_ = true;
+  if ((eflags_ ^ old) & flag::if_) ev_.resample_intr = true;
 }
 
 void Ia32Core::require_cpl0() {
@@ -1764,7 +1764,7 @@ void Ia32Core::far_return(uint16_t cs, uint32_t eip, uint32_t frame_bytes, uint3
     if (iret) write_eflags(fl, 0xFFFFFFFF, cpl_);
     regs_[reg::esp] = esp + frame_bytes + pop_extra;
     next_eip_ = eip;
-    branch_taken_ = true;
+    ev_.branch_taken = true;
     return;
   }
   // To an outer ring: ESP and SS follow on the old stack.
@@ -1785,7 +1785,7 @@ void Ia32Core::far_return(uint16_t cs, uint32_t eip, uint32_t frame_bytes, uint3
     if ((r.access & 0x10) && !conforming_code && r.dpl() < rpl) segs_[s] = SegmentReg{0, 0, 0, 0};
   }
   next_eip_ = eip;
-  branch_taken_ = true;
+  ev_.branch_taken = true;
 }
 
 // ---- interrupts and exceptions (SDM vol. 3 §6.12) ----------------------------------
@@ -1866,8 +1866,8 @@ void Ia32Core::deliver_interrupt(uint8_t vector, uint32_t return_eip, EventKind 
   if (type == 0x0E) eflags_ &= ~flag::if_;
   next_eip_ = offset;
   eip_ = offset;
-  branch_taken_ = true;
-  halted_ = false;
+  ev_.branch_taken = true;
+  ev_.halted = false;
 }
 
 // Delivers an exception raised by an instruction (EIP and the saved state are
@@ -2149,23 +2149,23 @@ __attribute__((always_inline)) inline StepStatus Ia32Core::execute_insn() {
   insn_eip_ = eip_;
   insn_esp_ = regs_[reg::esp];
   insn_eflags_ = eflags_;
-  shadow_pending_ = false;
-  restart_ = false;
-  branch_taken_ = false;
-  software_int_ = false;
+  ev_.shadow_pending = false;
+  ev_.restart = false;
+  ev_.branch_taken = false;
+  ev_.software_int = false;
   try {
     const Insn& d = fetch_decoded();
     next_eip_ = eip_ + d.length;
     d.handler(*this, d);
     eip_ = next_eip_;
-    cycles_ += d.cycles + (branch_taken_ ? kBranchTakenCycles : 0);
-    if (!restart_) ++instructions_;
-    sti_shadow_ = shadow_pending_;
+    cycles_ += d.cycles + (ev_.branch_taken ? kBranchTakenCycles : 0);
+    if (!ev_.restart) ++instructions_;
+    ev_.sti_shadow = ev_.shadow_pending;
   } catch (const Fault& f) {
     eip_ = insn_eip_;
     regs_[reg::esp] = insn_esp_;
     eflags_ = insn_eflags_;
-    software_int_ = false;
+    ev_.software_int = false;
     if (f.kind == FatalKind::none) {
       if (!deliver_exception(f)) return StepStatus::fatal;
       cycles_ += cycle_cost(CostClass::interrupt);
@@ -2183,9 +2183,9 @@ __attribute__((always_inline)) inline StepStatus Ia32Core::execute_insn() {
 // even when its delivery faults (the fault's handler then runs; its IRET ends
 // the blocking).
 bool Ia32Core::deliver_nmi() {
-  nmi_pending_ = false;
+  ev_.nmi_pending = false;
   nmi_blocked_ = true;
-  resample_intr_ = true;  // let the source (local APIC) drop its output
+  ev_.resample_intr = true;  // let the source (local APIC) drop its output
   if (nmi_ack_) nmi_ack_();
   insn_eip_ = eip_;
   insn_esp_ = regs_[reg::esp];
@@ -2209,12 +2209,12 @@ StepStatus Ia32Core::step() {
   if (fatal_kind_ != FatalKind::none) return StepStatus::fatal;
   // NMI (priority 5, SDM table 6-2) before INTR (6); the single-step trap of
   // the previous instruction (4) was delivered at the end of that step.
-  if (nmi_pending_ && !nmi_blocked_ && !sti_shadow_) return deliver_nmi() ? StepStatus::ok : StepStatus::fatal;
-  if (intr_ && (eflags_ & flag::if_) && !sti_shadow_) {
+  if (ev_.nmi_pending && !nmi_blocked_ && !ev_.sti_shadow) return deliver_nmi() ? StepStatus::ok : StepStatus::fatal;
+  if (intr_ && (eflags_ & flag::if_) && !ev_.sti_shadow) {
     // INTA. The controller lowers INTR only after this cycle, so the latched
     // level is stale from here on: drop it and let the owner re-sample.
     intr_ = false;
-    resample_intr_ = true;
+    ev_.resample_intr = true;
     const int vector = ack_ ? ack_() : -1;
     if (vector >= 0) {
       insn_eip_ = eip_;
@@ -2235,8 +2235,8 @@ StepStatus Ia32Core::step() {
       return StepStatus::ok;
     }
   }
-  sti_shadow_ = false;
-  if (halted_) return StepStatus::halted;
+  ev_.sti_shadow = false;
+  if (ev_.halted) return StepStatus::halted;
 
   const StepStatus s = execute_insn();
   if (s != StepStatus::ok) return s;
@@ -2244,7 +2244,7 @@ StepStatus Ia32Core::step() {
   // after INT n, whose gate cleared TF, nor inside a MOV SS shadow, nor after
   // a faulting instruction: insn_eflags_ is then the restored EFLAGS and the
   // exception's gate has been taken instead).
-  if ((insn_eflags_ & flag::tf) && !software_int_ && !shadow_pending_) {
+  if ((insn_eflags_ & flag::tf) && !ev_.software_int && !ev_.shadow_pending) {
     try {
       deliver_interrupt(DB, eip_, EventKind::exception);
     } catch (const Fault& f) {
@@ -2257,40 +2257,81 @@ StepStatus Ia32Core::step() {
       }
     }
   }
-  software_int_ = false;
-  return halted_ ? StepStatus::halted : StepStatus::ok;
+  ev_.software_int = false;
+  return ev_.halted ? StepStatus::halted : StepStatus::ok;
+}
+
+// run()'s common case, as step() would do it (no interrupt to accept, no
+// shadow to expire, no single-step trap), for as long as that holds: the
+// caller checked the boundary (no hook, no event byte 4-7, no watched EFLAGS
+// bit). After each instruction one load of the event word tells whether
+// anything but a taken branch happened (REP restart, shadow, INT n, HLT, a
+// resample request, an NMI latched meanwhile): then the instruction is
+// finished exactly as execute_insn() does and the caller looks again.
+__attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t stop, uint32_t watch) {
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "event_word() byte order");
+  try {
+    do {
+      insn_eip_ = eip_;
+      insn_esp_ = regs_[reg::esp];
+      insn_eflags_ = eflags_;
+      ev_.branch_taken = ev_.restart = ev_.shadow_pending = ev_.software_int = false;
+      const Insn& d = fetch_decoded();
+      next_eip_ = eip_ + d.length;
+      d.handler(*this, d);
+      eip_ = next_eip_;
+      const uint64_t w = event_word();
+      cycles_ += d.cycles + (ev_.branch_taken ? kBranchTakenCycles : 0);
+      if (w >> 8) [[unlikely]] {
+        if (!ev_.restart) ++instructions_;
+        ev_.sti_shadow = ev_.shadow_pending;
+        return ev_.halted ? StepStatus::halted : StepStatus::ok;
+      }
+      ++instructions_;
+    } while (instructions_ < stop && !hook_ && !(eflags_ & watch));
+  } catch (const Fault& f) {
+    eip_ = insn_eip_;
+    regs_[reg::esp] = insn_esp_;
+    eflags_ = insn_eflags_;
+    ev_.software_int = false;
+    if (f.kind == FatalKind::none) {
+      if (!deliver_exception(f)) return StepStatus::fatal;
+      cycles_ += cycle_cost(CostClass::interrupt);
+      return ev_.halted ? StepStatus::halted : StepStatus::ok;
+    }
+    fatal_kind_ = f.kind;
+    fatal_message_ = f.message;
+    return StepStatus::fatal;
+  }
+  return StepStatus::ok;
 }
 
 StepStatus Ia32Core::run(uint64_t max_insns) {
   const uint64_t stop = instructions_ + max_insns;
   StepStatus s = StepStatus::ok;
-  resample_intr_ = false;
+  ev_.resample_intr = false;
   // What sends an instruction through step(): a pending interrupt with IF=1,
-  // TF, an STI/MOV SS shadow, a halted or stopped core. INTR changes only
-  // outside run() and at INTA (in step()); shadows, HLT and fatal stops only
-  // in the instruction just executed; so only EFLAGS needs a look each time.
+  // TF, an STI/MOV SS shadow, a pending NMI, a halted or stopped core. INTR
+  // changes only outside run() and at INTA (in step()); shadows, HLT and
+  // fatal stops only in the instruction just executed; so only EFLAGS needs a
+  // look each time. Event bytes 4-7: halted, resample_intr (false here),
+  // nmi_pending, sti_shadow.
+  constexpr uint64_t kBoundaryEvents = 0xFFFFFFFF00000000ull;
   auto watched = [this] { return flag::tf | (intr_ ? flag::if_ : 0); };
   uint32_t watch = watched();
-  bool slow = sti_shadow_ || halted_ || nmi_pending_ || fatal_kind_ != FatalKind::none;
   while (instructions_ < stop) {
     if (hook_) [[unlikely]] {
       if (!hook_->before_step(*this)) break;
       s = step();
       if (hook_) hook_->after_step(*this, s);  // the hook may unhook itself
       watch = watched();
-    } else if (slow || (eflags_ & watch)) [[unlikely]] {
+    } else if ((event_word() & kBoundaryEvents) || fatal_kind_ != FatalKind::none || (eflags_ & watch)) [[unlikely]] {
       s = step();
       watch = watched();
     } else {
-      // The common case, as step() would do it: no interrupt to accept, no
-      // shadow to expire, no single-step trap.
-      s = execute_insn();
-      if (halted_ && s == StepStatus::ok) s = StepStatus::halted;
+      s = run_fast(stop, watch);
     }
-    if (s != StepStatus::ok || resample_intr_) break;
-    // A pending NMI (taken, or blocked until IRET, which ends the loop) sends
-    // the next boundary through step() too: it may have waited for a shadow.
-    slow = sti_shadow_ | nmi_pending_;
+    if (s != StepStatus::ok || ev_.resample_intr) break;
   }
   return s;
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -139,7 +140,7 @@ class Ia32Core {
   bool intr() const { return intr_; }
   void set_interrupt_acknowledge(std::function<int()> ack) { ack_ = std::move(ack); }
   // True when the core would accept an interrupt at the next boundary.
-  bool interrupt_window_open() const { return (eflags_ & flag::if_) && !sti_shadow_; }
+  bool interrupt_window_open() const { return (eflags_ & flag::if_) && !ev_.sti_shadow; }
 
   // The NMI pin (SDM vol. 3 §6.7). Edge-triggered: a rising edge latches one
   // pending NMI (a second edge while one is pending is lost, as on hardware).
@@ -150,21 +151,21 @@ class Ia32Core {
   // The acknowledge callback runs when the NMI is taken (the local APIC
   // drops its nmi output then).
   void set_nmi(bool level) {
-    if (level && !nmi_level_) nmi_pending_ = true;
+    if (level && !nmi_level_) ev_.nmi_pending = true;
     nmi_level_ = level;
   }
-  bool nmi_pending() const { return nmi_pending_; }
+  bool nmi_pending() const { return ev_.nmi_pending; }
   bool nmi_blocked() const { return nmi_blocked_; }
   // True when a pending NMI would be taken at the next boundary.
-  bool nmi_deliverable() const { return nmi_pending_ && !nmi_blocked_ && !sti_shadow_; }
+  bool nmi_deliverable() const { return ev_.nmi_pending && !nmi_blocked_ && !ev_.sti_shadow; }
   void set_nmi_acknowledge(std::function<void()> ack) { nmi_ack_ = std::move(ack); }
 
   // True (once) when the last run() ended early because the interrupt state
   // may have changed: an interrupt was acknowledged, or IRET, STI, POPF or an
   // OUT ran. The owner lets the controllers settle and re-samples INTR.
   bool consume_resample_request() {
-    const bool r = resample_intr_;
-    resample_intr_ = false;
+    const bool r = ev_.resample_intr;
+    ev_.resample_intr = false;
     return r;
   }
 
@@ -193,7 +194,7 @@ class Ia32Core {
   uint32_t cr(unsigned n) const { return n < 5 ? cr_[n] : 0; }
   const TableReg& gdtr() const { return gdtr_; }
   const TableReg& idtr() const { return idtr_; }
-  bool halted() const { return halted_; }
+  bool halted() const { return ev_.halted; }
   uint64_t msr(uint32_t index) const;
 
   uint64_t instructions() const { return instructions_; }
@@ -246,6 +247,7 @@ class Ia32Core {
   };
 
   StepStatus execute_insn();  // one instruction, no interrupt acceptance or single-step trap
+  StepStatus run_fast(uint64_t stop, uint32_t watch);  // run()'s common case
   // decode
   void decode(Insn& d);
   static bool lock_allowed(const Insn& d);
@@ -322,12 +324,9 @@ class Ia32Core {
   TableReg gdtr_, idtr_;
   unsigned cpl_ = 0;
   uint32_t access_tag_ = 0;  // kUserTag while CPL=3: user and supervisor translations are cached apart
-  bool halted_ = false;
   bool intr_ = false;
-  bool resample_intr_ = false;
   bool triple_fault_ = false;
   bool nmi_level_ = false;    // the NMI pin as last seen (edge detection)
-  bool nmi_pending_ = false;  // latched NMI waiting for delivery
   bool nmi_blocked_ = false;  // an NMI handler started; cleared by IRET
   std::function<void()> nmi_ack_;
   uint8_t apic_id_ = 0;
@@ -335,7 +334,6 @@ class Ia32Core {
   InsnHook* hook_ = nullptr;
   int64_t tsc_offset_ = 0;
   uint32_t insn_esp_ = 0, insn_eflags_ = 0;  // restored when the instruction faults
-  bool sti_shadow_ = false;     // set by the instruction that opened the window
   std::function<int()> ack_;
 
   // decode cursor
@@ -348,12 +346,27 @@ class Ia32Core {
   uint32_t fetch_page_addr_ = 0xFFFFFFFF;  // page number of fetch_page_, or invalid
   uint32_t fetch_page_phys_ = 0;           // physical page address of fetch_page_
   uint32_t next_eip_ = 0;
-  // Per-instruction flags, cleared before each instruction (kept together so
-  // the clearing is one store).
-  alignas(4) bool branch_taken_ = false;
-  bool restart_ = false;         // a REP instruction yields before finishing
-  bool shadow_pending_ = false;  // this instruction sets the shadow
-  bool software_int_ = false;    // this instruction was INT n/INT3/INTO (no single-step trap)
+  // The core's event bytes, kept in one 8-byte word so run()'s fast path
+  // tests them all with one load (any of bytes 1-7 set sends the instruction
+  // boundary through the general path). The first four are per-instruction
+  // flags, cleared before each instruction (one store).
+  struct alignas(8) Events {
+    bool branch_taken = false;
+    bool restart = false;         // a REP instruction yields before finishing
+    bool shadow_pending = false;  // this instruction sets the shadow
+    bool software_int = false;    // this instruction was INT n/INT3/INTO (no single-step trap)
+    bool halted = false;
+    bool resample_intr = false;
+    bool nmi_pending = false;     // latched NMI waiting for delivery
+    bool sti_shadow = false;      // set by the instruction that opened the window
+  };
+  static_assert(sizeof(Events) == 8);
+  Events ev_;
+  uint64_t event_word() const {
+    uint64_t w;
+    std::memcpy(&w, &ev_, 8);
+    return w;
+  }
 
   // The software TLB: per 4 KiB linear page, the physical page and, for RAM,
   // a host pointer. Without paging it is the old direct-pointer cache.
