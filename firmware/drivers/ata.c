@@ -180,6 +180,15 @@ static int soft_reset(void) {
   delay_400ns();
   if (st >= 0)
     st = poll_not_busy(0);
+  // QEMU completes SRST asynchronously (a bottom half run by the host): the
+  // selection written above can be undone after it, leaving Status 0x00.
+  // Select again until the drive answers, a bounded number of times (a
+  // drive that answers at once, like minipc's, never gets here).
+  for (uint32_t tries = 0; st >= 0 && (st == 0x00 || st == 0xFF) && tries < 100000; tries++) {
+    outb(ATA_REG_DEVICE, ATA_DEV_OBS | ATA_DEV_LBA);
+    delay_400ns();
+    st = poll_not_busy(0);
+  }
   (void)inb(ATA_REG_STATUS);  // drop anything pending
   outb(ATA_REG_DEVCTL, nien);
   if (st >= 0)

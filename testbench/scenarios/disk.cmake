@@ -54,7 +54,7 @@ if(MINIPC_QEMU_I386)
     minipc_firmware_path(elf disk ${compiler})
     add_test(NAME qemu.disk_pio.${compiler}
       COMMAND ${_disk_dir}/run_qemu.sh ${MINIPC_QEMU_I386} ${elf} ${_disk_dir}/disk_pio.txt ${_disk_image})
-    set_tests_properties(qemu.disk_pio.${compiler} PROPERTIES LABELS "system;qemu" TIMEOUT 60)
+    set_tests_properties(qemu.disk_pio.${compiler} PROPERTIES LABELS "system;qemu" TIMEOUT 120)
   endforeach()
 endif()
 

@@ -9,7 +9,7 @@ set -u
 qemu=$1 elf=$2 expected=$3 image=$4
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-timeout 30 "$qemu" -kernel "$elf" -append "paths=pio" -serial stdio -display none -monitor none \
+timeout 80 "$qemu" -kernel "$elf" -append "paths=pio" -serial stdio -display none -monitor none \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot -m 64 -nic none \
   -drive file="$image",format=raw,if=ide,index=0,media=disk -snapshot \
   -icount shift=4,sleep=off -rtc clock=vm >"$out" 2>&1 </dev/null
