@@ -1,4 +1,5 @@
 #include "apic/io_apic.h"
+#include "core/hex.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -7,12 +8,6 @@
 namespace minipc {
 
 namespace {
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 // Writable bits of a redirection entry: all but delivery status (12) and
 // remote IRR (14), and the reserved bits 55:17.
 constexpr uint64_t kRteWritable = 0xFF00000000000000ull | 0x1AFFFull;

@@ -1,4 +1,5 @@
 #include "apic/local_apic.h"
+#include "core/hex.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -9,12 +10,6 @@
 namespace minipc {
 
 namespace {
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 int highest(const std::bitset<256>& b) {
   for (int v = 255; v >= 0; --v)
     if (b[v]) return v;

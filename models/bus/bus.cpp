@@ -1,4 +1,5 @@
 #include "bus/bus.h"
+#include "core/hex.h"
 
 #include <algorithm>
 #include <sstream>
@@ -9,14 +10,6 @@ namespace minipc {
 
 using sc_core::sc_time;
 using sc_core::SC_ZERO_TIME;
-
-namespace {
-std::string hex(uint64_t v) {
-  std::ostringstream s;
-  s << "0x" << std::hex << v;
-  return s.str();
-}
-}  // namespace
 
 Bus::Bus(const sc_core::sc_module_name& nm) : sc_core::sc_module(nm) {
   if (arbitration.get() == "round_robin")

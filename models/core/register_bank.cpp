@@ -1,4 +1,5 @@
 #include "core/register_bank.h"
+#include "core/hex.h"
 
 #include <cstring>
 #include <sstream>
@@ -40,12 +41,6 @@ Register* RegisterBank::find(uint64_t offset, bool write) const {
 }
 
 namespace {
-std::string hex(uint64_t v) {
-  std::ostringstream s;
-  s << "0x" << std::hex << v;
-  return s.str();
-}
-
 // The register covering offset at all (any direction), for diagnostics.
 Register* any_at(const std::vector<Register*>& regs, uint64_t offset) {
   for (Register* r : regs)

@@ -1,4 +1,5 @@
 #include "disk/ata_disk.h"
+#include "core/hex.h"
 
 #include <algorithm>
 #include <cstring>
@@ -12,11 +13,6 @@ using sc_core::sc_time;
 using sc_core::SC_ZERO_TIME;
 
 namespace {
-std::string hex(uint64_t v) {
-  std::ostringstream s;
-  s << "0x" << std::hex << v;
-  return s.str();
-}
 constexpr unsigned kSector = DiskImage::kSectorBytes;
 constexpr uint64_t kLba28Max = 1ull << 28;
 constexpr unsigned kHeads = 16, kSectorsPerTrack = 63;  // legacy CHS geometry

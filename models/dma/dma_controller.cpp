@@ -1,4 +1,5 @@
 #include "dma/dma_controller.h"
+#include "core/hex.h"
 
 #include <sstream>
 
@@ -10,11 +11,6 @@ using sc_core::sc_time;
 using sc_core::SC_ZERO_TIME;
 
 namespace {
-std::string hex(uint64_t v) {
-  std::ostringstream s;
-  s << "0x" << std::hex << v;
-  return s.str();
-}
 std::string reg_name(unsigned n, const char* what) { return "CH" + std::to_string(n) + "_" + what; }
 }  // namespace
 

@@ -1,5 +1,6 @@
 // ELF32 i386 loading with libelf, and the Multiboot v1 hand-over block.
 #include "loader/elf_loader.h"
+#include "core/hex.h"
 
 #include <gelf.h>
 #include <libelf.h>
@@ -26,12 +27,6 @@ constexpr uint32_t kMultibootHeaderMagic = 0x1BADB002;
 constexpr uint32_t kMultibootSearchLimit = 8192;
 constexpr uint32_t kMultibootInfoMemory = 0x001;   // mem_lower, mem_upper valid
 constexpr uint32_t kMultibootInfoCmdline = 0x004;  // cmdline valid
-
-std::string hex(uint64_t value) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));
-  return buf;
-}
 
 // Every message names the file the way the user gave it.
 [[noreturn]] void fail(int exit_code, const std::string& path, const std::string& what) {

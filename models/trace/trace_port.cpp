@@ -1,4 +1,5 @@
 #include "trace/trace_port.h"
+#include "core/hex.h"
 
 #include <fstream>
 #include <iomanip>
@@ -13,11 +14,6 @@ constexpr uint16_t kPairedBelow = 0x30;  // ids below pair as ENTER (even) / EXI
 
 bool is_isr_like(uint16_t id) { return (id & ~1u) == 0x10 || (id & ~1u) == 0x12; }
 
-std::string hex(uint32_t v) {
-  std::ostringstream s;
-  s << "0x" << std::hex << v;
-  return s.str();
-}
 }  // namespace
 
 TracePort::TracePort(const sc_core::sc_module_name& nm)

@@ -58,16 +58,5 @@ if(MINIPC_QEMU_I386)
   endforeach()
 endif()
 
-# The experiments (tools/sweep, Debian's python3 with Dask and matplotlib).
-if(EXISTS /usr/bin/python3)
-  foreach(exp disk_pio_vs_dma polling_vs_interrupts)
-    add_test(NAME experiment.${exp}
-      COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tools/sweep ${CMAKE_SOURCE_DIR}/tools/experiments/${exp}.yaml
-              --minipc $<TARGET_FILE:minipc> --out ${CMAKE_BINARY_DIR}/sweeps-test --workers 0 --no-wall)
-    set_tests_properties(experiment.${exp} PROPERTIES LABELS experiment TIMEOUT 120)
-    add_test(NAME experiment.${exp}.full
-      COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tools/sweep ${CMAKE_SOURCE_DIR}/tools/experiments/${exp}.yaml
-              --full --minipc $<TARGET_FILE:minipc> --out ${CMAKE_BINARY_DIR}/sweeps --workers 2)
-    set_tests_properties(experiment.${exp}.full PROPERTIES LABELS "experiment;long" TIMEOUT 3600)
-  endforeach()
-endif()
+# The experiments (minipc_experiment_tests in CMakeLists.txt).
+minipc_experiment_tests(WORKERS 0 disk_pio_vs_dma polling_vs_interrupts)

@@ -22,18 +22,7 @@ foreach(compiler IN LISTS MINIPC_FIRMWARE_COMPILERS)
   set_tests_properties(${name} PROPERTIES LABELS system TIMEOUT 120)
 endforeach()
 
-# The experiments (tools/sweep, Debian's python3 with Dask and matplotlib).
+# The experiments (minipc_experiment_tests in CMakeLists.txt).
 # Each point's firmware checks its own copies (exit 1 otherwise) and every
 # metric must be in the stats, so a point can fail.
-if(EXISTS /usr/bin/python3)
-  foreach(exp dma_modes mmio_vs_port_io)
-    add_test(NAME experiment.${exp}
-      COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tools/sweep ${CMAKE_SOURCE_DIR}/tools/experiments/${exp}.yaml
-              --minipc $<TARGET_FILE:minipc> --out ${CMAKE_BINARY_DIR}/sweeps-test --workers 1 --no-wall)
-    set_tests_properties(experiment.${exp} PROPERTIES LABELS experiment TIMEOUT 120)
-    add_test(NAME experiment.${exp}.full
-      COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/tools/sweep ${CMAKE_SOURCE_DIR}/tools/experiments/${exp}.yaml
-              --full --minipc $<TARGET_FILE:minipc> --out ${CMAKE_BINARY_DIR}/sweeps --workers 2)
-    set_tests_properties(experiment.${exp}.full PROPERTIES LABELS "experiment;long" TIMEOUT 3600)
-  endforeach()
-endif()
+minipc_experiment_tests(WORKERS 1 dma_modes mmio_vs_port_io)
