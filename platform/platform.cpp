@@ -451,6 +451,7 @@ Platform::Result Platform::run() {
   start_debugging();
   reset_sim_outcome();
   const auto t0 = std::chrono::steady_clock::now();
+  cpu_->set_time_limit(sc_core::sc_time_stamp() + time_limit.get());
   sc_core::sc_start(time_limit.get());
   const double host = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 

@@ -184,14 +184,19 @@ sc_core::sc_time Cpu::local_offset() const {
 //    for base_ + local - sc_time_stamp(): the same wake-up time as the
 //    reference's wait(local) from base_, with nothing to run between.
 // 5. Time limit: sc_start(d) stops at an instant the CPU cannot see, and the
-//    reference CPU never resumes past it. The CPU therefore never skips
+//    reference CPU never resumes past it. When the platform has told the
+//    CPU that instant (set_time_limit(), Platform::run()), the CPU never
+//    skips past it nor from it (a skip to it is fine: the reference resumes
+//    there too); that is all the rule needs, and fast mode skips like
+//    accurate mode. Otherwise (tests calling sc_start() themselves) the
+//    CPU falls back to a grid: it never skips
 //    across a multiple of kSkipGrid (1 us) and never skips from an instant
 //    on that grid: any limit that is a multiple of 1 us (platform.time_limit,
 //    --time, the tests' sc_start calls) ends the run after exactly the
 //    instructions of the reference. A limit off that grid could let the CPU
 //    run up to 1 us further than the reference; set adaptive_quantum=false
 //    for such runs. (In fast mode, whose quantum is 1 us, every boundary
-//    crosses the grid: nothing is skipped.)
+//    then crosses the grid: nothing is skipped without a known limit.)
 // The stats (which include no host time) and the VCD (written only on value
 // changes, all at the same times) are therefore identical; the equivalence
 // test runs firmware both ways and compares console, stats JSON and VCD byte
@@ -213,8 +218,12 @@ bool Cpu::may_skip_to(const sc_core::sc_time& target) {
   if (!adaptive_ || interacted_ || core_.insn_hook()) return false;
   if (!horizon_valid_) {
     const sc_core::sc_time now = sc_core::sc_time_stamp();
-    const sc_core::sc_time phase = now % kSkipGrid;
-    grid_limit_ = phase == sc_core::SC_ZERO_TIME ? now : now - phase + kSkipGrid;
+    if (limit_known_) {
+      grid_limit_ = now < limit_ ? limit_ : now;
+    } else {
+      const sc_core::sc_time phase = now % kSkipGrid;
+      grid_limit_ = phase == sc_core::SC_ZERO_TIME ? now : now - phase + kSkipGrid;
+    }
     activity_at_ = now + sc_core::sc_time_to_pending_activity();
     horizon_valid_ = true;
   }

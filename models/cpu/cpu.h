@@ -106,6 +106,17 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   // <name>.adaptive_quantum).
   uint64_t real_syncs() const { return real_syncs_; }
   uint64_t skipped_syncs() const { return skipped_syncs_; }
+  // The absolute instant the coming sc_start() stops at (the platform's time
+  // limit). Known, it replaces the adaptive quantum's 1 us grid rule: the
+  // CPU skips any sync up to that instant, never past it nor from it, so a
+  // fast-mode run (1 us quantum, one grid cell) skips too and a limit off
+  // the 1 us grid is kept exactly. Unknown (tests calling sc_start()
+  // themselves), the grid rule applies.
+  void set_time_limit(const sc_core::sc_time& end) {
+    limit_known_ = true;
+    limit_ = end;
+    horizon_valid_ = false;
+  }
 
   // Debug access to memory through the bus (transport_dbg: no side effects,
   // no time); returns the bytes done. For debuggers.
@@ -170,6 +181,8 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   bool adaptive_ = false;
   bool interacted_ = true;  // since the last wait()
   bool horizon_valid_ = false;
+  bool limit_known_ = false;
+  sc_core::sc_time limit_;  // set_time_limit(): the instant sc_start() stops at
   sc_core::sc_time grid_limit_, activity_at_;  // skip targets must be <= and <
   uint64_t real_syncs_ = 0, skipped_syncs_ = 0;
   bool fast_ = true;

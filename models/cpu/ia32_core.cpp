@@ -1271,7 +1271,10 @@ const OpcodeTable kOpcodes;
 
 // ============================================================================
 
-Ia32Core::Ia32Core(CpuBus& bus) : bus_(bus), decode_cache_(new DecodedInsn[kDecodeCacheSize]) { reset(); }
+Ia32Core::Ia32Core(CpuBus& bus)
+    : bus_(bus), decode_cache_(new DecodedInsn[kDecodeCacheSize]), blocks_(new Block[kBlockCacheSize]) {
+  reset();
+}
 
 void Ia32Core::reset() {
   std::memset(regs_, 0, sizeof regs_);
@@ -1393,8 +1396,12 @@ uint32_t Ia32Core::phys_read32(uint32_t pa) {
 }
 
 void Ia32Core::phys_write32(uint32_t pa, uint32_t v) {
-  if (uint8_t* p = bus_.direct_ptr(pa, true)) std::memcpy(p, &v, 4);
-  else bus_.write_mem(pa, &v, 4);
+  if (uint8_t* p = bus_.direct_ptr(pa, true)) {
+    std::memcpy(p, &v, 4);
+    note_code_write(p, 4);
+  } else {
+    bus_.write_mem(pa, &v, 4);
+  }
 }
 
 // SDM vol. 3 §4.3 (32-bit paging) and §4.7 (#PF error code: P, W/R, U/S).
@@ -1471,6 +1478,7 @@ inline void Ia32Core::write(uint32_t lin, uint32_t v, unsigned n) {
     if (n == 4) std::memcpy(p, &v, 4);
     else if (n == 2) std::memcpy(p, &v, 2);
     else *p = static_cast<uint8_t>(v);
+    note_code_write(p, n);
     return;
   }
   write_slow(lin, v, n);
@@ -1497,6 +1505,7 @@ void Ia32Core::write_slow(uint32_t lin, uint32_t v, unsigned n) {
     PageSlot& s = slot(lin, true);
     if (s.ptr) {
       std::memcpy(s.ptr + (lin & 0xFFF), &v, n);
+      note_code_write(s.ptr + (lin & 0xFFF), n);
       return;
     }
     const uint32_t pa = s.phys | (lin & 0xFFF);
@@ -2107,16 +2116,20 @@ __attribute__((always_inline)) inline const Insn& Ia32Core::fetch_decoded() {
   return decode_slow(lin);
 }
 
+// Makes lin's page the fetch page when it is RAM with a host pointer.
+void Ia32Core::map_fetch_page(uint32_t lin) {
+  if ((lin >> 12) == fetch_page_addr_) return;
+  PageSlot& s = slot(lin, false);  // may raise #PF, as fetching the first byte would
+  if (s.ptr) {
+    fetch_page_ = s.ptr;
+    fetch_page_addr_ = lin >> 12;
+    fetch_page_phys_ = s.phys;
+  }
+}
+
 const Insn& Ia32Core::decode_slow(uint32_t lin) {
   const uint32_t off = lin & 0xFFF;
-  if ((lin >> 12) != fetch_page_addr_) {
-    PageSlot& s = slot(lin, false);  // may raise #PF, as fetching the first byte would
-    if (s.ptr) {
-      fetch_page_ = s.ptr;
-      fetch_page_addr_ = lin >> 12;
-      fetch_page_phys_ = s.phys;
-    }
-  }
+  map_fetch_page(lin);
   if ((lin >> 12) == fetch_page_addr_ && off <= 0x1000 - 16) {
     const uint32_t pa = fetch_page_phys_ | off;
     DecodedInsn& e = decode_cache_[pa & (kDecodeCacheSize - 1)];
@@ -2138,6 +2151,117 @@ const Insn& Ia32Core::decode_slow(uint32_t lin) {
   slow_insn_ = Insn{};
   decode(slow_insn_);
   return slow_insn_;
+}
+
+// ---- block cache -------------------------------------------------------------------
+
+// False when d must be the last instruction of its block: anything that may
+// transfer control (Jcc, JMP, CALL, RET, LOOP, FF /2-/5), set one of the event
+// bytes (HLT, STI, POPF, IN/OUT/INS/OUTS, string ops with their REP restart,
+// INT n, IRET, MOV/POP SS) or change TF or IF (POPF, IRET, STI), and every
+// system instruction (segment loads, CRn, descriptor tables, MSRs, CPUID,
+// RDTSC). What remains (ALU, MOV, LEA, shifts, MUL/DIV, PUSH/POP of general
+// registers and memory, ENTER/LEAVE, flag bits other than IF) only reads and
+// writes registers, EFLAGS' status bits and memory; it may fault, which is
+// precise inside a block too.
+bool Ia32Core::continues_block(const Insn& d) {
+  switch (d.cost) {
+    case CostClass::nop:
+    case CostClass::alu:
+    case CostClass::shift:
+    case CostClass::mul:
+    case CostClass::div:
+    case CostClass::stack:
+      break;
+    default:
+      return false;  // branch, string, io, system, interrupt
+  }
+  switch (d.opcode) {
+    case 0x9D:  // POPF
+    case 0xFB:  // STI
+    case 0x8E:  // MOV Sreg (system class already; SS opens a shadow)
+      return false;
+    case 0xFF:  // INC/DEC/PUSH continue; CALL/JMP near and far end the block
+      return d.regop <= 1 || d.regop == 6;
+    default:
+      return true;
+  }
+}
+
+// The block starting at CS:EIP, or nullptr when the instruction there is not
+// cacheable (no host pointer, or within 16 bytes of the end of its page):
+// the caller then executes it alone through fetch_decoded().
+__attribute__((always_inline)) inline bool Ia32Core::block_matches(const Block& b, const uint8_t* code) {
+  const unsigned last = (b.nbytes - 1u) / 8;
+  uint64_t diff = 0, w;
+  for (unsigned i = 0; i < last; ++i) {
+    std::memcpy(&w, code + 8 * i, 8);
+    diff |= w ^ b.bytes[i];
+  }
+  std::memcpy(&w, code + 8 * last, 8);
+  diff |= (w ^ b.bytes[last]) & b.last_mask;
+  return diff == 0;
+}
+
+__attribute__((always_inline)) inline const Ia32Core::Block* Ia32Core::find_block() {
+  const uint32_t lin = segs_[reg::cs].base + eip_;
+  if ((lin >> 12) == fetch_page_addr_) [[likely]] {
+    const uint32_t off = lin & 0xFFF;
+    const uint32_t pa = fetch_page_phys_ | off;
+    const Block& b = blocks_[(pa ^ (pa >> 12)) & (kBlockCacheSize - 1)];
+    if (b.phys == pa && block_matches(b, fetch_page_ + off)) [[likely]] return &b;
+  }
+  return build_block(lin);
+}
+
+// Decodes the block at lin (EIP's linear address). The first instruction is
+// decoded as fetch_decoded() would (a #PF or #UD it raises is the
+// instruction's own); a later one that does not decode just ends the block
+// before it (it raises its fault when execution gets there).
+const Ia32Core::Block* Ia32Core::build_block(uint32_t lin) {
+  map_fetch_page(lin);
+  const uint32_t off = lin & 0xFFF;
+  if ((lin >> 12) != fetch_page_addr_ || off > 0x1000 - 16) return nullptr;
+  const uint32_t pa = fetch_page_phys_ | off;
+  Block& b = blocks_[(pa ^ (pa >> 12)) & (kBlockCacheSize - 1)];
+  if (b.phys == pa && block_matches(b, fetch_page_ + off)) return &b;  // only the fetch page was new
+  b.phys = 0xFFFFFFFF;  // stays invalid if the first instruction faults
+  b.n = 0;
+  b.nbytes = 0;
+  const uint32_t saved_eip = eip_;
+  uint32_t at = off;
+  try {
+    while (b.n < kMaxBlockInsns) {
+      Insn& d = b.insns[b.n];
+      d = Insn{};
+      if (b.n > 0) {
+        eip_ = saved_eip + (at - off);
+        insn_eip_ = eip_;
+      }
+      decode(d);
+      // The whole block, rounded up to 8 bytes for the entry check, stays in
+      // the page and within kMaxBlockBytes.
+      const unsigned nbytes = at - off + d.length;
+      if (b.n > 0 && (nbytes > kMaxBlockBytes || off + ((nbytes + 7) & ~7u) > 0x1000)) break;
+      ++b.n;
+      b.nbytes = static_cast<uint16_t>(nbytes);
+      at += d.length;
+      if (!continues_block(d) || at > 0x1000 - 16) break;
+    }
+  } catch (const Fault&) {
+    eip_ = saved_eip;
+    insn_eip_ = saved_eip;
+    if (b.n == 0) throw;
+  }
+  eip_ = saved_eip;
+  insn_eip_ = saved_eip;
+  const unsigned words = (b.nbytes + 7u) / 8;
+  std::memcpy(b.bytes, fetch_page_ + off, 8 * words);
+  const unsigned tail = b.nbytes - 8 * (words - 1);  // 1..8 valid bytes in the last word
+  b.last_mask = tail == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * tail)) - 1;
+  b.bytes[words - 1] &= b.last_mask;
+  b.phys = pa;
+  return &b;
 }
 
 // ---- execution -------------------------------------------------------------------
@@ -2264,32 +2388,69 @@ StepStatus Ia32Core::step() {
 // run()'s common case, as step() would do it (no interrupt to accept, no
 // shadow to expire, no single-step trap), for as long as that holds: the
 // caller checked the boundary (no hook, no event byte 4-7, no watched EFLAGS
-// bit). After each instruction one load of the event word tells whether
-// anything but a taken branch happened (REP restart, shadow, INT n, HLT, a
-// resample request, an NMI latched meanwhile): then the instruction is
-// finished exactly as execute_insn() does and the caller looks again.
+// bit). It runs whole blocks (see Block): inside a block no instruction can
+// set an event byte or a watched bit, so the event word is looked at once,
+// after the block's last instruction; then, if anything but a taken branch
+// happened (REP restart, shadow, INT n, HLT, a resample request), the
+// instruction is finished exactly as execute_insn() does and the caller
+// looks again. The instruction budget is kept exactly (a block is cut short
+// at `stop`), and EIP, the cycle count and the exception snapshot are kept
+// per instruction, so bus accesses, faults and the time stamp counter see
+// what they saw with one instruction at a time.
 __attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t stop, uint32_t watch) {
   static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "event_word() byte order");
+  const Block* b = nullptr;
+  uint32_t block_eip = 0;
   try {
     do {
+      ev_.branch_taken = ev_.restart = ev_.shadow_pending = ev_.software_int = false;
       insn_eip_ = eip_;
       insn_esp_ = regs_[reg::esp];
       insn_eflags_ = eflags_;
-      ev_.branch_taken = ev_.restart = ev_.shadow_pending = ev_.software_int = false;
-      const Insn& d = fetch_decoded();
-      next_eip_ = eip_ + d.length;
-      d.handler(*this, d);
-      eip_ = next_eip_;
-      const uint64_t w = event_word();
-      cycles_ += d.cycles + (ev_.branch_taken ? kBranchTakenCycles : 0);
-      if (w >> 8) [[unlikely]] {
-        if (!ev_.restart) ++instructions_;
+      b = find_block();
+      if (b) [[likely]] {
+        block_eip = eip_;
+        const Insn* p = b->insns;
+        const uint64_t left = stop - instructions_;
+        block_end_ = p + (b->n < left ? b->n : left);
+        code_lo_ = fetch_page_ + ((segs_[reg::cs].base + eip_) & 0xFFF);
+        code_len_ = b->nbytes;
+        for (;;) {
+          next_eip_ = eip_ + p->length;
+          p->handler(*this, *p);
+          eip_ = next_eip_;
+          cycles_ += p->cycles;
+          if (++p >= block_end_) break;
+          insn_eip_ = eip_;
+          insn_esp_ = regs_[reg::esp];
+          insn_eflags_ = eflags_;
+        }
+        code_len_ = 0;
+        instructions_ += static_cast<uint64_t>(p - b->insns);
+        b = nullptr;
+      } else {
+        const Insn& d = fetch_decoded();
+        next_eip_ = eip_ + d.length;
+        d.handler(*this, d);
+        eip_ = next_eip_;
+        cycles_ += d.cycles;
+        ++instructions_;
+      }
+      if (ev_.branch_taken) cycles_ += kBranchTakenCycles;
+      if (event_word() >> 8) [[unlikely]] {
+        if (ev_.restart) --instructions_;
         ev_.sti_shadow = ev_.shadow_pending;
         return ev_.halted ? StepStatus::halted : StepStatus::ok;
       }
-      ++instructions_;
     } while (instructions_ < stop && !hook_ && !(eflags_ & watch));
   } catch (const Fault& f) {
+    code_len_ = 0;
+    if (b) {  // count the block's instructions before the faulting one
+      for (const Insn* p = b->insns; block_eip != insn_eip_ && p < b->insns + b->n; ++p) {
+        block_eip += p->length;
+        ++instructions_;
+      }
+    }
     eip_ = insn_eip_;
     regs_[reg::esp] = insn_esp_;
     eflags_ = insn_eflags_;

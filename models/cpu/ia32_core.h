@@ -399,7 +399,46 @@ class Ia32Core {
   std::unique_ptr<DecodedInsn[]> decode_cache_;
   const Insn& fetch_decoded();    // the instruction at EIP, from the cache or decoded
   const Insn& decode_slow(uint32_t lin);  // fetch_decoded() when the cache cannot answer
+  void map_fetch_page(uint32_t lin);      // fetch_page_ for lin's page (RAM only); may raise #PF
   Insn slow_insn_;  // an instruction that is not cached (no host pointer, end of page)
+
+  // The block cache (fast mode's run loop): straight-line runs of decoded
+  // instructions, keyed by the PHYSICAL address of the first. A block ends
+  // with the first instruction that may transfer control, raise an event
+  // (HLT, STI, POPF, IN/OUT, string ops, INT, IRET, system instructions) or
+  // change what the run loop watches (TF, IF), or at kMaxBlockInsns
+  // instructions, kMaxBlockBytes bytes or near the end of the page (the same
+  // 16-byte rule as the decode cache). Like the decode cache, a block keeps
+  // its code bytes and runs only while memory still holds them (checked once
+  // per block entry, a few 8-byte compares), so every writer outside the
+  // block invalidates it by construction. A store INTO the block being run
+  // (self-modifying code within a block) is caught on the store path
+  // (note_code_write): the block stops after the storing instruction and
+  // the next instruction is fetched again from memory.
+  static constexpr unsigned kBlockCacheSize = 1u << 12;
+  static constexpr unsigned kMaxBlockInsns = 16;
+  static constexpr unsigned kMaxBlockBytes = 64;
+  struct Block {
+    uint32_t phys = 0xFFFFFFFF;  // physical address of the first byte, or invalid
+    uint16_t n = 0;              // instructions
+    uint16_t nbytes = 0;         // code bytes (the instructions' lengths summed)
+    uint64_t bytes[kMaxBlockBytes / 8] = {};  // code bytes, the last word masked
+    uint64_t last_mask = 0;      // mask of the valid bytes in bytes[(nbytes - 1) / 8]
+    Insn insns[kMaxBlockInsns];
+  };
+  std::unique_ptr<Block[]> blocks_;
+  const Block* find_block();                    // the block at EIP, or nullptr (not cacheable)
+  const Block* build_block(uint32_t lin);       // find_block() on a miss
+  static bool block_matches(const Block& b, const uint8_t* code);  // memory still holds b's bytes
+  static bool continues_block(const Insn& d);   // false: d ends its block
+  // The block being run: its code in host memory (code_len_ == 0: none) and
+  // the end of its instruction loop, which note_code_write() pulls in.
+  const uint8_t* code_lo_ = nullptr;
+  uintptr_t code_len_ = 0;
+  const Insn* block_end_ = nullptr;
+  void note_code_write(const uint8_t* p, unsigned n) {
+    if (static_cast<uintptr_t>(p + n - 1 - code_lo_) < code_len_ + n - 1) [[unlikely]] block_end_ = nullptr;
+  }
 
   uint64_t instructions_ = 0;
   uint64_t cycles_ = 0;

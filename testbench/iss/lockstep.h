@@ -31,7 +31,12 @@ class FlatBus : public CpuBus {
   }
   bool read_io(uint16_t, void*, unsigned) override { return false; }
   bool write_io(uint16_t, const void*, unsigned) override { return false; }
-  // No direct pointers: every write goes through write_mem and is recorded.
+  // By default no direct pointers: every write goes through write_mem and is
+  // recorded. With `direct` the core gets host pointers into mem (as in fast
+  // mode: the decode cache and the block run loop are used; writes through
+  // them are not recorded).
+  uint8_t* direct_ptr(uint32_t a, bool) override { return direct && a < mem.size() ? &mem[a] : nullptr; }
+  bool direct = false;
   std::vector<uint8_t> mem;
   std::vector<uint32_t> written;
 };

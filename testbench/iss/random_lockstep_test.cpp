@@ -763,6 +763,101 @@ void run_stream(uint32_t seed, uint64_t count, uint64_t& compared_total, uint64_
   natively_total += natively_checked;
 }
 
+// The run loop executes straight-line code in blocks (Ia32Core::Block),
+// which the lockstep above (one step() at a time) never uses. Here a random
+// stream is first generated and executed one step() at a time on core A,
+// recording the state after every instruction; then core B starts from the
+// same state and memory, with the code A ran, and runs it through run(k) with
+// random budgets k (1..64): after every run() B must be exactly where A was
+// after the same number of instructions (all GPRs, EIP, EFLAGS, cycles), and
+// at the end the data and stack windows must match byte for byte.
+struct CoreState {
+  uint32_t gpr[8], eip, eflags;
+  uint64_t cycles;
+  bool operator==(const CoreState& o) const {
+    return std::memcmp(gpr, o.gpr, sizeof gpr) == 0 && eip == o.eip && eflags == o.eflags && cycles == o.cycles;
+  }
+};
+CoreState state_of(const Ia32Core& c) {
+  CoreState s{};
+  for (unsigned r = 0; r < 8; ++r) s.gpr[r] = c.gpr(r);
+  s.eip = c.eip();
+  s.eflags = c.eflags();
+  s.cycles = c.cycles();
+  return s;
+}
+std::string describe(const CoreState& s) {
+  char buf[220];
+  std::snprintf(buf, sizeof buf, "eip=%08X eax=%08X ecx=%08X edx=%08X ebx=%08X esp=%08X ebp=%08X esi=%08X edi=%08X fl=%08X cycles=%llu",
+                s.eip, s.gpr[0], s.gpr[1], s.gpr[2], s.gpr[3], s.gpr[4], s.gpr[5], s.gpr[6], s.gpr[7], s.eflags,
+                static_cast<unsigned long long>(s.cycles));
+  return buf;
+}
+
+void block_run_stream(uint32_t seed, uint64_t count, uint64_t& compared_total) {
+  FlatBus bus_a(kMemSize);
+  Ia32Core a(bus_a);
+  std::mt19937 init(seed);
+  for (uint32_t x = kData; x < kData + kDataSize; ++x) bus_a.mem[x] = static_cast<uint8_t>(init());
+  for (uint32_t x = kStack; x < kStack + kStackSize; ++x) bus_a.mem[x] = static_cast<uint8_t>(init());
+  a.set_entry_state(kCode + 0x1000, init(), init());
+  for (unsigned r = 0; r < 8; ++r) a.set_gpr(r, init());
+  a.set_gpr(reg::esp, kStack + 0x800);
+  FlatBus bus_b(kMemSize);
+  bus_b.direct = true;  // host pointers: the decode cache and blocks (fast mode)
+  Ia32Core b(bus_b);
+  std::memcpy(&bus_b.mem[kData], &bus_a.mem[kData], kDataSize);
+  std::memcpy(&bus_b.mem[kStack], &bus_a.mem[kStack], kStackSize);
+  b.set_entry_state(a.eip(), a.gpr(reg::eax), a.gpr(reg::ebx));
+  for (unsigned r = 0; r < 8; ++r) b.set_gpr(r, a.gpr(r));
+
+  // A: generate and step; stop before the code window wraps (code written
+  // over old code would not be the code B runs).
+  Generator gen(a, bus_a, seed);
+  std::vector<CoreState> after{state_of(a)};  // after[i]: state after i instructions
+  while (after.size() <= count) {
+    const uint32_t eip = a.eip();
+    if (eip < gen.high_water) break;
+    gen.high_water = eip;
+    const Bytes insn = gen.next();
+    gen.high_water = eip + static_cast<uint32_t>(insn.size());
+    std::memcpy(&bus_a.mem[eip], insn.data(), insn.size());
+    const uint64_t before = a.instructions();
+    ASSERT_EQ(a.step(), StepStatus::ok) << a.fatal_message();
+    if (a.instructions() != before) after.push_back(state_of(a));
+  }
+  const uint64_t n = after.size() - 1;
+  ASSERT_GT(n, count / 2) << "the code window wrapped early";
+  std::memcpy(&bus_b.mem[kCode], &bus_a.mem[kCode], kCodeSize);
+
+  std::mt19937 budgets(seed ^ 0x9E3779B9u);
+  uint64_t done = 0;
+  while (done < n) {
+    const uint64_t k = std::min<uint64_t>(1 + budgets() % 64, n - done);
+    ASSERT_EQ(b.run(k), StepStatus::ok) << b.fatal_message();
+    done += k;
+    ASSERT_EQ(b.instructions(), done);
+    const CoreState sb = state_of(b);
+    ASSERT_TRUE(sb == after[done]) << "after " << done << " instructions (run(" << k << ")), seed " << seed
+                                   << "\n stepped: " << describe(after[done]) << "\n blocks:  " << describe(sb);
+  }
+  EXPECT_EQ(0, std::memcmp(&bus_a.mem[kData], &bus_b.mem[kData], kDataSize)) << "data window, seed " << seed;
+  EXPECT_EQ(0, std::memcmp(&bus_a.mem[kStack], &bus_b.mem[kStack], kStackSize)) << "stack window, seed " << seed;
+  compared_total += n;
+}
+
+TEST(RandomLockstep, BlockRunMatchesStepping) {
+  uint32_t seed = 777;
+  if (const char* s = std::getenv("MINIPC_LOCKSTEP_SEED")) seed = static_cast<uint32_t>(std::strtoul(s, nullptr, 0));
+  const uint64_t count = LOCKSTEP_INSTRUCTIONS;
+  uint64_t compared = 0;
+  for (uint32_t stream = 0; compared < count && !::testing::Test::HasFailure(); ++stream)
+    block_run_stream(seed + stream, std::min<uint64_t>(20000, count - compared), compared);
+  RecordProperty("instructions_compared", static_cast<int>(compared));
+  std::printf("block run: %llu instructions run in blocks and compared with single steps, seeds %u..\n",
+              static_cast<unsigned long long>(compared), seed);
+}
+
 // Long runs are split into streams of kStream instructions, each with a
 // fresh core and a fresh Unicorn (seed, seed+1, ...): Unicorn 2.0.1 itself
 // crashes (a null dereference inside libunicorn) after some millions of

@@ -351,18 +351,21 @@ TEST_F(CoreFixture, RandomBytesNeverCrash) {
   SUCCEED();
 }
 
+// Patches itself: the instruction it ran first, and the very next one.
+const std::initializer_list<uint8_t> kSelfModifyingLoop = {
+    0x40,                          // 1000: inc eax (patched to dec eax below)
+    0xC6, 0x05, 0x00, 0x10, 0x00, 0x00, 0x48,  // 1001: mov byte [0x1000], 0x48
+    0xC6, 0x05, 0x0F, 0x10, 0x00, 0x00, 0x41,  // 1008: mov byte [0x100F], 0x41 (the next instruction)
+    0x90,                          // 100F: nop, becomes inc ecx
+    0xEB, 0xEE,                      // 1010: jmp 0x1000
+};
+
 // The decode cache keeps decoded instructions by physical address; a write
 // over an instruction that was already executed (and cached), a write over the
 // very next instruction, and a write from outside the CPU (DMA, a debugger)
 // must all be seen by the next execution.
 TEST_F(CoreFixture, SelfModifyingCodeIsExecutedAsWritten) {
-  load({
-      0x40,                                      // 1000: inc eax (patched to dec eax below)
-      0xC6, 0x05, 0x00, 0x10, 0x00, 0x00, 0x48,  // 1001: mov byte [0x1000], 0x48
-      0xC6, 0x05, 0x0F, 0x10, 0x00, 0x00, 0x41,  // 1008: mov byte [0x100F], 0x41 (the next instruction)
-      0x90,                                      // 100F: nop, becomes inc ecx
-      0xEB, 0xEE,                                // 1010: jmp 0x1000
-  });
+  load(kSelfModifyingLoop);
   steps(4);  // inc eax, mov, mov, and the patched next instruction
   EXPECT_EQ(core.gpr(reg::eax), 1u);
   EXPECT_EQ(core.gpr(reg::ecx), 1u);
@@ -377,6 +380,75 @@ TEST_F(CoreFixture, SelfModifyingCodeIsExecutedAsWritten) {
   steps(1);
   EXPECT_EQ(core.eip(), 0x1022u);
   EXPECT_EQ(core.instructions(), 10u);
+}
+
+// run() executes straight-line code in blocks (Ia32Core::Block); a store
+// into the block being run must still be seen by the very next instruction,
+// and a write from outside between runs by the next run.
+TEST_F(CoreFixture, BlockRunSeesSelfModifyingCodeInsideTheBlock) {
+  load(kSelfModifyingLoop);
+  ASSERT_EQ(core.run(4), StepStatus::ok);  // one block: inc, mov, mov, then the patched inc ecx
+  EXPECT_EQ(core.gpr(reg::eax), 1u);
+  EXPECT_EQ(core.gpr(reg::ecx), 1u);
+  EXPECT_EQ(core.eip(), 0x1010u);
+  ASSERT_EQ(core.run(2), StepStatus::ok);  // jmp; dec eax
+  EXPECT_EQ(core.gpr(reg::eax), 0u);
+  ASSERT_EQ(core.run(3), StepStatus::ok);
+  EXPECT_EQ(core.gpr(reg::ecx), 2u);
+  bus.mem[0x1011] = 0x10;  // from outside: jmp $+0x10
+  ASSERT_EQ(core.run(1), StepStatus::ok);
+  EXPECT_EQ(core.eip(), 0x1022u);
+  EXPECT_EQ(core.instructions(), 10u);
+}
+
+// run(n) retires exactly n instructions even when n ends inside a block.
+TEST_F(CoreFixture, BlockRunKeepsTheInstructionBudget) {
+  load({0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0xF4});  // 10x inc eax; hlt
+  ASSERT_EQ(core.run(3), StepStatus::ok);
+  EXPECT_EQ(core.instructions(), 3u);
+  EXPECT_EQ(core.eip(), kCodeAt + 3);
+  EXPECT_EQ(core.gpr(reg::eax), 3u);
+  ASSERT_EQ(core.run(4), StepStatus::ok);
+  EXPECT_EQ(core.instructions(), 7u);
+  EXPECT_EQ(core.gpr(reg::eax), 7u);
+  EXPECT_EQ(core.run(100), StepStatus::halted);
+  EXPECT_EQ(core.instructions(), 11u);
+  EXPECT_EQ(core.gpr(reg::eax), 10u);
+  EXPECT_EQ(core.cycles(), 11u * cycle_cost(CostClass::alu) + cycle_cost(CostClass::system) - 1u);
+}
+
+// A fault in the middle of a block is precise: the instructions before it
+// retired (count, cycles, registers), the faulting one did not (the #DE
+// frame holds its EIP, the flags before it).
+TEST_F(CoreFixture, BlockRunFaultInsideABlockIsPrecise) {
+  install_idt(0, 0x5000);
+  bus.mem[0x5000] = 0xF4;  // hlt in the handler
+  // lgdt [0x9F00]; lidt [0x9F10]; inc eax; add eax, eax; div ecx (ECX=0: #DE); inc ebx
+  load({0x0F, 0x01, 0x15, 0x00, 0x9F, 0x00, 0x00, 0x0F, 0x01, 0x1D, 0x10, 0x9F, 0x00, 0x00,
+        0x40, 0x01, 0xC0, 0xF7, 0xF1, 0x43});
+  steps(2);
+  const uint64_t cycles_before = core.cycles();
+  EXPECT_EQ(core.run(100), StepStatus::halted);
+  EXPECT_EQ(core.gpr(reg::eax), 2u);
+  EXPECT_EQ(core.gpr(reg::ebx), 0u);
+  EXPECT_EQ(bus.rd32(0x8000 - 12), kCodeAt + 17u);  // EIP of the DIV
+  EXPECT_EQ(bus.rd32(0x8000 - 4) & flag::status, 0u);  // add eax, eax: 1+1 sets no status flag
+  EXPECT_EQ(core.eip(), 0x5001u);
+  // inc, add, (div faults), hlt: three retired, plus the delivery.
+  EXPECT_EQ(core.instructions(), 2u + 3u);
+  const uint64_t block_cycles = core.cycles() - cycles_before;
+  // The same program one step() at a time: the same count, the same cycles.
+  load({0x0F, 0x01, 0x15, 0x00, 0x9F, 0x00, 0x00, 0x0F, 0x01, 0x1D, 0x10, 0x9F, 0x00, 0x00,
+        0x40, 0x01, 0xC0, 0xF7, 0xF1, 0x43});
+  const uint64_t insns0 = core.instructions(), cycles0 = core.cycles();
+  steps(2);
+  const uint64_t cycles_after_prologue = core.cycles();
+  StepStatus s = StepStatus::ok;
+  while (s == StepStatus::ok) s = core.step();
+  EXPECT_EQ(s, StepStatus::halted);
+  EXPECT_EQ(core.instructions() - insns0, 5u);
+  EXPECT_EQ(core.cycles() - cycles_after_prologue, block_cycles);
+  EXPECT_GT(cycles_after_prologue, cycles0);
 }
 
 TEST_F(CoreFixture, InOutAndCpuid) {
