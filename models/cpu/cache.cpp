@@ -112,6 +112,16 @@ int Cache::allocate(uint32_t line_addr) {
 
 bool Cache::read(uint32_t addr, void* data, unsigned len) {
   auto* out = static_cast<uint8_t*>(data);
+  const uint32_t off0 = addr & line_mask_;
+  if (len == 4 && off0 + 4 <= cfg_.line) {  // the common case: an aligned dword fetch or load that hits
+    const int i = find(addr);
+    if (i >= 0) {
+      ++stats_.read_hits;
+      touch(i);
+      std::memcpy(out, line_data(i) + off0, 4);
+      return true;
+    }
+  }
   while (len) {
     const uint32_t off = addr & line_mask_;
     const unsigned n = std::min<unsigned>(len, cfg_.line - off);

@@ -265,10 +265,15 @@ void Cpu::interact() {
 void Cpu::update_signals() {
   const bool h = core_.halted();
   const bool i = core_.eflags() & flag::if_;
-  if (halted.read() == h && interrupt_flag.read() == i) return;
+  // Only this module writes the two signals: the values it last wrote are
+  // what they hold (or will hold after this delta's update), so the common
+  // nothing-changed case reads no signal.
+  if (halted_written_ == h && if_written_ == i) return;
   interact();  // written at the reference's time stamp
   if (halted.read() != h) halted.write(h);
   if (interrupt_flag.read() != i) interrupt_flag.write(i);
+  halted_written_ = h;
+  if_written_ = i;
 }
 
 void Cpu::run_thread() {

@@ -181,6 +181,7 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   bool adaptive_ = false;
   bool interacted_ = true;  // since the last wait()
   bool horizon_valid_ = false;
+  bool halted_written_ = false, if_written_ = false;  // update_signals(): last values written
   bool limit_known_ = false;
   sc_core::sc_time limit_;  // set_time_limit(): the instant sc_start() stops at
   sc_core::sc_time grid_limit_, activity_at_;  // skip targets must be <= and <

@@ -1323,6 +1323,7 @@ void Ia32Core::flush_direct_cache() {
   for (auto& s : write_pages_) s = PageSlot{};
   fetch_page_ = nullptr;
   fetch_page_addr_ = 0xFFFFFFFF;
+  bus_page_addr_ = 0xFFFFFFFF;
 }
 
 // ---- faults ---------------------------------------------------------------
@@ -1453,6 +1454,7 @@ void Ia32Core::invlpg(uint32_t lin) {
     fetch_page_ = nullptr;
     fetch_page_addr_ = 0xFFFFFFFF;
   }
+  if (bus_page_addr_ == page) bus_page_addr_ = 0xFFFFFFFF;
 }
 
 // Loads and stores: the common case (inside one page, a TLB hit on RAM with a
@@ -1943,14 +1945,20 @@ uint8_t Ia32Core::fetch8() {
   const uint32_t pa = s.phys | (a & 0xFFF);
   const uint32_t word = pa & ~3u;
   if (word != fetch_word_addr_) {
-    if (!bus_.fetch(word, &fetch_word_, 4)) {
+    const uint32_t k = (word - prefetch_base_) / 4;  // decode_bus() fetched these already
+    if (word >= prefetch_base_ && k < prefetch_n_) {
+      fetch_word_ = prefetch_[k];
+    } else if (!bus_.fetch(word, &fetch_word_, 4)) {
       uint8_t b;
       if (!bus_.fetch(pa, &b, 1)) fatal(FatalKind::bus, "instruction fetch from unmapped address " + hex32(pa) + " (EIP=" + hex32(insn_eip_) + ")");
+      fetched_bytes_[(fetch_count_ - 1) & 15] = b;
       return b;
     }
     fetch_word_addr_ = word;
   }
-  return static_cast<uint8_t>(fetch_word_ >> (8 * (pa & 3)));
+  const uint8_t b = static_cast<uint8_t>(fetch_word_ >> (8 * (pa & 3)));
+  fetched_bytes_[(fetch_count_ - 1) & 15] = b;
+  return b;
 }
 
 void Ia32Core::decode(Insn& d) {
@@ -2148,9 +2156,71 @@ const Insn& Ia32Core::decode_slow(uint32_t lin) {
     e.phys = pa;
     return e.insn;
   }
+  if (off <= 0x1000 - 16) return decode_bus(lin);
   slow_insn_ = Insn{};
   decode(slow_insn_);
   return slow_insn_;
+}
+
+// The decode cache for code fetched over the bus (accurate mode, no host
+// pointer). The instruction's bytes are fetched exactly as decode() would
+// fetch them (the aligned dwords covering it, in order, through
+// CpuBus::fetch(): the same transactions, cache lookups, stall cycles and
+// stats), and the cached record is used only when they equal the bytes it
+// was decoded from. Otherwise decode() runs and takes those dwords from the
+// prefetch buffer before it fetches any further one, so a miss costs no
+// extra bus transaction either. (One difference: a dword fetch that fails
+// here is tried once more by decode() before its byte fallback; that path
+// ends in a bus fatal stop either way.)
+const Insn& Ia32Core::decode_bus(uint32_t lin) {
+  const uint32_t off = lin & 0xFFF;
+  const uint32_t pa = slot(lin, false).phys | off;  // a TLB hit: decode_slow() translated lin
+  DecodedInsn& e = decode_cache_[pa & (kDecodeCacheSize - 1)];
+  const uint32_t first = pa & ~3u;
+  prefetch_base_ = first;
+  prefetch_n_ = 0;
+  if (e.phys == pa) {
+    const uint32_t last = (pa + e.insn.length - 1) & ~3u;
+    bool fetched = true;
+    for (uint32_t w = first; w <= last; w += 4) {
+      if (!bus_.fetch(w, &prefetch_[prefetch_n_], 4)) {
+        fetched = false;
+        break;
+      }
+      ++prefetch_n_;
+    }
+    if (fetched) {
+      uint8_t bytes[20];
+      std::memcpy(bytes, prefetch_, 4u * prefetch_n_);
+      uint64_t w0 = 0, w1 = 0;
+      std::memcpy(&w0, bytes + (pa - first), 8);
+      std::memcpy(&w1, bytes + (pa - first) + 8, 8);
+      if ((((w0 ^ e.bytes[0]) & e.mask[0]) | ((w1 ^ e.bytes[1]) & e.mask[1])) == 0) {
+        prefetch_n_ = 0;
+        return e.insn;
+      }
+    }
+  }
+  e.phys = 0xFFFFFFFF;  // stays invalid if decoding faults
+  e.insn = Insn{};
+  try {
+    decode(e.insn);
+  } catch (...) {
+    prefetch_n_ = 0;
+    throw;
+  }
+  prefetch_n_ = 0;
+  const unsigned len = e.insn.length;
+  uint8_t bytes[16] = {};
+  std::memcpy(bytes, fetched_bytes_, len);
+  e.mask[0] = len >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * len)) - 1;
+  e.mask[1] = len <= 8 ? 0 : (uint64_t{1} << (8 * (len - 8))) - 1;  // len <= 15
+  std::memcpy(&e.bytes[0], bytes, 8);
+  std::memcpy(&e.bytes[1], bytes + 8, 8);
+  e.bytes[0] &= e.mask[0];
+  e.bytes[1] &= e.mask[1];
+  e.phys = pa;
+  return e.insn;
 }
 
 // ---- block cache -------------------------------------------------------------------
@@ -2219,7 +2289,9 @@ __attribute__((always_inline)) inline const Ia32Core::Block* Ia32Core::find_bloc
 // instruction's own); a later one that does not decode just ends the block
 // before it (it raises its fault when execution gets there).
 const Ia32Core::Block* Ia32Core::build_block(uint32_t lin) {
+  if ((lin >> 12) == bus_page_addr_) return nullptr;  // code fetched over the bus: no blocks
   map_fetch_page(lin);
+  if ((lin >> 12) != fetch_page_addr_) bus_page_addr_ = lin >> 12;
   const uint32_t off = lin & 0xFFF;
   if ((lin >> 12) != fetch_page_addr_ || off > 0x1000 - 16) return nullptr;
   const uint32_t pa = fetch_page_phys_ | off;

@@ -345,6 +345,10 @@ class Ia32Core {
   const uint8_t* fetch_page_ = nullptr;
   uint32_t fetch_page_addr_ = 0xFFFFFFFF;  // page number of fetch_page_, or invalid
   uint32_t fetch_page_phys_ = 0;           // physical page address of fetch_page_
+  // The last code page found without a host pointer (accurate mode): the
+  // run loop does not look for blocks there. A hint only: the instruction is
+  // still translated and fetched by decode_slow(); dropped with the TLB.
+  uint32_t bus_page_addr_ = 0xFFFFFFFF;
   uint32_t next_eip_ = 0;
   // The core's event bytes, kept in one 8-byte word so run()'s fast path
   // tests them all with one load (any of bytes 1-7 set sends the instruction
@@ -400,6 +404,13 @@ class Ia32Core {
   const Insn& fetch_decoded();    // the instruction at EIP, from the cache or decoded
   const Insn& decode_slow(uint32_t lin);  // fetch_decoded() when the cache cannot answer
   void map_fetch_page(uint32_t lin);      // fetch_page_ for lin's page (RAM only); may raise #PF
+  const Insn& decode_bus(uint32_t lin);   // decode_slow() for code fetched over the bus
+  // Dwords decode_bus() fetched for the instruction at prefetch_base_;
+  // fetch8() takes them before it fetches anything over the bus.
+  uint32_t prefetch_[5] = {};
+  uint32_t prefetch_base_ = 0;
+  unsigned prefetch_n_ = 0;
+  uint8_t fetched_bytes_[16] = {};  // the bus-fetched bytes of the instruction being decoded
   Insn slow_insn_;  // an instruction that is not cached (no host pointer, end of page)
 
   // The block cache (fast mode's run loop): straight-line runs of decoded

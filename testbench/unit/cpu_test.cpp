@@ -26,6 +26,7 @@ class TestBus : public CpuBus {
   std::vector<std::pair<uint16_t, uint32_t>> io_writes;
   uint32_t io_read_value = 0x5A;
   bool read_mem(uint32_t a, void* d, unsigned n) override {
+    ++reads;
     if (uint64_t{a} + n > mem.size()) return false;
     std::memcpy(d, &mem[a], n);
     return true;
@@ -36,6 +37,7 @@ class TestBus : public CpuBus {
     if (on_write) on_write(a);
     return true;
   }
+  unsigned reads = 0;  // read_mem calls (fetches included: fetch() defaults to read_mem)
   bool read_io(uint16_t, void* d, unsigned n) override {
     std::memcpy(d, &io_read_value, n);
     return true;
@@ -449,6 +451,31 @@ TEST_F(CoreFixture, BlockRunFaultInsideABlockIsPrecise) {
   EXPECT_EQ(core.instructions() - insns0, 5u);
   EXPECT_EQ(core.cycles() - cycles_after_prologue, block_cycles);
   EXPECT_GT(cycles_after_prologue, cycles0);
+}
+
+// Code fetched over the bus (accurate mode: no host pointer) is decoded once
+// too, but every instruction is still fetched, dword by dword, exactly as
+// without the cache; a bus write over cached code is seen by the next fetch.
+TEST_F(CoreFixture, BusFetchedCodeIsFetchedEveryTimeAndSelfModifiesAsWritten) {
+  bus.slow_page = 1;  // 0x1000-0x1FFF through read_mem/write_mem
+  load({0x40, 0xEB, 0xFD});  // 1000: inc eax; 1001: jmp 0x1000
+  for (int round = 0; round < 50; ++round) {
+    const unsigned before = bus.reads;
+    steps(2);
+    EXPECT_EQ(bus.reads - before, 2u) << "round " << round;  // dword 0x1000 for each instruction
+  }
+  EXPECT_EQ(core.gpr(reg::eax), 50u);
+  load(kSelfModifyingLoop);
+  steps(4);
+  EXPECT_EQ(core.gpr(reg::eax), 1u);
+  EXPECT_EQ(core.gpr(reg::ecx), 1u);
+  steps(2);  // jmp; dec eax
+  EXPECT_EQ(core.gpr(reg::eax), 0u);
+  steps(3);
+  EXPECT_EQ(core.gpr(reg::ecx), 2u);
+  bus.mem[0x1011] = 0x10;
+  steps(1);
+  EXPECT_EQ(core.eip(), 0x1022u);
 }
 
 TEST_F(CoreFixture, InOutAndCpuid) {
