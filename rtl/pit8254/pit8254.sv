@@ -19,7 +19,11 @@
 //
 // The input stage keeps the state machine's logic off the input-to-output
 // paths; in the Verilated model that logic then runs once per clk_i cycle
-// (after the clock edge) instead of at every evaluation of the inputs.
+// (after the clock edge) instead of at every evaluation of the inputs. Each
+// counter decodes its own accesses from the registered bus pins
+// (pit8254_counter.sv); ev_q tells all three that the registered cycle
+// carries an access or a GATE change, so a cycle with neither (CLK pulses
+// only) evaluates no bus logic at all.
 //
 // Fast-forward (simulation only, not a part of the 8254): compiled in only
 // with `define MINIPC_SIM_FAST_FORWARD (the Verilated model: rtl/CMakeLists.txt
@@ -29,7 +33,9 @@
 // knowledge, only decrement CE: none of them may load, reload, trigger, or
 // move OUT (pit8254_counter.sv, section 3). The Verilator wrapper uses it to
 // skip the long runs of plain decrements between two OUT edges; it never uses
-// it in BCD mode. Like the other inputs it is registered first.
+// it in BCD mode. Like the other inputs it is registered first. (The
+// counters have one more simulation-only path, the plain decrement of
+// pit8254_counter.sv: no port, no change of behaviour, only speed.)
 //
 //   A1 A0 | write                      | read
 //   0..2  | count byte (RW, write FF)  | status / latched count / CE
@@ -60,20 +66,13 @@ module pit8254 (
   logic [1:0] a_q;
   logic       rd_nq, wr_nq, cs_nq;
   logic [2:0] cnt_clk_q, gate_q;
+  logic       ev_q;  // the registered cycle has CS# low or a GATE change (or ff_i)
 
-  logic       wr, rd;
-  logic       cw_wr;
-  logic [2:0] cw_we, latch_cnt, latch_sts, data_we, data_re, data_oe;
+  logic [2:0]  data_oe;
   logic [23:0] data;   // counter i's read byte at [8*i +: 8]
 
-  // Observation words of the three counters, read by the Verilator wrapper
-  // (models/../rtl/pit8254/pit8254_rtl.cpp); synthesis drops them.
-  /* verilator lint_off UNUSEDSIGNAL */
-  logic [63:0] obs0 /*verilator public_flat_rd*/;
-  logic [63:0] obs1 /*verilator public_flat_rd*/;
-  logic [63:0] obs2 /*verilator public_flat_rd*/;
-  /* verilator lint_on UNUSEDSIGNAL */
-
+  // D, A1 A0, RD# and WR# matter only while CS# is low: they are loaded
+  // only then (the counters look at them only when cs_nq is low).
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       d_q       <= 8'h00;
@@ -83,14 +82,22 @@ module pit8254 (
       cs_nq     <= 1'b1;
       cnt_clk_q <= 3'b000;
       gate_q    <= 3'b111;
+      ev_q      <= 1'b0;
     end else begin
-      d_q       <= d_i;
-      a_q       <= a_i;
-      rd_nq     <= rd_ni;
-      wr_nq     <= wr_ni;
       cs_nq     <= cs_ni;
       cnt_clk_q <= cnt_clk_i;
       gate_q    <= gate_i;
+`ifdef MINIPC_SIM_FAST_FORWARD
+      ev_q      <= !cs_ni || (gate_i != gate_q) || ff_i;
+`else
+      ev_q      <= !cs_ni || (gate_i != gate_q);
+`endif
+      if (!cs_ni) begin
+        d_q   <= d_i;
+        a_q   <= a_i;
+        rd_nq <= rd_ni;
+        wr_nq <= wr_ni;
+      end
     end
   end
 
@@ -103,106 +110,70 @@ module pit8254 (
       ff_q   <= 1'b0;
       ff_n_q <= 16'h0000;
     end else begin
-      ff_q   <= ff_i;
-      ff_n_q <= ff_n_i;
+      ff_q <= ff_i;
+      if (ff_i) ff_n_q <= ff_n_i;
     end
   end
 `endif
 
-  assign wr    = !cs_nq && !wr_nq;
-  assign rd    = !cs_nq && !rd_nq && wr_nq;
-  assign cw_wr = wr && (a_q == 2'd3);
-
-  always_comb begin
-    cw_we     = '0;
-    latch_cnt = '0;
-    latch_sts = '0;
-    data_we   = '0;
-    data_re   = '0;
-    // Decoded only in a bus cycle (CS# low): otherwise no strobe.
-    if (!cs_nq) begin
-      if (cw_wr) begin
-        if (d_q[7:6] == 2'b11) begin
-          // Read-back: D5 = /COUNT, D4 = /STATUS, D3..D1 = counters 2..0.
-          for (int i = 0; i < 3; i++) begin
-            latch_cnt[i] = d_q[1 + i] && !d_q[5];
-            latch_sts[i] = d_q[1 + i] && !d_q[4];
-          end
-        end else if (d_q[5:4] == 2'b00) begin
-          latch_cnt[d_q[7:6]] = 1'b1;  // counter latch command
-        end else begin
-          cw_we[d_q[7:6]] = 1'b1;
-        end
-      end
-      if (wr && a_q != 2'd3) data_we[a_q] = 1'b1;
-      if (rd && a_q != 2'd3) data_re[a_q] = 1'b1;
-    end
-  end
-
-  pit8254_counter u_counter0 (
+  pit8254_counter #(.Idx(0)) u_counter0 (
     .clk_i,
     .rst_ni,
     .cnt_clk_i   (cnt_clk_q[0]),
     .gate_i      (gate_q[0]),
     .out_o       (out_o[0]),
-    .cw_we_i     (cw_we[0]),
-    .cw_i        (d_q[5:0]),
-    .latch_cnt_i (latch_cnt[0]),
-    .latch_sts_i (latch_sts[0]),
-    .data_we_i   (data_we[0]),
-    .data_re_i   (data_re[0]),
+    .ev_i        (ev_q),
+    .cs_ni       (cs_nq),
+    .rd_ni       (rd_nq),
+    .wr_ni       (wr_nq),
+    .a_i         (a_q),
+    .d_i         (d_q),
     .data_oe_i   (data_oe[0]),
-    .data_i      (d_q),
-    .data_o      (data[7:0]),
 `ifdef MINIPC_SIM_FAST_FORWARD
     .ff_i        (ff_q),
     .ff_n_i      (ff_n_q),
 `endif
-    .obs_o       (obs0)
+    .data_o      (data[7:0])
   );
 
-  pit8254_counter u_counter1 (
+  pit8254_counter #(.Idx(1)) u_counter1 (
     .clk_i,
     .rst_ni,
     .cnt_clk_i   (cnt_clk_q[1]),
     .gate_i      (gate_q[1]),
     .out_o       (out_o[1]),
-    .cw_we_i     (cw_we[1]),
-    .cw_i        (d_q[5:0]),
-    .latch_cnt_i (latch_cnt[1]),
-    .latch_sts_i (latch_sts[1]),
-    .data_we_i   (data_we[1]),
-    .data_re_i   (data_re[1]),
+    .ev_i        (ev_q),
+    .cs_ni       (cs_nq),
+    .rd_ni       (rd_nq),
+    .wr_ni       (wr_nq),
+    .a_i         (a_q),
+    .d_i         (d_q),
     .data_oe_i   (data_oe[1]),
-    .data_i      (d_q),
-    .data_o      (data[15:8]),
 `ifdef MINIPC_SIM_FAST_FORWARD
     .ff_i        (ff_q),
     .ff_n_i      (ff_n_q),
 `endif
-    .obs_o       (obs1)
+    .data_o      (data[15:8])
   );
 
-  pit8254_counter u_counter2 (
+  pit8254_counter #(.Idx(2)) u_counter2 (
     .clk_i,
     .rst_ni,
     .cnt_clk_i   (cnt_clk_q[2]),
     .gate_i      (gate_q[2]),
     .out_o       (out_o[2]),
-    .cw_we_i     (cw_we[2]),
-    .cw_i        (d_q[5:0]),
-    .latch_cnt_i (latch_cnt[2]),
-    .latch_sts_i (latch_sts[2]),
-    .data_we_i   (data_we[2]),
-    .data_re_i   (data_re[2]),
+    .ev_i        (ev_q),
+    .cs_ni       (cs_nq),
+    .rd_ni       (rd_nq),
+    .wr_ni       (wr_nq),
+    .a_i         (a_q),
+    .d_i         (d_q),
     .data_oe_i   (data_oe[2]),
-    .data_i      (d_q),
-    .data_o      (data[23:16]),
 `ifdef MINIPC_SIM_FAST_FORWARD
     .ff_i        (ff_q),
     .ff_n_i      (ff_n_q),
 `endif
-    .obs_o       (obs2)
+    .data_o      (data[23:16])
   );
 
   // Read data: only the counter addressed in a read cycle drives its byte

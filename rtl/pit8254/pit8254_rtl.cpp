@@ -31,10 +31,15 @@ uint32_t from_bcd(uint32_t v) {
   return (v >> 12 & 0xF) * 1000 + (v >> 8 & 0xF) * 100 + (v >> 4 & 0xF) * 10 + (v & 0xF);
 }
 
-// Fields of a counter's observation word (pit8254_counter.sv, obs_o). ce is
-// the counting element as a number (converted from BCD in BCD mode), cr the
-// count register as written, mode the effective mode (6, 7 read as 2, 3).
+// A counter's state as one observation word (obs()): the RTL's ce_q at bits
+// 15..0, cnt_q[9:0] at 25..16, ctl_q[22:0] at 48..26 (pit8254_counter.sv,
+// cnt_state_t and ctl_state_t: OUT, GATE, loaded, load pending, trigger,
+// armed, one, odd, null count, reload; suspended, write FF, CR valid, BCD,
+// mode as written, CR). Obs decodes it: ce is the counting element as a
+// number (converted from BCD in BCD mode), cr the count register as written,
+// mode the effective mode (6, 7 read as 2, 3).
 constexpr uint64_t kObsReload = uint64_t{1} << 25;
+constexpr uint32_t kCntReload = uint32_t{1} << 9;  // the reload flag in cnt_q
 
 struct Obs {
   explicit Obs(uint64_t w)
@@ -237,9 +242,29 @@ uint64_t Pit8254Rtl::clock_edges_at(const sc_core::sc_time& t) const {
 
 // ---- the pins -------------------------------------------------------------------------
 
+namespace {
+// The state words of counter i (the RTL's /*verilator public_flat_rd*/ flops).
+struct StateWords {
+  uint64_t ce, cnt, ctl;
+};
+StateWords state_words(const Vpit8254___024root& r, unsigned i) {
+  switch (i) {
+    case 0:
+      return {r.pit8254__DOT__u_counter0__DOT__ce_q, r.pit8254__DOT__u_counter0__DOT__cnt_q,
+              r.pit8254__DOT__u_counter0__DOT__ctl_q};
+    case 1:
+      return {r.pit8254__DOT__u_counter1__DOT__ce_q, r.pit8254__DOT__u_counter1__DOT__cnt_q,
+              r.pit8254__DOT__u_counter1__DOT__ctl_q};
+    default:
+      return {r.pit8254__DOT__u_counter2__DOT__ce_q, r.pit8254__DOT__u_counter2__DOT__cnt_q,
+              r.pit8254__DOT__u_counter2__DOT__ctl_q};
+  }
+}
+}  // namespace
+
 uint64_t Pit8254Rtl::obs(unsigned i) const {
-  const auto* r = rtl_->top->rootp;
-  return i == 0 ? r->pit8254__DOT__obs0 : i == 1 ? r->pit8254__DOT__obs1 : r->pit8254__DOT__obs2;
+  const StateWords w = state_words(*rtl_->top->rootp, i);
+  return (w.ctl & 0x7FFFFF) << 26 | (w.cnt & 0x3FF) << 16 | (w.ce & 0xFFFF);
 }
 
 void Pit8254Rtl::tick(bool clk_pulse, const sc_core::sc_time& t) {
@@ -301,7 +326,7 @@ sc_core::sc_time Pit8254Rtl::sync(const sc_core::sc_time& t) {
   // acts on a pulse in the cycle after it (input stage), so the effects of
   // pulse k are seen after cycle k+1; one idle cycle ends the run.
   Vpit8254& m = *rtl_->top;
-  const auto* r = m.rootp;
+  const auto& r = *m.rootp;
   m.gate_i = gate_pins_;
   const bool tracing = rtl_->vcd != nullptr;
   const uint64_t first = edge_;
@@ -320,14 +345,18 @@ sc_core::sc_time Pit8254Rtl::sync(const sc_core::sc_time& t) {
       clock_low(m);
     }
     if (j == 1) continue;
+    // the reload flag of each counter (cnt_q), OUT
+    const uint32_t reload = (r.pit8254__DOT__u_counter0__DOT__cnt_q | r.pit8254__DOT__u_counter1__DOT__cnt_q |
+                             r.pit8254__DOT__u_counter2__DOT__cnt_q) & kCntReload;
+    if (reload == 0 && m.out_o == out_pins_) continue;
     edge_ = first + j - 1;  // the pulse whose effects are now visible
-    // the reload bit of each counter's observation word
-    if ((r->pit8254__DOT__obs0 | r->pit8254__DOT__obs1 | r->pit8254__DOT__obs2) & kObsReload) {
+    if (reload) {
       for (unsigned i = 0; i < kCounters; ++i)
         if (obs(i) & kObsReload) channels_[i].reloads->add();
     }
     if (m.out_o != out_pins_) collect_out(clock_edge_time(edge_));
   }
+  edge_ = target;
   return synced_;
 }
 
