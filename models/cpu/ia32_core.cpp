@@ -2124,39 +2124,51 @@ __attribute__((always_inline)) inline const Insn& Ia32Core::fetch_decoded() {
   return decode_slow(lin);
 }
 
-// Makes lin's page the fetch page when it is RAM with a host pointer.
-void Ia32Core::map_fetch_page(uint32_t lin) {
-  if ((lin >> 12) == fetch_page_addr_) return;
+// Makes lin's page the fetch page when it is RAM with a host pointer;
+// returns lin's physical address.
+uint32_t Ia32Core::map_fetch_page(uint32_t lin) {
+  if ((lin >> 12) == fetch_page_addr_) return fetch_page_phys_ | (lin & 0xFFF);
   PageSlot& s = slot(lin, false);  // may raise #PF, as fetching the first byte would
   if (s.ptr) {
     fetch_page_ = s.ptr;
     fetch_page_addr_ = lin >> 12;
     fetch_page_phys_ = s.phys;
   }
+  return s.phys | (lin & 0xFFF);
+}
+
+bool Ia32Core::DecodedInsn::holds(const uint8_t* code) const {
+  uint64_t w0, w1;
+  std::memcpy(&w0, code, 8);
+  std::memcpy(&w1, code + 8, 8);
+  return (((w0 ^ bytes[0]) & mask[0]) | ((w1 ^ bytes[1]) & mask[1])) == 0;
+}
+
+void Ia32Core::DecodedInsn::keep(uint32_t pa, const uint8_t* code) {
+  const unsigned len = insn.length;
+  mask[0] = len >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * len)) - 1;
+  mask[1] = len <= 8 ? 0 : (uint64_t{1} << (8 * (len - 8))) - 1;  // len <= 15
+  std::memcpy(&bytes[0], code, 8);
+  std::memcpy(&bytes[1], code + 8, 8);
+  bytes[0] &= mask[0];
+  bytes[1] &= mask[1];
+  phys = pa;
 }
 
 const Insn& Ia32Core::decode_slow(uint32_t lin) {
   const uint32_t off = lin & 0xFFF;
-  map_fetch_page(lin);
+  const uint32_t pa = map_fetch_page(lin);
   if ((lin >> 12) == fetch_page_addr_ && off <= 0x1000 - 16) {
-    const uint32_t pa = fetch_page_phys_ | off;
     DecodedInsn& e = decode_cache_[pa & (kDecodeCacheSize - 1)];
-    uint64_t w0, w1;
-    std::memcpy(&w0, fetch_page_ + off, 8);
-    std::memcpy(&w1, fetch_page_ + off + 8, 8);
-    if (e.phys == pa && (((w0 ^ e.bytes[0]) & e.mask[0]) | ((w1 ^ e.bytes[1]) & e.mask[1])) == 0) return e.insn;
+    const uint8_t* code = fetch_page_ + off;
+    if (e.phys == pa && e.holds(code)) return e.insn;
     e.phys = 0xFFFFFFFF;  // stays invalid if decoding faults
     e.insn = Insn{};
     decode(e.insn);
-    const unsigned len = e.insn.length;
-    e.mask[0] = len >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * len)) - 1;
-    e.mask[1] = len <= 8 ? 0 : (uint64_t{1} << (8 * (len - 8))) - 1;  // len <= 15
-    e.bytes[0] = w0 & e.mask[0];
-    e.bytes[1] = w1 & e.mask[1];
-    e.phys = pa;
+    e.keep(pa, code);
     return e.insn;
   }
-  if (off <= 0x1000 - 16) return decode_bus(lin);
+  if (off <= 0x1000 - 16) return decode_bus(pa);
   slow_insn_ = Insn{};
   decode(slow_insn_);
   return slow_insn_;
@@ -2172,9 +2184,7 @@ const Insn& Ia32Core::decode_slow(uint32_t lin) {
 // extra bus transaction either. (One difference: a dword fetch that fails
 // here is tried once more by decode() before its byte fallback; that path
 // ends in a bus fatal stop either way.)
-const Insn& Ia32Core::decode_bus(uint32_t lin) {
-  const uint32_t off = lin & 0xFFF;
-  const uint32_t pa = slot(lin, false).phys | off;  // a TLB hit: decode_slow() translated lin
+const Insn& Ia32Core::decode_bus(uint32_t pa) {
   DecodedInsn& e = decode_cache_[pa & (kDecodeCacheSize - 1)];
   const uint32_t first = pa & ~3u;
   prefetch_base_ = first;
@@ -2190,12 +2200,9 @@ const Insn& Ia32Core::decode_bus(uint32_t lin) {
       ++prefetch_n_;
     }
     if (fetched) {
-      uint8_t bytes[20];
+      uint8_t bytes[20] = {};  // up to 3 bytes before pa, 15 of the instruction, padding
       std::memcpy(bytes, prefetch_, 4u * prefetch_n_);
-      uint64_t w0 = 0, w1 = 0;
-      std::memcpy(&w0, bytes + (pa - first), 8);
-      std::memcpy(&w1, bytes + (pa - first) + 8, 8);
-      if ((((w0 ^ e.bytes[0]) & e.mask[0]) | ((w1 ^ e.bytes[1]) & e.mask[1])) == 0) {
+      if (e.holds(bytes + (pa - first))) {
         prefetch_n_ = 0;
         return e.insn;
       }
@@ -2210,16 +2217,7 @@ const Insn& Ia32Core::decode_bus(uint32_t lin) {
     throw;
   }
   prefetch_n_ = 0;
-  const unsigned len = e.insn.length;
-  uint8_t bytes[16] = {};
-  std::memcpy(bytes, fetched_bytes_, len);
-  e.mask[0] = len >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * len)) - 1;
-  e.mask[1] = len <= 8 ? 0 : (uint64_t{1} << (8 * (len - 8))) - 1;  // len <= 15
-  std::memcpy(&e.bytes[0], bytes, 8);
-  std::memcpy(&e.bytes[1], bytes + 8, 8);
-  e.bytes[0] &= e.mask[0];
-  e.bytes[1] &= e.mask[1];
-  e.phys = pa;
+  e.keep(pa, fetched_bytes_);  // bytes past the length are masked off
   return e.insn;
 }
 

@@ -399,12 +399,14 @@ class Ia32Core {
     uint64_t bytes[2] = {};
     uint64_t mask[2] = {};
     Insn insn;
+    bool holds(const uint8_t* code) const;       // code (16 readable bytes) starts with the kept bytes
+    void keep(uint32_t pa, const uint8_t* code);  // remembers insn.length bytes of code, tags pa
   };
   std::unique_ptr<DecodedInsn[]> decode_cache_;
   const Insn& fetch_decoded();    // the instruction at EIP, from the cache or decoded
   const Insn& decode_slow(uint32_t lin);  // fetch_decoded() when the cache cannot answer
-  void map_fetch_page(uint32_t lin);      // fetch_page_ for lin's page (RAM only); may raise #PF
-  const Insn& decode_bus(uint32_t lin);   // decode_slow() for code fetched over the bus
+  uint32_t map_fetch_page(uint32_t lin);  // fetch_page_ for lin's page (RAM only), lin's physical address; may raise #PF
+  const Insn& decode_bus(uint32_t pa);    // decode_slow() for code fetched over the bus
   // Dwords decode_bus() fetched for the instruction at prefetch_base_;
   // fetch8() takes them before it fetches anything over the bus.
   uint32_t prefetch_[5] = {};

@@ -18,6 +18,7 @@
 #include "Vpit8254___024root.h"
 #include "Vpit8254_ref.h"
 #include "Vpit8254_ref___024root.h"
+#include "pit8254_state.h"
 
 #include <gtest/gtest.h>
 
@@ -52,26 +53,8 @@ void drive(M& m, const Pins& p, bool clk) {
 
 // Counter i's state words: CE, the counting flags (cnt_state_t), the
 // programming state (ctl_state_t).
-struct State {
-  uint32_t ce, cnt;
-  uint64_t ctl;
-  bool operator==(const State& o) const { return ce == o.ce && cnt == o.cnt && ctl == o.ctl; }
-};
+using State = minipc::rtl::Pit8254StateWords;
 
-template <typename Root>
-State state(const Root& r, unsigned i) {
-  switch (i) {
-    case 0:
-      return {r.pit8254__DOT__u_counter0__DOT__ce_q, r.pit8254__DOT__u_counter0__DOT__cnt_q,
-              r.pit8254__DOT__u_counter0__DOT__ctl_q};
-    case 1:
-      return {r.pit8254__DOT__u_counter1__DOT__ce_q, r.pit8254__DOT__u_counter1__DOT__cnt_q,
-              r.pit8254__DOT__u_counter1__DOT__ctl_q};
-    default:
-      return {r.pit8254__DOT__u_counter2__DOT__ce_q, r.pit8254__DOT__u_counter2__DOT__cnt_q,
-              r.pit8254__DOT__u_counter2__DOT__ctl_q};
-  }
-}
 
 std::string show(const State& s) {
   std::ostringstream o;
@@ -162,7 +145,7 @@ void run_lockstep(uint64_t seed, uint64_t cycles) {
     for (unsigned i = 0; i < 3; ++i) {
       if (!(last.cnt_clk >> i & 1)) continue;
       ++pulses;
-      const State s = state(*dut.rootp, i);
+      const State s = minipc::rtl::pit8254_state_words(*dut.rootp, i);
       if ((s.cnt & kRun) && s.ce >= 4 && !ev) ++plain;
     }
     p = stim.next(p);
@@ -175,7 +158,7 @@ void run_lockstep(uint64_t seed, uint64_t cycles) {
     drive(ref, p, false);
     ASSERT_EQ(dut.out_o, ref.out_o) << "seed " << seed << " cycle " << c << ": OUT";
     for (unsigned i = 0; i < 3; ++i) {
-      const State a = state(*dut.rootp, i), b = state(*ref.rootp, i);
+      const State a = minipc::rtl::pit8254_state_words(*dut.rootp, i), b = minipc::rtl::pit8254_state_words(*ref.rootp, i);
       ASSERT_TRUE(a == b) << "seed " << seed << " cycle " << c << " counter " << i << ": " << show(a)
                           << " / reference " << show(b);
     }

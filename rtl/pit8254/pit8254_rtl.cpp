@@ -9,6 +9,7 @@
 #include "Vpit8254___024root.h"
 
 #include "pit8254/pit8254_rtl.h"
+#include "pit8254/pit8254_state.h"
 
 #include <algorithm>
 #include <cmath>
@@ -242,28 +243,8 @@ uint64_t Pit8254Rtl::clock_edges_at(const sc_core::sc_time& t) const {
 
 // ---- the pins -------------------------------------------------------------------------
 
-namespace {
-// The state words of counter i (the RTL's /*verilator public_flat_rd*/ flops).
-struct StateWords {
-  uint64_t ce, cnt, ctl;
-};
-StateWords state_words(const Vpit8254___024root& r, unsigned i) {
-  switch (i) {
-    case 0:
-      return {r.pit8254__DOT__u_counter0__DOT__ce_q, r.pit8254__DOT__u_counter0__DOT__cnt_q,
-              r.pit8254__DOT__u_counter0__DOT__ctl_q};
-    case 1:
-      return {r.pit8254__DOT__u_counter1__DOT__ce_q, r.pit8254__DOT__u_counter1__DOT__cnt_q,
-              r.pit8254__DOT__u_counter1__DOT__ctl_q};
-    default:
-      return {r.pit8254__DOT__u_counter2__DOT__ce_q, r.pit8254__DOT__u_counter2__DOT__cnt_q,
-              r.pit8254__DOT__u_counter2__DOT__ctl_q};
-  }
-}
-}  // namespace
-
 uint64_t Pit8254Rtl::obs(unsigned i) const {
-  const StateWords w = state_words(*rtl_->top->rootp, i);
+  const rtl::Pit8254StateWords w = rtl::pit8254_state_words(*rtl_->top->rootp, i);
   return (w.ctl & 0x7FFFFF) << 26 | (w.cnt & 0x3FF) << 16 | (w.ce & 0xFFFF);
 }
 

@@ -426,8 +426,9 @@ TEST_F(CoreFixture, BlockRunFaultInsideABlockIsPrecise) {
   install_idt(0, 0x5000);
   bus.mem[0x5000] = 0xF4;  // hlt in the handler
   // lgdt [0x9F00]; lidt [0x9F10]; inc eax; add eax, eax; div ecx (ECX=0: #DE); inc ebx
-  load({0x0F, 0x01, 0x15, 0x00, 0x9F, 0x00, 0x00, 0x0F, 0x01, 0x1D, 0x10, 0x9F, 0x00, 0x00,
-        0x40, 0x01, 0xC0, 0xF7, 0xF1, 0x43});
+  const std::initializer_list<uint8_t> program = {0x0F, 0x01, 0x15, 0x00, 0x9F, 0x00, 0x00, 0x0F, 0x01, 0x1D, 0x10, 0x9F, 0x00, 0x00,
+                                                  0x40, 0x01, 0xC0, 0xF7, 0xF1, 0x43};
+  load(program);
   steps(2);
   const uint64_t cycles_before = core.cycles();
   EXPECT_EQ(core.run(100), StepStatus::halted);
@@ -440,8 +441,7 @@ TEST_F(CoreFixture, BlockRunFaultInsideABlockIsPrecise) {
   EXPECT_EQ(core.instructions(), 2u + 3u);
   const uint64_t block_cycles = core.cycles() - cycles_before;
   // The same program one step() at a time: the same count, the same cycles.
-  load({0x0F, 0x01, 0x15, 0x00, 0x9F, 0x00, 0x00, 0x0F, 0x01, 0x1D, 0x10, 0x9F, 0x00, 0x00,
-        0x40, 0x01, 0xC0, 0xF7, 0xF1, 0x43});
+  load(program);
   const uint64_t insns0 = core.instructions(), cycles0 = core.cycles();
   steps(2);
   const uint64_t cycles_after_prologue = core.cycles();
