@@ -58,14 +58,6 @@ Cache::Cache(const CacheConfig& config, Backend& backend) : cfg_(config), backen
   fill_buf_.assign(cfg_.line, 0);
 }
 
-int Cache::find(uint32_t addr) const {
-  const uint32_t tag = (addr & ~line_mask_) | 1u;
-  const size_t base = static_cast<size_t>((addr >> line_shift_) & set_mask_) * cfg_.ways;
-  for (uint32_t w = 0; w < cfg_.ways; ++w)
-    if (tags_[base + w] == tag) return static_cast<int>(base + w);
-  return -1;
-}
-
 bool Cache::dirty(uint32_t addr) const {
   const int i = find(addr);
   return i >= 0 && dirty_[static_cast<size_t>(i)];
@@ -112,16 +104,6 @@ int Cache::allocate(uint32_t line_addr) {
 
 bool Cache::read(uint32_t addr, void* data, unsigned len) {
   auto* out = static_cast<uint8_t*>(data);
-  const uint32_t off0 = addr & line_mask_;
-  if (len == 4 && off0 + 4 <= cfg_.line) {  // the common case: an aligned dword fetch or load that hits
-    const int i = find(addr);
-    if (i >= 0) {
-      ++stats_.read_hits;
-      touch(i);
-      std::memcpy(out, line_data(i) + off0, 4);
-      return true;
-    }
-  }
   while (len) {
     const uint32_t off = addr & line_mask_;
     const unsigned n = std::min<unsigned>(len, cfg_.line - off);

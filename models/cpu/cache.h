@@ -30,6 +30,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,20 @@ class Cache {
   // a line boundary count once per line. false: a line fill (or, for
   // write-through, the write) failed on the bus; nothing is cached for it.
   bool read(uint32_t addr, void* data, unsigned len);
+  // read()'s common case, inline: an access of len <= 4 bytes inside one
+  // line that hits (the same stats, LRU update and data as read()). false:
+  // nothing done; call read().
+  bool read_hit(uint32_t addr, void* data, unsigned len) {
+    const uint32_t off = addr & line_mask_;
+    if (off + len > cfg_.line) return false;
+    const int i = find(addr);
+    if (i < 0) return false;
+    ++stats_.read_hits;
+    touch(i);
+    if (len == 4) std::memcpy(data, line_data(i) + off, 4);  // a constant size: no call
+    else std::memcpy(data, line_data(i) + off, len);
+    return true;
+  }
   bool write(uint32_t addr, const void* data, unsigned len);
 
   // Another master's memory transaction, before it reaches the target. data
@@ -115,7 +130,13 @@ class Cache {
   const Stats& stats() const { return stats_; }
 
  private:
-  int find(uint32_t addr) const;  // line index or -1
+  int find(uint32_t addr) const {  // line index or -1
+    const uint32_t tag = (addr & ~line_mask_) | 1u;
+    const size_t base = static_cast<size_t>((addr >> line_shift_) & set_mask_) * cfg_.ways;
+    for (uint32_t w = 0; w < cfg_.ways; ++w)
+      if (tags_[base + w] == tag) return static_cast<int>(base + w);
+    return -1;
+  }
   int allocate(uint32_t line_addr);  // fills; line index or -1 (bus error)
   void touch(int i) { lru_[static_cast<size_t>(i)] = ++clock_; }
   uint8_t* line_data(int i) { return &data_[static_cast<size_t>(i) * cfg_.line]; }

@@ -30,6 +30,10 @@ Cpu::Cpu(sc_core::sc_module_name name) : sc_module(name), core_(*this) {
     throw ConfigError(on_triple_fault.key() + ": unknown value '" + on_triple_fault.get() + "' (expected stop)");
   if (!(clock_hz.get() > 0)) throw ConfigError(clock_hz.key() + ": clock must be positive");
   period_ = sc_core::sc_time(1.0 / clock_hz.get(), sc_core::SC_SEC);
+  if (period_ == sc_core::SC_ZERO_TIME)
+    throw ConfigError(clock_hz.key() + ": clock period below the simulation time resolution");
+  period_units_ = period_.value();
+  for (size_t k = 0; k < cycle_times_.size(); ++k) cycle_times_[k] = sc_core::sc_time::from_value(k * period_units_);
   quantum_ = quantum.get() != sc_core::SC_ZERO_TIME
                  ? quantum.get()
                  : (fast_ ? sc_core::sc_time(1, sc_core::SC_US) : sc_core::sc_time(10, sc_core::SC_NS));
@@ -130,8 +134,7 @@ void Cpu::end_of_simulation() {
 void Cpu::set_entry_state(uint32_t eip, uint32_t eax, uint32_t ebx) { core_.set_entry_state(eip, eax, ebx); }
 
 sc_core::sc_time Cpu::local_offset() const {
-  return (base_ - sc_core::sc_time_stamp()) + local_ +
-         static_cast<double>(core_.cycles() - chunk_start_cycles_) * period_ + bus_delay_;
+  return (base_ - sc_core::sc_time_stamp()) + local_ + cycles_time(core_.cycles() - chunk_start_cycles_) + bus_delay_;
 }
 
 // ---- Adaptive quantum -------------------------------------------------------
@@ -205,40 +208,21 @@ namespace {
 const sc_core::sc_time kSkipGrid(1, sc_core::SC_US);
 }  // namespace
 
-void Cpu::keeper_reset(const sc_core::sc_time& at) {
-  base_ = at;
-  local_ = sc_core::SC_ZERO_TIME;
-  next_sync_ = quantum_ == sc_core::SC_ZERO_TIME ? at : at + (quantum_ - (at % quantum_));
-}
-
 // The horizon (the first pending activity, the grid limit) is looked up once
 // after each wait(): while the CPU skips, nothing else runs, so it cannot
 // move (1, 2 above). Every wait() drops it.
-bool Cpu::may_skip_to(const sc_core::sc_time& target) {
-  if (!adaptive_ || interacted_ || core_.insn_hook()) return false;
-  if (!horizon_valid_) {
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
-    if (limit_known_) {
-      grid_limit_ = now < limit_ ? limit_ : now;
-    } else {
-      const sc_core::sc_time phase = now % kSkipGrid;
-      grid_limit_ = phase == sc_core::SC_ZERO_TIME ? now : now - phase + kSkipGrid;
-    }
-    activity_at_ = now + sc_core::sc_time_to_pending_activity();
-    horizon_valid_ = true;
+void Cpu::refresh_horizon() {
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  if (limit_known_) {
+    grid_limit_ = now < limit_ ? limit_ : now;
+  } else {
+    const sc_core::sc_time phase = now % kSkipGrid;
+    grid_limit_ = phase == sc_core::SC_ZERO_TIME ? now : now - phase + kSkipGrid;
   }
-  return target <= grid_limit_ && target < activity_at_;
+  activity_at_ = now + sc_core::sc_time_to_pending_activity();
+  horizon_valid_ = true;
 }
 
-void Cpu::quantum_sync() {
-  const sc_core::sc_time target = base_ + local_;
-  if (may_skip_to(target)) {
-    ++skipped_syncs_;
-    keeper_reset(target);
-    return;
-  }
-  real_sync();
-}
 
 void Cpu::real_sync() {
   ++real_syncs_;
@@ -262,13 +246,9 @@ void Cpu::interact() {
   interacted_ = true;
 }
 
-void Cpu::update_signals() {
+void Cpu::write_signals() {
   const bool h = core_.halted();
   const bool i = core_.eflags() & flag::if_;
-  // Only this module writes the two signals: the values it last wrote are
-  // what they hold (or will hold after this delta's update), so the common
-  // nothing-changed case reads no signal.
-  if (halted_written_ == h && if_written_ == i) return;
   interact();  // written at the reference's time stamp
   if (halted.read() != h) halted.write(h);
   if (interrupt_flag.read() != i) interrupt_flag.write(i);
@@ -282,12 +262,12 @@ void Cpu::run_thread() {
   for (;;) {
     core_.set_intr(intr.read());
     // Run up to the end of the quantum (at least one instruction).
-    const sc_core::sc_time left = quantum_ > local_ ? quantum_ - local_ : sc_core::SC_ZERO_TIME;
-    const uint64_t budget = std::clamp<uint64_t>(static_cast<uint64_t>(left / period_), 1, kMaxChunkInstructions);
+    const uint64_t left = quantum_ > local_ ? (quantum_ - local_).value() : 0;
+    const uint64_t budget = std::clamp<uint64_t>(left / period_units_, 1, kMaxChunkInstructions);
     chunk_start_cycles_ = core_.cycles();
     bus_delay_ = sc_core::SC_ZERO_TIME;
     const StepStatus s = core_.run(budget);
-    local_ += static_cast<double>(core_.cycles() - chunk_start_cycles_) * period_ + bus_delay_;
+    local_ += cycles_time(core_.cycles() - chunk_start_cycles_) + bus_delay_;
     chunk_start_cycles_ = core_.cycles();
     bus_delay_ = sc_core::SC_ZERO_TIME;
     update_signals();
@@ -362,11 +342,6 @@ size_t Cpu::debug_access(bool write, uint32_t addr, uint8_t* data, size_t len) {
   return done;
 }
 
-bool Cpu::in_lapic_page(uint32_t addr) const {
-  const uint64_t base = core_.apic_base_msr();
-  return (base & 0x800) && (addr & ~0xFFFu) == (base & 0xFFFFF000u);
-}
-
 tlm::tlm_response_status Cpu::transport(bool is_io, tlm::tlm_command cmd, uint32_t addr, void* data, unsigned len) {
   tlm::tlm_generic_payload& p = is_io ? io_payload_ : mem_payload_;
   p.set_command(cmd);
@@ -416,9 +391,8 @@ void Cpu::warn_once(const char* what, bool is_io, uint32_t addr) {
 
 // ---- cache ----------------------------------------------------------------
 
-bool Cpu::cacheable_page(uint32_t page) {
+bool Cpu::classify_page(uint32_t page) {
   PageClass& e = page_class_[page & (page_class_.size() - 1)];
-  if (e.page == page) return e.cacheable;
   const uint64_t lo = static_cast<uint64_t>(page) << 12, hi = lo + 0xFFF;
   auto covers = [&](const tlm::tlm_dmi& d) {
     return d.get_start_address() <= lo && hi <= d.get_end_address() && d.is_read_write_allowed();
@@ -442,13 +416,6 @@ bool Cpu::cacheable_page(uint32_t page) {
   return ok;
 }
 
-bool Cpu::cached(uint32_t addr, unsigned len) {
-  if (!cache_) return false;
-  if (has_lapic_ && in_lapic_page(addr)) return false;
-  const uint32_t last = addr + len - 1;
-  return cacheable_page(addr >> 12) && ((last >> 12) == (addr >> 12) || cacheable_page(last >> 12));
-}
-
 bool Cpu::bus_read(uint32_t addr, uint8_t* data, unsigned len) {
   return transport(false, tlm::TLM_READ_COMMAND, addr, data, len) == tlm::TLM_OK_RESPONSE;
 }
@@ -470,7 +437,7 @@ void Cpu::snoop_write_back(uint32_t addr, const uint8_t* data, unsigned len) {
 }
 
 bool Cpu::read_mem(uint32_t addr, void* data, unsigned len) {
-  if (cached(addr, len) && cache_->read(addr, data, len)) {
+  if (cached(addr, len) && (cache_->read_hit(addr, data, len) || cache_->read(addr, data, len))) {
     bus_delay_ += hit_time_;
     stall_time_ += hit_time_;
     return true;
@@ -496,7 +463,7 @@ bool Cpu::write_mem(uint32_t addr, const void* data, unsigned len) {
 }
 
 bool Cpu::fetch(uint32_t addr, void* data, unsigned len) {
-  if (cached(addr, len) && cache_->read(addr, data, len)) {
+  if (cached(addr, len) && (cache_->read_hit(addr, data, len) || cache_->read(addr, data, len))) {
     bus_delay_ += hit_time_;
     stall_time_ += hit_time_;
     return true;

@@ -139,7 +139,14 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   void run_thread();
   void nmi_method();
   void wait_while_halted();
-  void update_signals();
+  void update_signals() {
+    // Only this module writes the two signals: the values it last wrote are
+    // what they hold (or will hold after this delta's update), so the common
+    // nothing-changed case reads no signal.
+    if (halted_written_ == core_.halted() && if_written_ == static_cast<bool>(core_.eflags() & flag::if_)) return;
+    write_signals();
+  }
+  void write_signals();
   void settle_interrupt_controllers();
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
 
@@ -156,10 +163,22 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   bool bus_write(uint32_t addr, const uint8_t* data, unsigned len) override;
   void snoop_write_back(uint32_t addr, const uint8_t* data, unsigned len) override;
   // The access goes through the cache (cache on, RAM, not the LAPIC page).
-  bool cached(uint32_t addr, unsigned len);
-  bool cacheable_page(uint32_t page);
+  bool cached(uint32_t addr, unsigned len) {
+    if (!cache_) return false;
+    if (has_lapic_ && in_lapic_page(addr)) return false;
+    const uint32_t last = addr + len - 1;
+    return cacheable_page(addr >> 12) && ((last >> 12) == (addr >> 12) || cacheable_page(last >> 12));
+  }
+  bool cacheable_page(uint32_t page) {
+    const PageClass& e = page_class_[page & (page_class_.size() - 1)];
+    return e.page == page ? e.cacheable : classify_page(page);
+  }
+  bool classify_page(uint32_t page);  // cacheable_page() on a miss of page_class_
 
-  bool in_lapic_page(uint32_t addr) const;
+  bool in_lapic_page(uint32_t addr) const {
+    const uint64_t base = core_.apic_base_msr();
+    return (base & 0x800) && (addr & ~0xFFFu) == (base & 0xFFFFF000u);
+  }
   tlm::tlm_response_status transport(bool is_io, tlm::tlm_command cmd, uint32_t addr, void* data, unsigned len);
   void warn_once(const char* what, bool is_io, uint32_t addr);
   sc_core::sc_time local_offset() const;
@@ -168,13 +187,39 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   // base_ is the kernel time at which the CPU would be without skipping (the
   // plain quantum keeper's sc_time_stamp()); local_ is the local time
   // relative to base_. Without skips base_ == sc_time_stamp().
-  void keeper_reset(const sc_core::sc_time& at);
+  // The hot parts (once per quantum boundary: every instruction in
+  // accurate mode) are inline and use integer time arithmetic; the results
+  // equal the sc_time double arithmetic they replace (products and
+  // quotients of integers below 2^53 time units are exact in a double).
+  void keeper_reset(const sc_core::sc_time& at) {
+    base_ = at;
+    local_ = sc_core::SC_ZERO_TIME;
+    next_sync_ = quantum_ == sc_core::SC_ZERO_TIME ? at : at + (quantum_ - (at % quantum_));
+  }
   bool keeper_need_sync() const { return base_ + local_ >= next_sync_; }
-  void quantum_sync();  // at a quantum boundary: skip it or wait()
+  void quantum_sync() {  // at a quantum boundary: skip it or wait()
+    const sc_core::sc_time target = base_ + local_;
+    if (may_skip_to(target)) {
+      ++skipped_syncs_;
+      keeper_reset(target);
+      return;
+    }
+    real_sync();
+  }
   void real_sync();     // wait() up to the local time
   void catch_up();      // wait() up to base_ (before anything others can see)
   void interact();      // catch_up(), and no skipping until the next wait()
-  bool may_skip_to(const sc_core::sc_time& target);
+  bool may_skip_to(const sc_core::sc_time& target) {
+    if (!adaptive_ || interacted_ || core_.insn_hook()) return false;
+    if (!horizon_valid_) refresh_horizon();
+    return target <= grid_limit_ && target < activity_at_;
+  }
+  void refresh_horizon();  // grid_limit_ and activity_at_ from the kernel's state
+  sc_core::sc_time cycles_time(uint64_t cycles) const {
+    // sc_time::from_value() is a library call: small counts (a chunk of one
+    // instruction) come from a table.
+    return cycles < cycle_times_.size() ? cycle_times_[cycles] : sc_core::sc_time::from_value(cycles * period_units_);
+  }
 
   Ia32Core core_;
   sc_core::sc_time base_, local_, next_sync_;
@@ -188,6 +233,8 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   uint64_t real_syncs_ = 0, skipped_syncs_ = 0;
   bool fast_ = true;
   sc_core::sc_time period_;
+  uint64_t period_units_ = 1;  // period_ in time-resolution units
+  std::array<sc_core::sc_time, 64> cycle_times_;  // k * period_
   sc_core::sc_time quantum_;
   uint64_t halted_cycles_ = 0;
   bool in_halt_wait_ = false;

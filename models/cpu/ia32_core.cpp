@@ -2120,6 +2120,11 @@ __attribute__((always_inline)) inline const Insn& Ia32Core::fetch_decoded() {
         if (((w1 ^ e.bytes[1]) & e.mask[1]) == 0) return e.insn;
       }
     }
+  } else if ((lin >> 12) == bus_page_addr_ && off <= 0x1000 - 16) {
+    // Accurate mode's common case: decode_slow()'s translation (the same TLB
+    // lookup map_fetch_page() does) and its bus decode, without the detour.
+    const PageSlot& s = read_pages_[(lin >> 12) % kPageCacheSize];
+    if (s.tag == ((lin >> 12) | access_tag_) && !s.ptr) [[likely]] return decode_bus(s.phys | off);
   }
   return decode_slow(lin);
 }
@@ -2200,8 +2205,8 @@ const Insn& Ia32Core::decode_bus(uint32_t pa) {
       ++prefetch_n_;
     }
     if (fetched) {
-      uint8_t bytes[20] = {};  // up to 3 bytes before pa, 15 of the instruction, padding
-      std::memcpy(bytes, prefetch_, 4u * prefetch_n_);
+      uint8_t bytes[sizeof prefetch_];  // up to 3 bytes before pa, 15 of the instruction, padding
+      std::memcpy(bytes, prefetch_, sizeof prefetch_);  // the words past prefetch_n_ are masked off by holds()
       if (e.holds(bytes + (pa - first))) {
         prefetch_n_ = 0;
         return e.insn;
@@ -2278,6 +2283,8 @@ __attribute__((always_inline)) inline const Ia32Core::Block* Ia32Core::find_bloc
     const uint32_t pa = fetch_page_phys_ | off;
     const Block& b = blocks_[(pa ^ (pa >> 12)) & (kBlockCacheSize - 1)];
     if (b.phys == pa && block_matches(b, fetch_page_ + off)) [[likely]] return &b;
+  } else if ((lin >> 12) == bus_page_addr_) {
+    return nullptr;  // code fetched over the bus: no blocks (build_block's first test)
   }
   return build_block(lin);
 }

@@ -246,6 +246,19 @@ TEST(CacheModel, CacheInFastModeIsRejected) {
   }
 }
 
+// A clock whose period rounds to zero time units (1 ps resolution) would
+// make every instruction free; the CPU refuses it, naming the key.
+TEST(CpuConfig, ClockPeriodBelowTheTimeResolutionIsRejected) {
+  auto& cfg = ConfigStore::instance();
+  cfg.set("cpu0.clock_hz", "1e13", "test");
+  try {
+    Cpu cpu("cpu0");
+    ADD_FAILURE() << "a 0.1 ps clock period was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("cpu0.clock_hz"), std::string::npos) << e.what();
+  }
+}
+
 // ---- the Cpu with its cache on a bus ------------------------------------------
 
 // RAM that counts its transactions and grants read/write DMI (which is what
