@@ -1172,7 +1172,7 @@ struct Exec {
     c.require_cpl0();
     const uint64_t v = (uint64_t{c.regs_[reg::edx]} << 32) | c.regs_[reg::eax];
     switch (c.regs_[reg::ecx]) {
-      case 0x10: c.tsc_offset_ = static_cast<int64_t>(v - c.cycles_ - c.bus_.stall_cycles()); break;
+      case 0x10: c.tsc_offset_ = static_cast<int64_t>(v - c.cycles() - c.bus_.stall_cycles()); break;
       case 0x1B:  // base and enable are writable; BSP is read-only
         if (v >> 32) c.raise(C::GP, "WRMSR: reserved bits of IA32_APIC_BASE");
         c.apic_base_ = (v & 0xFFFFF800u) | (c.apic_base_ & 0x100);
@@ -1312,7 +1312,7 @@ void Ia32Core::set_bootstrap_processor(bool bsp) {
 
 uint64_t Ia32Core::msr(uint32_t index) const {
   switch (index) {
-    case 0x10: return cycles_ + bus_.stall_cycles() + static_cast<uint64_t>(tsc_offset_);
+    case 0x10: return cycles() + bus_.stall_cycles() + static_cast<uint64_t>(tsc_offset_);
     case 0x1B: return apic_base_;
     default: return 0;
   }
@@ -2307,6 +2307,7 @@ const Ia32Core::Block* Ia32Core::build_block(uint32_t lin) {
   b.nbytes = 0;
   const uint32_t saved_eip = eip_;
   uint32_t at = off;
+  unsigned cycles = 0;
   try {
     while (b.n < kMaxBlockInsns) {
       Insn& d = b.insns[b.n];
@@ -2316,6 +2317,9 @@ const Ia32Core::Block* Ia32Core::build_block(uint32_t lin) {
         insn_eip_ = eip_;
       }
       decode(d);
+      d.block_off = static_cast<uint8_t>(at - off);
+      d.cycles_before = static_cast<uint16_t>(cycles);
+      cycles += d.cycles;
       // The whole block, rounded up to 8 bytes for the entry check, stays in
       // the page and within kMaxBlockBytes.
       const unsigned nbytes = at - off + d.length;
@@ -2477,7 +2481,7 @@ StepStatus Ia32Core::step() {
 __attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t stop, uint32_t watch) {
   static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "event_word() byte order");
   const Block* b = nullptr;
-  uint32_t block_eip = 0;
+  const Insn* p = nullptr;
   try {
     do {
       ev_.branch_taken = ev_.restart = ev_.shadow_pending = ev_.software_int = false;
@@ -2486,23 +2490,30 @@ __attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t sto
       insn_eflags_ = eflags_;
       b = find_block();
       if (b) [[likely]] {
-        block_eip = eip_;
-        const Insn* p = b->insns;
+        // Per instruction only the fault snapshot and cur_: EIP, the cycle
+        // and instruction counts are settled when the block ends (cycles()
+        // adds the pending cycles for bus callbacks meanwhile). Only the
+        // block's last instruction may read or change next_eip_ (anything
+        // that branches or restarts ends its block), so it is set once.
+        const uint32_t block_eip = eip_;
+        p = b->insns;
         const uint64_t left = stop - instructions_;
         block_end_ = p + (b->n < left ? b->n : left);
-        code_lo_ = fetch_page_ + ((segs_[reg::cs].base + eip_) & 0xFFF);
+        code_lo_ = fetch_page_ + ((segs_[reg::cs].base + block_eip) & 0xFFF);
         code_len_ = b->nbytes;
+        next_eip_ = block_eip + b->nbytes;
         for (;;) {
-          next_eip_ = eip_ + p->length;
+          cur_ = p;
           p->handler(*this, *p);
-          eip_ = next_eip_;
-          cycles_ += p->cycles;
           if (++p >= block_end_) break;
-          insn_eip_ = eip_;
+          insn_eip_ = block_eip + p->block_off;
           insn_esp_ = regs_[reg::esp];
           insn_eflags_ = eflags_;
         }
+        cur_ = nullptr;
         code_len_ = 0;
+        cycles_ += p[-1].cycles_before + p[-1].cycles;
+        eip_ = p == b->insns + b->n ? next_eip_ : block_eip + p->block_off;
         instructions_ += static_cast<uint64_t>(p - b->insns);
         b = nullptr;
       } else {
@@ -2522,11 +2533,10 @@ __attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t sto
     } while (instructions_ < stop && !hook_ && !(eflags_ & watch));
   } catch (const Fault& f) {
     code_len_ = 0;
-    if (b) {  // count the block's instructions before the faulting one
-      for (const Insn* p = b->insns; block_eip != insn_eip_ && p < b->insns + b->n; ++p) {
-        block_eip += p->length;
-        ++instructions_;
-      }
+    if (b) {  // p faulted: count the block's instructions and cycles before it
+      cur_ = nullptr;
+      instructions_ += static_cast<uint64_t>(p - b->insns);
+      cycles_ += p->cycles_before;
     }
     eip_ = insn_eip_;
     regs_[reg::esp] = insn_esp_;

@@ -112,8 +112,13 @@ struct Insn {
   uint8_t cycles = 0;     // cycle_cost(cost) + kMemOperandCycles for a memory operand
   bool has_modrm = false;
   bool lock = false;
+  // Inside a block (Ia32Core::Block): the byte offset from the block's first
+  // instruction and the cycles of the instructions before this one.
+  uint8_t block_off = 0;
+  uint16_t cycles_before = 0;
   bool is_mem() const { return has_modrm && mod != 3; }
 };
+static_assert(sizeof(Insn) == 40, "Insn grew: blocks keep 16 of them");
 
 class Ia32Core {
  public:
@@ -198,7 +203,9 @@ class Ia32Core {
   uint64_t msr(uint32_t index) const;
 
   uint64_t instructions() const { return instructions_; }
-  uint64_t cycles() const { return cycles_; }
+  // Inside a block the cycles of its earlier instructions are added when the
+  // block ends; cycles() includes them (bus callbacks see the exact count).
+  uint64_t cycles() const { return cycles_ + (cur_ ? cur_->cycles_before : 0); }
   // Cycles are added by whoever models time outside the core (halt time).
   void add_cycles(uint64_t n) { cycles_ += n; }
 
@@ -449,6 +456,7 @@ class Ia32Core {
   const uint8_t* code_lo_ = nullptr;
   uintptr_t code_len_ = 0;
   const Insn* block_end_ = nullptr;
+  const Insn* cur_ = nullptr;  // the block instruction being run (cycles()), or nullptr
   void note_code_write(const uint8_t* p, unsigned n) {
     if (static_cast<uintptr_t>(p + n - 1 - code_lo_) < code_len_ + n - 1) [[unlikely]] block_end_ = nullptr;
   }
