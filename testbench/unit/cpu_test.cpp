@@ -453,6 +453,36 @@ TEST_F(CoreFixture, BlockRunFaultInsideABlockIsPrecise) {
   EXPECT_GT(cycles_after_prologue, cycles0);
 }
 
+// A bus access from the middle of a block (MMIO: no host pointer) sees the
+// cycle count and EIP of its own instruction, exactly as with step(): the
+// block settles them only at its end, and cycles()/current_eip() add what
+// is pending.
+TEST_F(CoreFixture, BlockRunBusAccessSeesItsInstructionsCyclesAndEip) {
+  bus.slow_page = 3;  // 0x3000-0x3FFF through write_mem
+  std::vector<std::pair<uint64_t, uint32_t>> seen;
+  bus.on_write = [&](uint32_t a) {
+    if (a == 0x3000) seen.emplace_back(core.cycles(), core.current_eip());
+  };
+  // inc eax; add eax, eax; mov [0x3000], eax; inc ebx; hlt
+  const std::initializer_list<uint8_t> program = {0x40, 0x01, 0xC0, 0xA3, 0x00, 0x30, 0x00, 0x00, 0x43, 0xF4};
+  load(program);
+  const uint64_t c0 = core.cycles();
+  EXPECT_EQ(core.run(100), StepStatus::halted);
+  const uint64_t run_cycles = core.cycles() - c0;
+  load(program);
+  const uint64_t c1 = core.cycles();
+  StepStatus s = StepStatus::ok;
+  while (s == StepStatus::ok) s = core.step();
+  EXPECT_EQ(s, StepStatus::halted);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].first - c0, 2u * cycle_cost(CostClass::alu));  // inc, add before the store
+  EXPECT_EQ(seen[0].first - c0, seen[1].first - c1);
+  EXPECT_EQ(seen[0].second, kCodeAt + 3);
+  EXPECT_EQ(seen[1].second, kCodeAt + 3);
+  EXPECT_EQ(run_cycles, core.cycles() - c1);
+  EXPECT_EQ(bus.rd32(0x3000), 2u);
+}
+
 // Code fetched over the bus (accurate mode: no host pointer) is decoded once
 // too, but every instruction is still fetched, dword by dword, exactly as
 // without the cache; a bus write over cached code is seen by the next fetch.
