@@ -102,7 +102,7 @@ int Cache::allocate(uint32_t line_addr) {
   return static_cast<int>(v);
 }
 
-bool Cache::read(uint32_t addr, void* data, unsigned len) {
+bool Cache::read_lines(uint32_t addr, void* data, unsigned len) {
   auto* out = static_cast<uint8_t*>(data);
   while (len) {
     const uint32_t off = addr & line_mask_;

@@ -94,21 +94,8 @@ class Cache {
   // An access of len bytes at addr, in cacheable memory. Accesses that cross
   // a line boundary count once per line. false: a line fill (or, for
   // write-through, the write) failed on the bus; nothing is cached for it.
-  bool read(uint32_t addr, void* data, unsigned len);
-  // read()'s common case, inline: an access of len <= 4 bytes inside one
-  // line that hits (the same stats, LRU update and data as read()). false:
-  // nothing done; call read().
-  bool read_hit(uint32_t addr, void* data, unsigned len) {
-    const uint32_t off = addr & line_mask_;
-    if (off + len > cfg_.line) return false;
-    const int i = find(addr);
-    if (i < 0) return false;
-    ++stats_.read_hits;
-    touch(i);
-    if (len == 4) std::memcpy(data, line_data(i) + off, 4);  // a constant size: no call
-    else std::memcpy(data, line_data(i) + off, len);
-    return true;
-  }
+  // The common case (an access inside one line that hits) is inline.
+  bool read(uint32_t addr, void* data, unsigned len) { return read_hit(addr, data, len) || read_lines(addr, data, len); }
   bool write(uint32_t addr, const void* data, unsigned len);
 
   // Another master's memory transaction, before it reaches the target. data
@@ -130,6 +117,20 @@ class Cache {
   const Stats& stats() const { return stats_; }
 
  private:
+  // An access inside one line that hits: stats, LRU update, data. false:
+  // nothing done.
+  bool read_hit(uint32_t addr, void* data, unsigned len) {
+    const uint32_t off = addr & line_mask_;
+    if (off + len > cfg_.line) return false;
+    const int i = find(addr);
+    if (i < 0) return false;
+    ++stats_.read_hits;
+    touch(i);
+    if (len == 4) std::memcpy(data, line_data(i) + off, 4);  // a constant size: no call
+    else std::memcpy(data, line_data(i) + off, len);
+    return true;
+  }
+  bool read_lines(uint32_t addr, void* data, unsigned len);  // read() line by line
   int find(uint32_t addr) const {  // line index or -1
     const uint32_t tag = (addr & ~line_mask_) | 1u;
     const size_t base = static_cast<size_t>((addr >> line_shift_) & set_mask_) * cfg_.ways;

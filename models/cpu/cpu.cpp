@@ -437,7 +437,7 @@ void Cpu::snoop_write_back(uint32_t addr, const uint8_t* data, unsigned len) {
 }
 
 bool Cpu::read_mem(uint32_t addr, void* data, unsigned len) {
-  if (cached(addr, len) && (cache_->read_hit(addr, data, len) || cache_->read(addr, data, len))) {
+  if (cached(addr, len) && cache_->read(addr, data, len)) {
     bus_delay_ += hit_time_;
     stall_time_ += hit_time_;
     return true;
@@ -463,7 +463,7 @@ bool Cpu::write_mem(uint32_t addr, const void* data, unsigned len) {
 }
 
 bool Cpu::fetch(uint32_t addr, void* data, unsigned len) {
-  if (cached(addr, len) && (cache_->read_hit(addr, data, len) || cache_->read(addr, data, len))) {
+  if (cached(addr, len) && cache_->read(addr, data, len)) {
     bus_delay_ += hit_time_;
     stall_time_ += hit_time_;
     return true;

@@ -1368,7 +1368,7 @@ std::string Ia32Core::register_dump() const {
 // the kernel. Without paging the physical page is the linear page and this is
 // the plain host-pointer cache: the flat fast path costs one compare.
 inline Ia32Core::PageSlot& Ia32Core::slot(uint32_t lin, bool write) {
-  const uint32_t tag = (lin >> 12) | access_tag_;
+  const uint32_t tag = tlb_tag(lin);
   PageSlot& s = (write ? write_pages_ : read_pages_)[(lin >> 12) % kPageCacheSize];
   if (s.tag != tag) fill_slot(s, tag, lin, write);
   return s;
@@ -1462,7 +1462,7 @@ void Ia32Core::invlpg(uint32_t lin) {
 // read_slow()/write_slow().
 inline uint32_t Ia32Core::read(uint32_t lin, unsigned n) {
   const PageSlot& s = read_pages_[(lin >> 12) % kPageCacheSize];
-  if (s.tag == ((lin >> 12) | access_tag_) && s.ptr && (lin & 0xFFF) <= 0x1000 - n) [[likely]] {
+  if (s.tag == tlb_tag(lin) && s.ptr && (lin & 0xFFF) <= 0x1000 - n) [[likely]] {
     const uint8_t* p = s.ptr + (lin & 0xFFF);
     uint32_t v = 0;
     if (n == 4) std::memcpy(&v, p, 4);
@@ -1475,7 +1475,7 @@ inline uint32_t Ia32Core::read(uint32_t lin, unsigned n) {
 
 inline void Ia32Core::write(uint32_t lin, uint32_t v, unsigned n) {
   const PageSlot& s = write_pages_[(lin >> 12) % kPageCacheSize];
-  if (s.tag == ((lin >> 12) | access_tag_) && s.ptr && (lin & 0xFFF) <= 0x1000 - n) [[likely]] {
+  if (s.tag == tlb_tag(lin) && s.ptr && (lin & 0xFFF) <= 0x1000 - n) [[likely]] {
     uint8_t* p = s.ptr + (lin & 0xFFF);
     if (n == 4) std::memcpy(p, &v, 4);
     else if (n == 2) std::memcpy(p, &v, 2);
@@ -2124,7 +2124,7 @@ __attribute__((always_inline)) inline const Insn& Ia32Core::fetch_decoded() {
     // Accurate mode's common case: decode_slow()'s translation (the same TLB
     // lookup map_fetch_page() does) and its bus decode, without the detour.
     const PageSlot& s = read_pages_[(lin >> 12) % kPageCacheSize];
-    if (s.tag == ((lin >> 12) | access_tag_) && !s.ptr) [[likely]] return decode_bus(s.phys | off);
+    if (s.tag == tlb_tag(lin) && !s.ptr) [[likely]] return decode_bus(s.phys | off);
   }
   return decode_slow(lin);
 }
@@ -2284,7 +2284,7 @@ __attribute__((always_inline)) inline const Ia32Core::Block* Ia32Core::find_bloc
     const Block& b = blocks_[(pa ^ (pa >> 12)) & (kBlockCacheSize - 1)];
     if (b.phys == pa && block_matches(b, fetch_page_ + off)) [[likely]] return &b;
   } else if ((lin >> 12) == bus_page_addr_) {
-    return nullptr;  // code fetched over the bus: no blocks (build_block's first test)
+    return nullptr;  // code fetched over the bus: no blocks
   }
   return build_block(lin);
 }
@@ -2294,8 +2294,7 @@ __attribute__((always_inline)) inline const Ia32Core::Block* Ia32Core::find_bloc
 // instruction's own); a later one that does not decode just ends the block
 // before it (it raises its fault when execution gets there).
 const Ia32Core::Block* Ia32Core::build_block(uint32_t lin) {
-  if ((lin >> 12) == bus_page_addr_) return nullptr;  // code fetched over the bus: no blocks
-  map_fetch_page(lin);
+  map_fetch_page(lin);  // find_block() already returned nullptr for bus_page_addr_
   if ((lin >> 12) != fetch_page_addr_) bus_page_addr_ = lin >> 12;
   const uint32_t off = lin & 0xFFF;
   if ((lin >> 12) != fetch_page_addr_ || off > 0x1000 - 16) return nullptr;
@@ -2367,20 +2366,26 @@ __attribute__((always_inline)) inline StepStatus Ia32Core::execute_insn() {
     if (!ev_.restart) ++instructions_;
     ev_.sti_shadow = ev_.shadow_pending;
   } catch (const Fault& f) {
-    eip_ = insn_eip_;
-    regs_[reg::esp] = insn_esp_;
-    eflags_ = insn_eflags_;
-    ev_.software_int = false;
-    if (f.kind == FatalKind::none) {
-      if (!deliver_exception(f)) return StepStatus::fatal;
-      cycles_ += cycle_cost(CostClass::interrupt);
-      return StepStatus::ok;
-    }
-    fatal_kind_ = f.kind;
-    fatal_message_ = f.message;
-    return StepStatus::fatal;
+    return fault_taken(f);
   }
   return StepStatus::ok;
+}
+
+// The instruction at insn_eip_ raised f: back to the state before it
+// (precise), then the exception delivered (ok) or the fatal stop recorded.
+StepStatus Ia32Core::fault_taken(const Fault& f) {
+  eip_ = insn_eip_;
+  regs_[reg::esp] = insn_esp_;
+  eflags_ = insn_eflags_;
+  ev_.software_int = false;
+  if (f.kind == FatalKind::none) {
+    if (!deliver_exception(f)) return StepStatus::fatal;
+    cycles_ += cycle_cost(CostClass::interrupt);
+    return StepStatus::ok;
+  }
+  fatal_kind_ = f.kind;
+  fatal_message_ = f.message;
+  return StepStatus::fatal;
 }
 
 // Takes the pending NMI through IDT vector 2 (an external event: EXT=1 in
@@ -2395,8 +2400,17 @@ bool Ia32Core::deliver_nmi() {
   insn_eip_ = eip_;
   insn_esp_ = regs_[reg::esp];
   insn_eflags_ = eflags_;
+  if (!deliver_event(2, EventKind::external)) return false;
+  cycles_ += cycle_cost(CostClass::interrupt);
+  return true;
+}
+
+// Delivers an event at the boundary (NMI, INTR, the single-step trap) with
+// EIP as the return address; a fault during delivery goes through
+// deliver_exception() (#DF, triple fault). false: fatal stop recorded.
+bool Ia32Core::deliver_event(uint8_t vector, EventKind kind) {
   try {
-    deliver_interrupt(2, eip_, EventKind::external);
+    deliver_interrupt(vector, eip_, kind);
   } catch (const Fault& f) {
     if (f.kind != FatalKind::none || !deliver_exception(f)) {
       if (fatal_kind_ == FatalKind::none) {
@@ -2406,7 +2420,6 @@ bool Ia32Core::deliver_nmi() {
       return false;
     }
   }
-  cycles_ += cycle_cost(CostClass::interrupt);
   return true;
 }
 
@@ -2425,17 +2438,7 @@ StepStatus Ia32Core::step() {
       insn_eip_ = eip_;
       insn_esp_ = regs_[reg::esp];
       insn_eflags_ = eflags_;
-      try {
-        deliver_interrupt(static_cast<uint8_t>(vector), eip_, EventKind::external);
-      } catch (const Fault& f) {
-        if (f.kind != FatalKind::none || !deliver_exception(f)) {
-          if (fatal_kind_ == FatalKind::none) {
-            fatal_kind_ = f.kind;
-            fatal_message_ = f.message;
-          }
-          return StepStatus::fatal;
-        }
-      }
+      if (!deliver_event(static_cast<uint8_t>(vector), EventKind::external)) return StepStatus::fatal;
       cycles_ += cycle_cost(CostClass::interrupt);
       return StepStatus::ok;
     }
@@ -2450,17 +2453,7 @@ StepStatus Ia32Core::step() {
   // a faulting instruction: insn_eflags_ is then the restored EFLAGS and the
   // exception's gate has been taken instead).
   if ((insn_eflags_ & flag::tf) && !ev_.software_int && !ev_.shadow_pending) {
-    try {
-      deliver_interrupt(DB, eip_, EventKind::exception);
-    } catch (const Fault& f) {
-      if (f.kind != FatalKind::none || !deliver_exception(f)) {
-        if (fatal_kind_ == FatalKind::none) {
-          fatal_kind_ = f.kind;
-          fatal_message_ = f.message;
-        }
-        return StepStatus::fatal;
-      }
-    }
+    if (!deliver_event(DB, EventKind::exception)) return StepStatus::fatal;
   }
   ev_.software_int = false;
   return ev_.halted ? StepStatus::halted : StepStatus::ok;
@@ -2538,18 +2531,8 @@ __attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t sto
       instructions_ += static_cast<uint64_t>(p - b->insns);
       cycles_ += p->cycles_before;
     }
-    eip_ = insn_eip_;
-    regs_[reg::esp] = insn_esp_;
-    eflags_ = insn_eflags_;
-    ev_.software_int = false;
-    if (f.kind == FatalKind::none) {
-      if (!deliver_exception(f)) return StepStatus::fatal;
-      cycles_ += cycle_cost(CostClass::interrupt);
-      return ev_.halted ? StepStatus::halted : StepStatus::ok;
-    }
-    fatal_kind_ = f.kind;
-    fatal_message_ = f.message;
-    return StepStatus::fatal;
+    const StepStatus s = fault_taken(f);
+    return s == StepStatus::ok && ev_.halted ? StepStatus::halted : s;
   }
   return StepStatus::ok;
 }

@@ -263,6 +263,7 @@ class Ia32Core {
   uint32_t linear(int seg, uint32_t offset) const { return segs_[seg].base + offset; }
   struct PageSlot;
   PageSlot& slot(uint32_t lin, bool write);  // TLB + host-pointer lookup; may raise #PF
+  uint32_t tlb_tag(uint32_t lin) const { return (lin >> 12) | access_tag_; }  // a slot's tag for lin
   void fill_slot(PageSlot& s, uint32_t tag, uint32_t lin, bool write);
   // Two-level page walk. Returns true and the physical address, or false and
   // the #PF error code. update: set accessed/dirty bits.
@@ -300,6 +301,8 @@ class Ia32Core {
   }
   void load_ldt_register(uint16_t selector);
   bool deliver_nmi();  // false: fatal
+  bool deliver_event(uint8_t vector, EventKind kind);  // at the boundary; false: fatal
+  StepStatus fault_taken(const Fault& f);  // the instruction faulted: restore, deliver or stop
   void set_accessed(uint16_t selector, const Descriptor& d);
   static SegmentReg cache_of(uint16_t selector, const Descriptor& d);
   void load_segment(unsigned s, uint16_t selector);
