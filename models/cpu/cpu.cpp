@@ -38,6 +38,7 @@ Cpu::Cpu(sc_core::sc_module_name name) : sc_module(name), core_(*this) {
                  ? quantum.get()
                  : (fast_ ? sc_core::sc_time(1, sc_core::SC_US) : sc_core::sc_time(10, sc_core::SC_NS));
   adaptive_ = adaptive_quantum.get();
+  core_.set_jit(jit.get());
   const CacheConfig cache_cfg = cache_params.config();
   if (cache_cfg.enabled) {
     if (fast_)
@@ -129,6 +130,14 @@ void Cpu::end_of_simulation() {
                           std::to_string(skipped_syncs_) + " skipped (adaptive_quantum=" +
                           (adaptive_ ? "true" : "false") + ")";
   SC_REPORT_INFO(name(), msg.c_str());
+  if (fast_) {
+    const std::string jit_msg = core_.jit_enabled()
+                                    ? "translator: " + std::to_string(core_.jit_blocks_compiled()) + " blocks translated, " +
+                                          std::to_string(core_.jit_flushes()) + " code-buffer flushes"
+                                    : std::string("translator: off (") +
+                                          (Ia32Core::jit_available() ? "jit=false" : "not available on this host") + ")";
+    SC_REPORT_INFO(name(), jit_msg.c_str());
+  }
 }
 
 void Cpu::set_entry_state(uint32_t eip, uint32_t eax, uint32_t ebx) { core_.set_entry_state(eip, eax, ebx); }

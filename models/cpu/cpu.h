@@ -77,6 +77,9 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   Param<bool> adaptive_quantum{this, "adaptive_quantum", true,
                                "skip a quantum sync when no other process has activity before the CPU's local "
                                "time (exact: same results as false; effective when the quantum is below 1 us)"};
+  Param<bool> jit{this, "jit", true,
+                  "fast mode: translate hot blocks to host code (x86-64 hosts; same results as false, "
+                  "which interprets every instruction)"};
   Param<std::string> on_triple_fault{this, "on_triple_fault", "stop",
                                      "what a triple fault does: stop (cpu_fatal with a register dump; no reset: models/cpu/README.md)"};
   // <name>.cache.{enabled,size,line,ways,write_policy,hit_cycles}

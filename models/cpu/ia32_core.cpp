@@ -2,6 +2,9 @@
 #include "cpu/ia32_core.h"
 
 #include <cstdio>
+#include <utility>
+
+#include "cpu/jit.h"
 #include <cstring>
 
 namespace minipc {
@@ -1274,6 +1277,52 @@ const OpcodeTable kOpcodes;
 Ia32Core::Ia32Core(CpuBus& bus)
     : bus_(bus), decode_cache_(new DecodedInsn[kDecodeCacheSize]), blocks_(new Block[kBlockCacheSize]) {
   reset();
+  set_jit(true);
+}
+
+Ia32Core::~Ia32Core() = default;
+
+bool Ia32Core::jit_available() { return Jit::available(); }
+
+void Ia32Core::set_jit(bool on, unsigned threshold) {
+  jit_threshold_ = threshold;
+  if (!on || !Jit::available()) {
+    jit_.reset();
+  } else if (!jit_) {
+    jit_ = std::make_unique<Jit>(*this);
+  }
+  for (unsigned i = 0; i < kBlockCacheSize; ++i) {  // translations of another Jit (or none) are gone
+    blocks_[i].code = nullptr;
+    blocks_[i].heat = 0;
+  }
+}
+
+uint64_t Ia32Core::jit_blocks_compiled() const { return jit_ ? jit_->blocks_compiled() : 0; }
+uint64_t Ia32Core::jit_flushes() const { return jit_ ? jit_->flushes() : 0; }
+
+// Translates b (its entry count reached the threshold). When the code buffer
+// is full every translation is dropped and translating starts over.
+bool Ia32Core::jit_compile(const Block& b) {
+  if (!jit_->has_room()) {
+    for (unsigned i = 0; i < kBlockCacheSize; ++i) {
+      blocks_[i].code = nullptr;
+      blocks_[i].heat = 0;
+    }
+    jit_->flush();
+  }
+  b.code = jit_->compile(b);
+  return b.code != nullptr;
+}
+
+// Translated instruction `index` of b faulted (the helper it called caught
+// the fault in jit_fault_, or a foreign exception in jit_exc_): the
+// instructions before it retired, as in run_fast()'s catch.
+StepStatus Ia32Core::jit_faulted(const Block& b, unsigned index) {
+  instructions_ += index;
+  cycles_ += b.insns[index].cycles_before;
+  if (jit_exc_) std::rethrow_exception(std::exchange(jit_exc_, nullptr));
+  const StepStatus s = fault_taken(jit_fault_);
+  return s == StepStatus::ok && ev_.halted ? StepStatus::halted : s;
 }
 
 void Ia32Core::reset() {
@@ -1387,6 +1436,8 @@ void Ia32Core::fill_slot(PageSlot& s, uint32_t tag, uint32_t lin, bool write) {
   s.tag = tag;
   s.phys = phys;
   s.ptr = bus_.direct_ptr(phys, write);
+  s.addend = reinterpret_cast<uintptr_t>(s.ptr) - (lin & ~0xFFFu);
+  s.jtag = s.ptr ? tag : 0xFFFFFFFF;
 }
 
 uint32_t Ia32Core::phys_read32(uint32_t pa) {
@@ -2302,6 +2353,8 @@ const Ia32Core::Block* Ia32Core::build_block(uint32_t lin) {
   Block& b = blocks_[(pa ^ (pa >> 12)) & (kBlockCacheSize - 1)];
   if (b.phys == pa && block_matches(b, fetch_page_ + off)) return &b;  // only the fetch page was new
   b.phys = 0xFFFFFFFF;  // stays invalid if the first instruction faults
+  b.code = nullptr;
+  b.heat = 0;
   b.n = 0;
   b.nbytes = 0;
   const uint32_t saved_eip = eip_;
@@ -2495,13 +2548,29 @@ __attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t sto
         code_lo_ = fetch_page_ + ((segs_[reg::cs].base + block_eip) & 0xFFF);
         code_len_ = b->nbytes;
         next_eip_ = block_eip + b->nbytes;
-        for (;;) {
-          cur_ = p;
-          p->handler(*this, *p);
-          if (++p >= block_end_) break;
-          insn_eip_ = block_eip + p->block_off;
-          insn_esp_ = regs_[reg::esp];
-          insn_eflags_ = eflags_;
+        if (jit_ && b->n <= left && (b->code || (++b->heat >= jit_threshold_ && jit_compile(*b)))) {
+          // Translated: the same contract as the loop below. It returns the
+          // instructions retired (all, or fewer after a store into the
+          // block), or the faulting instruction's index | kFaulted.
+          jit_code_span_ = code_len_ + 3;
+          const uint32_t r = b->code(this);
+          if (r & Jit::kFaulted) [[unlikely]] {
+            cur_ = nullptr;
+            code_len_ = 0;
+            const Block* fb = b;
+            b = nullptr;
+            return jit_faulted(*fb, r & ~Jit::kFaulted);
+          }
+          p += r;
+        } else {
+          for (;;) {
+            cur_ = p;
+            p->handler(*this, *p);
+            if (++p >= block_end_) break;
+            insn_eip_ = block_eip + p->block_off;
+            insn_esp_ = regs_[reg::esp];
+            insn_eflags_ = eflags_;
+          }
         }
         cur_ = nullptr;
         code_len_ = 0;

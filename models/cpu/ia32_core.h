@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
@@ -120,9 +121,12 @@ struct Insn {
 };
 static_assert(sizeof(Insn) == 40, "Insn grew: blocks keep 16 of them");
 
+class Jit;
+
 class Ia32Core {
  public:
   explicit Ia32Core(CpuBus& bus);
+  ~Ia32Core();
 
   // Flat 32-bit protected mode: CS/DS/ES/SS/FS/GS base 0 limit 4G, CR0.PE=1,
   // IF=0, all GPRs 0, EIP=0.
@@ -216,6 +220,19 @@ class Ia32Core {
   // EIP of the instruction being executed (valid inside bus callbacks).
   uint32_t current_eip() const { return insn_eip_; }
 
+  // The translator (models/cpu/jit.h): run()'s blocks compiled to host code
+  // once a block has been entered `threshold` times (0 or 1: at the first
+  // entry). Architecturally invisible: the same registers, memory, cycles,
+  // faults and bus accesses as the interpreter. On by default where the host
+  // can run it (x86-64); jit_available() says whether it can.
+  static constexpr unsigned kDefaultJitThreshold = 4;
+  static bool jit_available();
+  void set_jit(bool on, unsigned threshold = kDefaultJitThreshold);
+  bool jit_enabled() const { return jit_ != nullptr; }
+  // Blocks compiled so far and code flushes (the code buffer filled up).
+  uint64_t jit_blocks_compiled() const;
+  uint64_t jit_flushes() const;
+
   // Decodes the instruction at eip without executing it (tests, tracing).
   // Returns false and a message on an undecodable instruction.
   bool decode_at(uint32_t eip, Insn& out, std::string* error = nullptr);
@@ -228,6 +245,7 @@ class Ia32Core {
 
  private:
   friend struct Exec;
+  friend class Jit;
   struct Fault {
     FatalKind kind;  // none: an architectural exception (vector) to deliver
     int vector;
@@ -388,9 +406,16 @@ class Ia32Core {
   static constexpr uint32_t kUserTag = 0x80000000u;
   struct PageSlot {
     uint32_t tag = 0xFFFFFFFF;  // linear page number | access tag, or invalid
-    uint8_t* ptr = nullptr;     // host pointer to the page, nullptr: use the bus
     uint32_t phys = 0;          // physical page address
+    uint8_t* ptr = nullptr;     // host pointer to the page, nullptr: use the bus
+    // For translated code: tag when the page has a host pointer (else
+    // invalid), and the host address of linear address 0 through this page
+    // (ptr minus the page's linear base), so an access is addend + lin.
+    uintptr_t addend = 0;
+    uint32_t jtag = 0xFFFFFFFF;
+    uint32_t unused = 0;
   };
+  static_assert(sizeof(PageSlot) == 32, "translated code indexes the TLB by page * 32");
   PageSlot read_pages_[kPageCacheSize], write_pages_[kPageCacheSize];
 
   // The decode cache ("decode once, run many"): decoded instructions in a
@@ -448,6 +473,10 @@ class Ia32Core {
     uint64_t bytes[kMaxBlockBytes / 8] = {};  // code bytes, the last word masked
     uint64_t last_mask = 0;      // mask of the valid bytes in bytes[(nbytes - 1) / 8]
     Insn insns[kMaxBlockInsns];
+    // Translation (Jit): the host code, or nullptr; entries counted until
+    // the threshold. Reset whenever the block is rebuilt.
+    mutable uint32_t (*code)(Ia32Core*) = nullptr;
+    mutable uint32_t heat = 0;
   };
   std::unique_ptr<Block[]> blocks_;
   const Block* find_block();                    // the block at EIP, or nullptr (not cacheable)
@@ -463,6 +492,20 @@ class Ia32Core {
   void note_code_write(const uint8_t* p, unsigned n) {
     if (static_cast<uintptr_t>(p + n - 1 - code_lo_) < code_len_ + n - 1) [[unlikely]] block_end_ = nullptr;
   }
+
+  // The translator and what its code shares with the core: the host flags of
+  // the last translated flag-setting instruction (pushfq), the span a store
+  // is checked against for self-modifying code (code_len_ plus the widest
+  // store less one byte), and the fault or foreign exception a helper called
+  // from translated code caught (nothing unwinds through translated code).
+  std::unique_ptr<Jit> jit_;
+  unsigned jit_threshold_ = kDefaultJitThreshold;
+  uint64_t jit_fl_ = 0;
+  uintptr_t jit_code_span_ = 0;
+  Fault jit_fault_{};
+  std::exception_ptr jit_exc_;
+  bool jit_compile(const Block& b);                  // false: not translated
+  StepStatus jit_faulted(const Block& b, unsigned index);  // translated instruction `index` faulted
 
   uint64_t instructions_ = 0;
   uint64_t cycles_ = 0;

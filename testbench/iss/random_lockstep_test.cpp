@@ -794,7 +794,9 @@ std::string describe(const CoreState& s) {
   return buf;
 }
 
-void block_run_stream(uint32_t seed, uint64_t count, uint64_t& compared_total) {
+// jit: core B translates every block at its first entry (Jit), else its
+// blocks are interpreted.
+void block_run_stream(uint32_t seed, uint64_t count, uint64_t& compared_total, bool jit) {
   FlatBus bus_a(kMemSize);
   Ia32Core a(bus_a);
   std::mt19937 init(seed);
@@ -806,6 +808,7 @@ void block_run_stream(uint32_t seed, uint64_t count, uint64_t& compared_total) {
   FlatBus bus_b(kMemSize);
   bus_b.direct = true;  // host pointers: the decode cache and blocks (fast mode)
   Ia32Core b(bus_b);
+  b.set_jit(jit, 1);
   std::memcpy(&bus_b.mem[kData], &bus_a.mem[kData], kDataSize);
   std::memcpy(&bus_b.mem[kStack], &bus_a.mem[kStack], kStackSize);
   b.set_entry_state(a.eip(), a.gpr(reg::eax), a.gpr(reg::ebx));
@@ -846,16 +849,23 @@ void block_run_stream(uint32_t seed, uint64_t count, uint64_t& compared_total) {
   compared_total += n;
 }
 
-TEST(RandomLockstep, BlockRunMatchesStepping) {
-  uint32_t seed = 777;
+void block_run_test(uint32_t seed, bool jit) {
   if (const char* s = std::getenv("MINIPC_LOCKSTEP_SEED")) seed = static_cast<uint32_t>(std::strtoul(s, nullptr, 0));
   const uint64_t count = LOCKSTEP_INSTRUCTIONS;
   uint64_t compared = 0;
   for (uint32_t stream = 0; compared < count && !::testing::Test::HasFailure(); ++stream)
-    block_run_stream(seed + stream, std::min<uint64_t>(20000, count - compared), compared);
-  RecordProperty("instructions_compared", static_cast<int>(compared));
-  std::printf("block run: %llu instructions run in blocks and compared with single steps, seeds %u..\n",
-              static_cast<unsigned long long>(compared), seed);
+    block_run_stream(seed + stream, std::min<uint64_t>(20000, count - compared), compared, jit);
+  ::testing::Test::RecordProperty("instructions_compared", static_cast<int>(compared));
+  std::printf("block run (%s): %llu instructions run in blocks and compared with single steps, seeds %u..\n",
+              jit ? "translated" : "interpreted", static_cast<unsigned long long>(compared), seed);
+}
+
+TEST(RandomLockstep, BlockRunMatchesStepping) { block_run_test(777, false); }
+
+// The same with every block translated to host code at its first entry.
+TEST(RandomLockstep, TranslatedBlocksMatchStepping) {
+  if (!Ia32Core::jit_available()) GTEST_SKIP() << "no translator on this host";
+  block_run_test(4242, true);
 }
 
 // Long runs are split into streams of kStream instructions, each with a

@@ -384,10 +384,21 @@ TEST_F(CoreFixture, SelfModifyingCodeIsExecutedAsWritten) {
   EXPECT_EQ(core.instructions(), 10u);
 }
 
+// run()'s blocks, interpreted and translated (Jit, every block at its first
+// entry): the same tests must pass both ways.
+struct BlockRun : CoreFixture, ::testing::WithParamInterface<bool> {
+  void SetUp() override {
+    if (GetParam() && !Ia32Core::jit_available()) GTEST_SKIP() << "no translator on this host";
+    core.set_jit(GetParam(), 1);
+  }
+};
+INSTANTIATE_TEST_SUITE_P(Core, BlockRun, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& i) { return i.param ? "Translated" : "Interpreted"; });
+
 // run() executes straight-line code in blocks (Ia32Core::Block); a store
 // into the block being run must still be seen by the very next instruction,
 // and a write from outside between runs by the next run.
-TEST_F(CoreFixture, BlockRunSeesSelfModifyingCodeInsideTheBlock) {
+TEST_P(BlockRun, SeesSelfModifyingCodeInsideTheBlock) {
   load(kSelfModifyingLoop);
   ASSERT_EQ(core.run(4), StepStatus::ok);  // one block: inc, mov, mov, then the patched inc ecx
   EXPECT_EQ(core.gpr(reg::eax), 1u);
@@ -404,7 +415,7 @@ TEST_F(CoreFixture, BlockRunSeesSelfModifyingCodeInsideTheBlock) {
 }
 
 // run(n) retires exactly n instructions even when n ends inside a block.
-TEST_F(CoreFixture, BlockRunKeepsTheInstructionBudget) {
+TEST_P(BlockRun, KeepsTheInstructionBudget) {
   load({0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0xF4});  // 10x inc eax; hlt
   ASSERT_EQ(core.run(3), StepStatus::ok);
   EXPECT_EQ(core.instructions(), 3u);
@@ -422,7 +433,7 @@ TEST_F(CoreFixture, BlockRunKeepsTheInstructionBudget) {
 // A fault in the middle of a block is precise: the instructions before it
 // retired (count, cycles, registers), the faulting one did not (the #DE
 // frame holds its EIP, the flags before it).
-TEST_F(CoreFixture, BlockRunFaultInsideABlockIsPrecise) {
+TEST_P(BlockRun, FaultInsideABlockIsPrecise) {
   install_idt(0, 0x5000);
   bus.mem[0x5000] = 0xF4;  // hlt in the handler
   // lgdt [0x9F00]; lidt [0x9F10]; inc eax; add eax, eax; div ecx (ECX=0: #DE); inc ebx
@@ -457,7 +468,7 @@ TEST_F(CoreFixture, BlockRunFaultInsideABlockIsPrecise) {
 // cycle count and EIP of its own instruction, exactly as with step(): the
 // block settles them only at its end, and cycles()/current_eip() add what
 // is pending.
-TEST_F(CoreFixture, BlockRunBusAccessSeesItsInstructionsCyclesAndEip) {
+TEST_P(BlockRun, BusAccessSeesItsInstructionsCyclesAndEip) {
   bus.slow_page = 3;  // 0x3000-0x3FFF through write_mem
   std::vector<std::pair<uint64_t, uint32_t>> seen;
   bus.on_write = [&](uint32_t a) {
@@ -481,6 +492,53 @@ TEST_F(CoreFixture, BlockRunBusAccessSeesItsInstructionsCyclesAndEip) {
   EXPECT_EQ(seen[1].second, kCodeAt + 3);
   EXPECT_EQ(run_cycles, core.cycles() - c1);
   EXPECT_EQ(bus.rd32(0x3000), 2u);
+}
+
+// A load from an address nothing answers, in the middle of a block, stops
+// the core there: the instructions before it retired, the rest did not.
+TEST_P(BlockRun, UnmappedLoadInsideABlockStopsAtIt) {
+  // inc eax; add eax, eax; mov ebx, [0x00F00000] (beyond RAM); inc ecx; hlt
+  load({0x40, 0x01, 0xC0, 0x8B, 0x1D, 0x00, 0x00, 0xF0, 0x00, 0x41, 0xF4});
+  EXPECT_EQ(core.run(100), StepStatus::fatal);
+  EXPECT_EQ(core.fatal_kind(), FatalKind::bus);
+  EXPECT_NE(core.fatal_message().find("0x00F00000"), std::string::npos) << core.fatal_message();
+  EXPECT_EQ(core.instructions(), 2u);
+  EXPECT_EQ(core.eip(), kCodeAt + 3);
+  EXPECT_EQ(core.gpr(reg::eax), 2u);
+  EXPECT_EQ(core.gpr(reg::ecx), 0u);
+  EXPECT_EQ(core.cycles(), 2u * cycle_cost(CostClass::alu));
+}
+
+// A hot loop (translated after its blocks' first entries) computes what
+// the interpreter computes, including a store through memory on every pass.
+TEST_P(BlockRun, HotLoopMatchesStepping) {
+  // 1000: mov ecx, 200; 1005: add eax, ecx; adc edx, 0; mov [0x2000], eax;
+  // sub [0x2004], ecx; dec ecx; jnz 1005; hlt
+  const std::initializer_list<uint8_t> program = {0xB9, 0xC8, 0x00, 0x00, 0x00, 0x01, 0xC8, 0x83, 0xD2, 0x00,
+                                                  0xA3, 0x00, 0x20, 0x00, 0x00, 0x29, 0x0D, 0x04, 0x20, 0x00,
+                                                  0x00, 0x49, 0x75, 0xED, 0xF4};
+  load(program);
+  core.set_gpr(reg::eax, 0xFFFFFF00);
+  EXPECT_EQ(core.run(100000), StepStatus::halted);
+  const uint32_t eax = core.gpr(reg::eax), edx = core.gpr(reg::edx), fl = core.eflags();
+  const uint64_t insns = core.instructions(), cycles = core.cycles();
+  const uint32_t m0 = bus.rd32(0x2000), m4 = bus.rd32(0x2004);
+  bus.wr32(0x2000, 0);
+  bus.wr32(0x2004, 0);
+  load(program);
+  core.set_gpr(reg::eax, 0xFFFFFF00);
+  const uint64_t insns0 = core.instructions(), cycles0 = core.cycles();
+  StepStatus s = StepStatus::ok;
+  while (s == StepStatus::ok) s = core.step();
+  EXPECT_EQ(s, StepStatus::halted);
+  EXPECT_EQ(core.gpr(reg::eax), eax);
+  EXPECT_EQ(core.gpr(reg::edx), edx);
+  EXPECT_EQ(core.eflags(), fl);
+  EXPECT_EQ(core.instructions() - insns0, insns);
+  EXPECT_EQ(core.cycles() - cycles0, cycles);
+  EXPECT_EQ(bus.rd32(0x2000), m0);
+  EXPECT_EQ(bus.rd32(0x2004), m4);
+  EXPECT_EQ(edx, 1u);  // the carry out of eax's 0xFFFFFF00 + 200 + 199 + ...
 }
 
 // Code fetched over the bus (accurate mode: no host pointer) is decoded once
