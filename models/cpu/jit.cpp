@@ -23,7 +23,7 @@ struct Jit::Gen : Xbyak::CodeGenerator {
   using C = Ia32Core;
   C& c;
   int32_t o_regs, o_eflags, o_eip, o_next_eip, o_branch, o_insn_eip, o_insn_esp, o_insn_eflags, o_cur, o_tag,
-      o_rpages, o_wpages, o_code_lo, o_span, o_block_end, o_fl;
+      o_rpages, o_wpages, o_code_lo, o_span, o_block_end, o_fl, o_cycles;
   int32_t o_segbase[6];
 
   template <class T>
@@ -48,6 +48,7 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     o_span = off(c.jit_code_span_);
     o_block_end = off(c.block_end_);
     o_fl = off(c.jit_fl_);
+    o_cycles = off(c.cycles_);
     for (unsigned s = 0; s < 6; ++s) o_segbase[s] = off(c.segs_[s].base);
   }
 
@@ -116,6 +117,10 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     return labels.back();
   }
   Xbyak::Address R(unsigned r) { return dword[rbx + o_regs + 4 * static_cast<int32_t>(r & 7)]; }
+  // A byte register: AL, CL, DL, BL, then AH, CH, DH, BH.
+  Xbyak::Address R8(unsigned r) {
+    return byte[rbx + o_regs + 4 * static_cast<int32_t>(r & 3) + ((r & 4) ? 1 : 0)];
+  }
   Xbyak::Address flags_at(const FlagState& s) { return dword[rbx + (s.host ? o_fl : o_eflags)]; }
 
   // eflags_ made current from the saved host flags (clobbers eax, edx).
@@ -354,6 +359,18 @@ struct Jit::Gen : Xbyak::CodeGenerator {
   }
   static bool logic(unsigned op) { return op == 1 || op == 4 || op == 6; }
 
+  // Flags of a multiply: SF, ZF and PF from eax (the interpreter's szp of
+  // the result), AF clear, CF = OF = dl (0 or 1).
+  void flags_from_result_and_dl() {
+    test(eax, eax);
+    pushf();
+    pop(qword[rbx + o_fl]);
+    movzx(edx, dl);
+    imul(edx, edx, flag::cf | flag::of);
+    or_(dword[rbx + o_fl], edx);
+    fs = FlagState{true, true, false};
+  }
+
   // A call to d's interpreter handler.
   void emit_handler_call(const Insn& d) {
     materialize();
@@ -570,6 +587,115 @@ struct Jit::Gen : Xbyak::CodeGenerator {
         mov(R(reg::esp), edx);
         mov(R(reg::ebp), eax);
         return true;
+      case 0x88:  // MOV Eb, Gb
+        if (!mem) {
+          mov(al, R8(d.regop));
+          mov(R8(d.rm), al);
+          return true;
+        }
+        emit_lin(d);
+        movzx(r8d, R8(d.regop));
+        emit_store(1, before);
+        return true;
+      case 0x8A:  // MOV Gb, Eb
+        if (mem) {
+          emit_lin(d);
+          emit_load(1, before);
+        } else {
+          mov(al, R8(d.rm));
+        }
+        mov(R8(d.regop), al);
+        return true;
+      case 0xC6:  // MOV Eb, Ib
+        if (d.regop != 0) return false;
+        if (!mem) {
+          mov(R8(d.rm), static_cast<uint8_t>(d.imm));
+          return true;
+        }
+        emit_lin(d);
+        mov(r8d, d.imm & 0xFF);
+        emit_store(1, before);
+        return true;
+      case 0xA1:
+      case 0xA3: {  // MOV eAX, moffs / moffs, eAX
+        mov(ecx, d.imm);
+        add(ecx, dword[rbx + o_segbase[d.seg >= 0 ? d.seg : int{reg::ds}]]);
+        fs.live = false;
+        if (op16 == 0xA1) {
+          emit_load(4, before);
+          mov(R(reg::eax), eax);
+        } else {
+          mov(r8d, R(reg::eax));
+          emit_store(4, before);
+        }
+        return true;
+      }
+      case 0x69:
+      case 0x6B:
+      case 0x1AF: {  // IMUL Gv, Ev, Iz/Ib; IMUL Gv, Ev
+        if (mem) {
+          emit_lin(d);
+          emit_load(4, before);
+        } else {
+          mov(eax, R(d.rm));
+        }
+        if (op16 == 0x1AF) imul(eax, R(d.regop));
+        else imul(eax, eax, op16 == 0x6B ? static_cast<int32_t>(static_cast<int8_t>(d.imm)) : static_cast<int32_t>(d.imm));
+        seto(dl);  // CF = OF = the product did not fit
+        mov(R(d.regop), eax);
+        flags_from_result_and_dl();
+        return true;
+      }
+      case 0xF7:  // MUL / IMUL Ev (EDX:EAX = EAX * Ev)
+        if (d.regop != 4 && d.regop != 5) return false;
+        if (mem) {
+          emit_lin(d);
+          emit_load(4, before);
+          mov(ecx, eax);
+        } else {
+          mov(ecx, R(d.rm));
+        }
+        mov(eax, R(reg::eax));
+        if (d.regop == 4) mul(ecx);
+        else imul(ecx);
+        mov(R(reg::edx), edx);
+        seto(dl);
+        mov(R(reg::eax), eax);
+        flags_from_result_and_dl();
+        add(qword[rbx + o_cycles], cycle_cost(CostClass::mul) - cycle_cost(CostClass::alu));
+        return true;
+      case 0xC1:
+      case 0xD1: {  // SHL/SHR/SAR Ev, Ib / 1 (register)
+        if (mem || (d.regop != 4 && d.regop != 5 && d.regop != 7)) return false;
+        const unsigned k = op16 == 0xD1 ? 1 : (d.imm & 0x1F);
+        if (k == 0) return true;  // no result, no flags
+        if (d.regop == 5 && k > 1) {  // SHR: OF = the operand's old MSB
+          mov(edx, R(d.rm));
+          shr(edx, 31);
+          shl(edx, 11);
+        }
+        if (d.regop == 4) shl(R(d.rm), static_cast<uint8_t>(k));
+        else if (d.regop == 5) shr(R(d.rm), static_cast<uint8_t>(k));
+        else sar(R(d.rm), static_cast<uint8_t>(k));
+        save_flags(true);  // AF: the interpreter clears it
+        if (k > 1) {       // the host's OF is undefined: the interpreter's rule
+          if (d.regop == 4) {  // OF = MSB(result) xor CF
+            mov(eax, R(d.rm));
+            shr(eax, 31);
+            mov(ecx, dword[rbx + o_fl]);
+            and_(ecx, 1);
+            xor_(eax, ecx);
+            shl(eax, 11);
+            and_(dword[rbx + o_fl], ~flag::of);
+            or_(dword[rbx + o_fl], eax);
+          } else {
+            and_(dword[rbx + o_fl], ~flag::of);
+            if (d.regop == 5) or_(dword[rbx + o_fl], edx);
+          }
+          fs.live = false;
+        }
+        return true;
+      }
       case 0x90:  // NOP
         return true;
       case 0x99:  // CDQ

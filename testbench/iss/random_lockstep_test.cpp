@@ -28,6 +28,7 @@ namespace {
 constexpr uint32_t kMemSize = 0x1000000;
 constexpr uint32_t kData = 0x10000, kDataSize = 0x1000;
 constexpr uint32_t kStack = 0x20000, kStackSize = 0x1000;
+constexpr uint32_t kFlagLog = 0x30000, kFlagLogSize = 0x1000;  // block runs' flag probes
 constexpr uint32_t kCode = 0x100000, kCodeSize = 0xE00000;
 constexpr uint32_t kCompared = flag::status | flag::df;
 
@@ -818,11 +819,29 @@ void block_run_stream(uint32_t seed, uint64_t count, uint64_t& compared_total, b
   // over old code would not be the code B runs).
   Generator gen(a, bus_a, seed);
   std::vector<CoreState> after{state_of(a)};  // after[i]: state after i instructions
+  // Flag probes (translated runs): after a third of the instructions,
+  // pushfd; pop dword [kFlagLog + 4*k]. Inside a block the flags are
+  // otherwise overwritten before any run() boundary looks at them; the log
+  // window is compared byte for byte at the end.
+  std::mt19937 probe_rng(seed * 7 + 1);
+  unsigned probe_stage = 0, probes = 0;
   while (after.size() <= count) {
     const uint32_t eip = a.eip();
     if (eip < gen.high_water) break;
     gen.high_water = eip;
-    const Bytes insn = gen.next();
+    Bytes insn;
+    if (probe_stage == 1) {
+      insn = {0x9C};  // pushfd
+      probe_stage = 2;
+    } else if (probe_stage == 2) {
+      const uint32_t at = kFlagLog + 4 * (probes++ % (kFlagLogSize / 4));
+      insn = {0x8F, 0x05, static_cast<uint8_t>(at), static_cast<uint8_t>(at >> 8), static_cast<uint8_t>(at >> 16),
+              static_cast<uint8_t>(at >> 24)};  // pop dword [at]
+      probe_stage = 0;
+    } else {
+      insn = gen.next();
+      if (jit && probe_rng() % 3 == 0) probe_stage = 1;
+    }
     gen.high_water = eip + static_cast<uint32_t>(insn.size());
     std::memcpy(&bus_a.mem[eip], insn.data(), insn.size());
     const uint64_t before = a.instructions();
@@ -846,6 +865,7 @@ void block_run_stream(uint32_t seed, uint64_t count, uint64_t& compared_total, b
   }
   EXPECT_EQ(0, std::memcmp(&bus_a.mem[kData], &bus_b.mem[kData], kDataSize)) << "data window, seed " << seed;
   EXPECT_EQ(0, std::memcmp(&bus_a.mem[kStack], &bus_b.mem[kStack], kStackSize)) << "stack window, seed " << seed;
+  EXPECT_EQ(0, std::memcmp(&bus_a.mem[kFlagLog], &bus_b.mem[kFlagLog], kFlagLogSize)) << "flag probes, seed " << seed;
   compared_total += n;
 }
 

@@ -541,6 +541,59 @@ TEST_P(BlockRun, HotLoopMatchesStepping) {
   EXPECT_EQ(edx, 1u);  // the carry out of eax's 0xFFFFFF00 + 200 + 199 + ...
 }
 
+// Runs `program` (ending in HLT) with run() and again with step() from the
+// same state: registers, EFLAGS, counts and the window at 0x2000-0x20FF match.
+void expect_run_matches_stepping(CoreFixture& f, std::initializer_list<uint8_t> program, uint32_t eax, uint32_t ecx) {
+  auto start = [&] {
+    f.load(program);
+    f.core.set_gpr(reg::eax, eax);
+    f.core.set_gpr(reg::ecx, ecx);
+    std::fill(f.bus.mem.begin() + 0x2000, f.bus.mem.begin() + 0x2100, 0);
+  };
+  start();
+  for (int pass = 0; pass < 3; ++pass) {  // passes 2 and 3 run translated blocks (threshold 1)
+    start();
+    ASSERT_EQ(f.core.run(1000), StepStatus::halted) << f.core.fatal_message();
+  }
+  uint32_t regs[8];
+  for (unsigned r = 0; r < 8; ++r) regs[r] = f.core.gpr(r);
+  const uint32_t fl = f.core.eflags();
+  const std::vector<uint8_t> window(f.bus.mem.begin() + 0x2000, f.bus.mem.begin() + 0x2100);
+  start();
+  StepStatus s = StepStatus::ok;
+  while (s == StepStatus::ok) s = f.core.step();
+  ASSERT_EQ(s, StepStatus::halted);
+  for (unsigned r = 0; r < 8; ++r) EXPECT_EQ(f.core.gpr(r), regs[r]) << "register " << r;
+  EXPECT_EQ(f.core.eflags(), fl);
+  EXPECT_TRUE(std::equal(window.begin(), window.end(), f.bus.mem.begin() + 0x2000)) << "memory 0x2000-0x20FF";
+}
+
+// Shifts by an immediate (the host leaves OF undefined beyond a count of 1
+// and AF always), multiplies (SF/ZF/PF undefined on the host) and byte
+// moves: each result's flags are stored (pushfd; pop [0x20xx]) and must be
+// the interpreter's.
+TEST_P(BlockRun, ShiftMultiplyAndByteMoveFlagsMatchStepping) {
+  // shl eax, 3; pushfd; pop [0x2000]; shr ecx, 5; pushfd; pop [0x2004];
+  // sar eax, 1; pushfd; pop [0x2008]; shl ecx, 1; pushfd; pop [0x200C];
+  // imul edx, eax, 0x10001; pushfd; pop [0x2010]; mul ecx; pushfd; pop [0x2014];
+  // imul eax, ecx; pushfd; pop [0x2018]; mov [0x2020], al; mov bh, [0x2001];
+  // mov byte [0x2021], 0x5A; shr ebx, 31; pushfd; pop [0x201C]; hlt
+  const std::initializer_list<uint8_t> program = {
+      0xC1, 0xE0, 0x03, 0x9C, 0x8F, 0x05, 0x00, 0x20, 0x00, 0x00,  //
+      0xC1, 0xE9, 0x05, 0x9C, 0x8F, 0x05, 0x04, 0x20, 0x00, 0x00,  //
+      0xD1, 0xF8, 0x9C, 0x8F, 0x05, 0x08, 0x20, 0x00, 0x00,        //
+      0xD1, 0xE1, 0x9C, 0x8F, 0x05, 0x0C, 0x20, 0x00, 0x00,        //
+      0x69, 0xD0, 0x01, 0x00, 0x01, 0x00, 0x9C, 0x8F, 0x05, 0x10, 0x20, 0x00, 0x00,
+      0xF7, 0xE1, 0x9C, 0x8F, 0x05, 0x14, 0x20, 0x00, 0x00,        //
+      0x0F, 0xAF, 0xC1, 0x9C, 0x8F, 0x05, 0x18, 0x20, 0x00, 0x00,  //
+      0x88, 0x05, 0x20, 0x20, 0x00, 0x00, 0x8A, 0x3D, 0x01, 0x20, 0x00, 0x00,
+      0xC6, 0x05, 0x21, 0x20, 0x00, 0x00, 0x5A, 0xC1, 0xEB, 0x1F, 0x9C, 0x8F, 0x05, 0x1C, 0x20, 0x00, 0x00,
+      0xF4};
+  expect_run_matches_stepping(*this, program, 0xF0000001u, 0x80000021u);  // SHL carries out a 1, OF set
+  expect_run_matches_stepping(*this, program, 0x30000000u, 0x7FFFFFFFu);
+  expect_run_matches_stepping(*this, program, 0x00000005u, 0x00000003u);
+}
+
 // Code fetched over the bus (accurate mode: no host pointer) is decoded once
 // too, but every instruction is still fetched, dword by dword, exactly as
 // without the cache; a bus write over cached code is seen by the next fetch.
