@@ -133,7 +133,8 @@ void Cpu::end_of_simulation() {
   if (fast_) {
     const std::string jit_msg = core_.jit_enabled()
                                     ? "translator: " + std::to_string(core_.jit_blocks_compiled()) + " blocks translated, " +
-                                          std::to_string(core_.jit_flushes()) + " code-buffer flushes"
+                                          std::to_string(core_.jit_flushes()) + " code-buffer flushes, " +
+                                          std::to_string(core_.jit_failures()) + " left interpreted"
                                     : std::string("translator: off (") +
                                           (Ia32Core::jit_available() ? "jit=false" : "not available on this host") + ")";
     SC_REPORT_INFO(name(), jit_msg.c_str());

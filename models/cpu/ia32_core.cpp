@@ -1291,26 +1291,31 @@ void Ia32Core::set_jit(bool on, unsigned threshold) {
   } else if (!jit_) {
     jit_ = std::make_unique<Jit>(*this);
   }
-  for (unsigned i = 0; i < kBlockCacheSize; ++i) {  // translations of another Jit (or none) are gone
+  forget_translations();  // translations of another Jit (or none) are gone
+}
+
+void Ia32Core::forget_translations() {
+  for (unsigned i = 0; i < kBlockCacheSize; ++i) {
     blocks_[i].code = nullptr;
+    blocks_[i].chain = nullptr;
     blocks_[i].heat = 0;
   }
 }
 
 uint64_t Ia32Core::jit_blocks_compiled() const { return jit_ ? jit_->blocks_compiled() : 0; }
 uint64_t Ia32Core::jit_flushes() const { return jit_ ? jit_->flushes() : 0; }
+uint64_t Ia32Core::jit_failures() const { return jit_ ? jit_->failures() : 0; }
 
 // Translates b (its entry count reached the threshold). When the code buffer
 // is full every translation is dropped and translating starts over.
 bool Ia32Core::jit_compile(const Block& b) {
   if (!jit_->has_room()) {
-    for (unsigned i = 0; i < kBlockCacheSize; ++i) {
-      blocks_[i].code = nullptr;
-      blocks_[i].heat = 0;
-    }
+    forget_translations();
     jit_->flush();
   }
-  b.code = jit_->compile(b);
+  if (b.heat & kJitNever) return false;
+  jit_->compile(b);
+  if (!b.code) b.heat = kJitNever;  // not encodable: interpreted from now on
   return b.code != nullptr;
 }
 
@@ -2332,7 +2337,7 @@ __attribute__((always_inline)) inline const Ia32Core::Block* Ia32Core::find_bloc
   if ((lin >> 12) == fetch_page_addr_) [[likely]] {
     const uint32_t off = lin & 0xFFF;
     const uint32_t pa = fetch_page_phys_ | off;
-    const Block& b = blocks_[(pa ^ (pa >> 12)) & (kBlockCacheSize - 1)];
+    const Block& b = blocks_[block_index(pa)];
     if (b.phys == pa && block_matches(b, fetch_page_ + off)) [[likely]] return &b;
   } else if ((lin >> 12) == bus_page_addr_) {
     return nullptr;  // code fetched over the bus: no blocks
@@ -2350,10 +2355,11 @@ const Ia32Core::Block* Ia32Core::build_block(uint32_t lin) {
   const uint32_t off = lin & 0xFFF;
   if ((lin >> 12) != fetch_page_addr_ || off > 0x1000 - 16) return nullptr;
   const uint32_t pa = fetch_page_phys_ | off;
-  Block& b = blocks_[(pa ^ (pa >> 12)) & (kBlockCacheSize - 1)];
+  Block& b = blocks_[block_index(pa)];
   if (b.phys == pa && block_matches(b, fetch_page_ + off)) return &b;  // only the fetch page was new
   b.phys = 0xFFFFFFFF;  // stays invalid if the first instruction faults
   b.code = nullptr;
+  b.chain = nullptr;
   b.heat = 0;
   b.n = 0;
   b.nbytes = 0;
@@ -2552,16 +2558,24 @@ __attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t sto
           // Translated: the same contract as the loop below. It returns the
           // instructions retired (all, or fewer after a store into the
           // block), or the faulting instruction's index | kFaulted.
+          // The code may chain into further translated blocks (each settles
+          // EIP, cycles and the count of the one before); jit_block_ is
+          // the one it stopped in, kSettled: at a block boundary.
           jit_code_span_ = code_len_ + 3;
+          jit_block_ = b;
+          jit_stop_ = stop;
           const uint32_t r = b->code(this);
-          if (r & Jit::kFaulted) [[unlikely]] {
-            cur_ = nullptr;
-            code_len_ = 0;
-            const Block* fb = b;
-            b = nullptr;
-            return jit_faulted(*fb, r & ~Jit::kFaulted);
+          cur_ = nullptr;
+          code_len_ = 0;
+          b = nullptr;
+          if (r & Jit::kFaulted) [[unlikely]] return jit_faulted(*jit_block_, r & ~Jit::kFaulted);
+          if (!(r & Jit::kSettled)) {
+            const Block& cb = *jit_block_;
+            const Insn* q = cb.insns + r;
+            cycles_ += q[-1].cycles_before + q[-1].cycles;
+            eip_ = r == cb.n ? next_eip_ : eip_ + q->block_off;
+            instructions_ += r;
           }
-          p += r;
         } else {
           for (;;) {
             cur_ = p;
@@ -2571,13 +2585,13 @@ __attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t sto
             insn_esp_ = regs_[reg::esp];
             insn_eflags_ = eflags_;
           }
+          cur_ = nullptr;
+          code_len_ = 0;
+          cycles_ += p[-1].cycles_before + p[-1].cycles;
+          eip_ = p == b->insns + b->n ? next_eip_ : block_eip + p->block_off;
+          instructions_ += static_cast<uint64_t>(p - b->insns);
+          b = nullptr;
         }
-        cur_ = nullptr;
-        code_len_ = 0;
-        cycles_ += p[-1].cycles_before + p[-1].cycles;
-        eip_ = p == b->insns + b->n ? next_eip_ : block_eip + p->block_off;
-        instructions_ += static_cast<uint64_t>(p - b->insns);
-        b = nullptr;
       } else {
         const Insn& d = fetch_decoded();
         next_eip_ = eip_ + d.length;

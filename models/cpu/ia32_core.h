@@ -232,6 +232,7 @@ class Ia32Core {
   // Blocks compiled so far and code flushes (the code buffer filled up).
   uint64_t jit_blocks_compiled() const;
   uint64_t jit_flushes() const;
+  uint64_t jit_failures() const;  // blocks left interpreted (the generator could not encode them)
 
   // Decodes the instruction at eip without executing it (tests, tracing).
   // Returns false and a message on an undecodable instruction.
@@ -476,8 +477,12 @@ class Ia32Core {
     // Translation (Jit): the host code, or nullptr; entries counted until
     // the threshold. Reset whenever the block is rebuilt.
     mutable uint32_t (*code)(Ia32Core*) = nullptr;
+    mutable const void* chain = nullptr;  // entry from another block's code (checks the bytes)
     mutable uint32_t heat = 0;
   };
+  static constexpr uint32_t kJitNever = 0x80000000u;  // Block::heat: translation failed
+  static unsigned block_index(uint32_t pa) { return (pa ^ (pa >> 12)) & (kBlockCacheSize - 1); }
+  void forget_translations();
   std::unique_ptr<Block[]> blocks_;
   const Block* find_block();                    // the block at EIP, or nullptr (not cacheable)
   const Block* build_block(uint32_t lin);       // find_block() on a miss
@@ -502,6 +507,8 @@ class Ia32Core {
   unsigned jit_threshold_ = kDefaultJitThreshold;
   uint64_t jit_fl_ = 0;
   uintptr_t jit_code_span_ = 0;
+  const Block* jit_block_ = nullptr;  // the block translated code is running (blocks chain)
+  uint64_t jit_stop_ = 0;             // run()'s instruction budget: a chained block must fit
   Fault jit_fault_{};
   std::exception_ptr jit_exc_;
   bool jit_compile(const Block& b);                  // false: not translated

@@ -3,6 +3,7 @@
 
 #if defined(__x86_64__) && defined(MINIPC_HAVE_XBYAK)
 
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <vector>
@@ -23,7 +24,8 @@ struct Jit::Gen : Xbyak::CodeGenerator {
   using C = Ia32Core;
   C& c;
   int32_t o_regs, o_eflags, o_eip, o_next_eip, o_branch, o_insn_eip, o_insn_esp, o_insn_eflags, o_cur, o_tag,
-      o_rpages, o_wpages, o_code_lo, o_span, o_block_end, o_fl, o_cycles;
+      o_rpages, o_wpages, o_code_lo, o_span, o_block_end, o_fl, o_cycles, o_instructions, o_jit_block, o_stop,
+      o_code_len;
   int32_t o_segbase[6];
 
   template <class T>
@@ -49,6 +51,10 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     o_block_end = off(c.block_end_);
     o_fl = off(c.jit_fl_);
     o_cycles = off(c.cycles_);
+    o_instructions = off(c.instructions_);
+    o_jit_block = off(c.jit_block_);
+    o_stop = off(c.jit_stop_);
+    o_code_len = off(c.code_len_);
     for (unsigned s = 0; s < 6; ++s) o_segbase[s] = off(c.segs_[s].base);
   }
 
@@ -106,6 +112,8 @@ struct Jit::Gen : Xbyak::CodeGenerator {
   unsigned idx = 0;      // instruction being translated
   bool last = false;     // it is the block's last instruction
   Xbyak::Label* exit_ = nullptr;
+  Xbyak::Label* settled_ = nullptr;  // return kSettled
+  bool ended = false;                // the last instruction's code left the block itself
   std::deque<Xbyak::Label> labels;          // stable storage for out-of-line targets
   std::vector<std::function<void()>> tails;  // out-of-line code, emitted after the block
   Xbyak::Label* fault_label = nullptr;       // this instruction's fault exit (lazily made)
@@ -147,15 +155,13 @@ struct Jit::Gen : Xbyak::CodeGenerator {
   void emit_snapshot(const FlagState& s, unsigned i) {
     emit_materialize(s);
     const Insn& d = blk->insns[i];
-    if (i > 0) {
-      mov(eax, dword[rbx + o_eip]);
-      add(eax, d.block_off);
-      mov(dword[rbx + o_insn_eip], eax);
-      mov(eax, R(reg::esp));
-      mov(dword[rbx + o_insn_esp], eax);
-      mov(eax, dword[rbx + o_eflags]);
-      mov(dword[rbx + o_insn_eflags], eax);
-    }
+    mov(eax, dword[rbx + o_eip]);
+    add(eax, d.block_off);
+    mov(dword[rbx + o_insn_eip], eax);
+    mov(eax, R(reg::esp));
+    mov(dword[rbx + o_insn_esp], eax);
+    mov(eax, dword[rbx + o_eflags]);
+    mov(dword[rbx + o_insn_eflags], eax);
     mov(rax, reinterpret_cast<uintptr_t>(&d));
     mov(qword[rbx + o_cur], rax);
   }
@@ -609,7 +615,7 @@ struct Jit::Gen : Xbyak::CodeGenerator {
       case 0xC6:  // MOV Eb, Ib
         if (d.regop != 0) return false;
         if (!mem) {
-          mov(R8(d.rm), static_cast<uint8_t>(d.imm));
+          mov(R8(d.rm), d.imm & 0xFF);
           return true;
         }
         emit_lin(d);
@@ -708,20 +714,27 @@ struct Jit::Gen : Xbyak::CodeGenerator {
         break;
     }
     if (!last) return false;
-    // Control transfers: always their block's last instruction.
+    // Control transfers: always their block's last instruction. They end
+    // the block's code themselves (ended = true), chaining where they can.
+    const uint32_t total = d.cycles_before + d.cycles;  // the block's cycles
     if ((op16 >= 0x70 && op16 <= 0x7F) || (op16 >= 0x180 && op16 <= 0x18F)) {  // Jcc
       const uint32_t rel = op16 < 0x100 ? static_cast<uint32_t>(static_cast<int8_t>(d.imm)) : d.imm;
-      Xbyak::Label& skip = new_label();
-      jump_unless(op16 & 0xF, skip);
-      emit_branch_to(next_off + rel);
-      L(skip);
+      Xbyak::Label& not_taken = new_label();
+      jump_unless(op16 & 0xF, not_taken);
+      const FlagState pre = fs;
+      emit_exit_to(next_off + rel, total + kBranchTakenCycles, true);
+      L(not_taken);
+      fs = pre;
+      emit_exit_to(next_off, total, false);
+      ended = true;
       return true;
     }
     switch (op16) {
       case 0xEB:
       case 0xE9: {  // JMP rel
         const uint32_t rel = op16 == 0xEB ? static_cast<uint32_t>(static_cast<int8_t>(d.imm)) : d.imm;
-        emit_branch_to(next_off + rel);
+        emit_exit_to(next_off + rel, total + kBranchTakenCycles, true);
+        ended = true;
         return true;
       }
       case 0xE8:  // CALL rel32
@@ -729,7 +742,8 @@ struct Jit::Gen : Xbyak::CodeGenerator {
         mov(r8d, dword[rbx + o_eip]);
         add(r8d, next_off);
         emit_store(4, before, [this] { mov(R(reg::esp), r13d); });
-        emit_branch_to(next_off + d.imm);
+        emit_exit_to(next_off + d.imm, total + kBranchTakenCycles, true);
+        ended = true;
         return true;
       case 0xC3:  // RET
         emit_stack_lin(0);
@@ -744,7 +758,94 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     }
   }
 
-  Code compile(const C::Block& b) {
+  // Leaves the block for EIP = block EIP + off (the block retired, `cycles`
+  // its cycles, taken: a branch was taken). Into the target's translation
+  // when it is in the same page; else back to run() as the interpreter
+  // would (next_eip_, branch_taken).
+  void emit_exit_to(uint32_t off, uint32_t cycles, bool taken) {
+    emit_materialize(fs);
+    const uint32_t page_off = blk->phys & 0xFFF;
+    const int64_t to = int64_t{page_off} + static_cast<int32_t>(off);
+    if (to < 0 || to > 0x1000 - 16) {  // another page (or no block can start there)
+      if (taken) emit_branch_to(off);
+      mov(eax, blk->n);
+      jmp(*exit_, T_NEAR);
+      return;
+    }
+    const uint32_t tpa = blk->phys + off;
+    add(qword[rbx + o_instructions], blk->n);
+    add(qword[rbx + o_cycles], cycles);
+    add(dword[rbx + o_eip], off);
+    add(qword[rbx + o_code_lo], static_cast<int32_t>(off));
+    mov(rax, reinterpret_cast<uintptr_t>(&c.blocks_[C::block_index(tpa)]));
+    cmp(dword[rax + static_cast<int32_t>(offsetof(C::Block, phys))], tpa);
+    jne(*settled_, T_NEAR);
+    mov(rax, qword[rax + static_cast<int32_t>(offsetof(C::Block, chain))]);
+    test(rax, rax);
+    jz(*settled_, T_NEAR);
+    jmp(rax);
+  }
+
+  // The entry from another block: the budget, the bytes (compared with
+  // immediates: this translation is only valid for them), then the state
+  // run() sets for a block.
+  void emit_chain_entry(const C::Block& b, Xbyak::Label& body) {
+    mov(rax, qword[rbx + o_instructions]);
+    add(rax, b.n);
+    cmp(rax, qword[rbx + o_stop]);
+    ja(*settled_, T_NEAR);
+    mov(rdi, qword[rbx + o_code_lo]);
+    uint8_t bytes[C::kMaxBlockBytes];
+    std::memcpy(bytes, b.bytes, sizeof bytes);
+    const unsigned nb = b.nbytes;
+    auto word_at = [&](unsigned at) {
+      uint64_t w;
+      std::memcpy(&w, bytes + at, 8);
+      return w;
+    };
+    if (nb >= 8) {
+      for (unsigned at = 0; at + 8 <= nb; at += 8) {
+        mov(rax, word_at(at));
+        cmp(qword[rdi + static_cast<int32_t>(at)], rax);
+        jne(*settled_, T_NEAR);
+      }
+      if (nb % 8) {  // the last 8 bytes, overlapping the previous word
+        mov(rax, word_at(nb - 8));
+        cmp(qword[rdi + static_cast<int32_t>(nb - 8)], rax);
+        jne(*settled_, T_NEAR);
+      }
+    } else {
+      unsigned at = 0;
+      while (at < nb) {
+        const unsigned left = nb - at;
+        if (left >= 4) {
+          uint32_t v;
+          std::memcpy(&v, bytes + at, 4);
+          cmp(dword[rdi + static_cast<int32_t>(at)], v);
+          at += 4;
+        } else if (left >= 2) {
+          uint16_t v;
+          std::memcpy(&v, bytes + at, 2);
+          cmp(word[rdi + static_cast<int32_t>(at)], static_cast<uint32_t>(static_cast<int16_t>(v)));  // Xbyak: sign-extended
+          at += 2;
+        } else {
+          cmp(byte[rdi + static_cast<int32_t>(at)], static_cast<uint32_t>(static_cast<int8_t>(bytes[at])));
+          at += 1;
+        }
+        jne(*settled_, T_NEAR);
+      }
+    }
+    mov(eax, dword[rbx + o_eip]);
+    add(eax, nb);
+    mov(dword[rbx + o_next_eip], eax);
+    mov(qword[rbx + o_code_len], nb);
+    mov(qword[rbx + o_span], nb + 3);
+    mov(rax, reinterpret_cast<uintptr_t>(&b));
+    mov(qword[rbx + o_jit_block], rax);
+    jmp(body, T_NEAR);
+  }
+
+  void compile(const C::Block& b) {
     align(16);
     const Code entry = getCurr<Code>();
     blk = &b;
@@ -752,19 +853,33 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     labels.clear();
     tails.clear();
     exit_ = &new_label();
-    // Prologue: rbx = the core; r12, r13 are ours; the stack stays 16-byte
-    // aligned for the helper calls.
+    settled_ = &new_label();
+    Xbyak::Label& body = new_label();
+    // Entry from run(): rbx = the core; r12, r13 are ours; the stack stays
+    // 16-byte aligned for the helper calls. Chained blocks share the frame.
     push(rbx);
     push(r12);
     push(r13);
     mov(rbx, rdi);
+    jmp(body, T_NEAR);
+    align(16);
+    const void* chain = getCurr();
+    emit_chain_entry(b, body);
+    L(body);
+    ended = false;
     for (idx = 0; idx < b.n; ++idx) {
       const Insn& d = b.insns[idx];
       last = idx + 1 == b.n;
       fault_label = nullptr;
       stop_label = &new_label();
       stop_used = false;
-      if (!emit_inline(d)) emit_handler_call(d);
+      if (!emit_inline(d)) {
+        emit_handler_call(d);
+      } else if (last && !ended && d.cost != CostClass::branch) {
+        // A plain instruction ends the block (size limits): fall through.
+        emit_exit_to(d.block_off + d.length, d.cycles_before + d.cycles, false);
+        ended = true;
+      }
       if (stop_used) {  // stop after d: flags as they are now, d retired
         Xbyak::Label* l = stop_label;
         const FlagState s = fs;
@@ -777,17 +892,23 @@ struct Jit::Gen : Xbyak::CodeGenerator {
         });
       }
     }
-    materialize();
-    mov(eax, b.n);
+    if (!ended) {
+      materialize();
+      mov(eax, b.n);
+    }
     L(*exit_);
     pop(r13);
     pop(r12);
     pop(rbx);
     ret();
-    for (size_t i = 0; i < tails.size(); ++i) tails[i]();  // a tail may add none; indices stay valid
+    L(*settled_);
+    mov(eax, kSettled);
+    jmp(*exit_, T_NEAR);
+    for (size_t i = 0; i < tails.size(); ++i) tails[i]();
     tails.clear();
     labels.clear();
-    return entry;
+    b.code = entry;
+    b.chain = chain;
   }
 };
 
@@ -799,10 +920,21 @@ void Jit::flush() {
   gen_->reset();
   ++flushes_;
 }
-Jit::Code Jit::compile(const Ia32Core::Block& b) {
-  const Code code = gen_->compile(b);
-  ++compiled_;
-  return code;
+void Jit::compile(const Ia32Core::Block& b) {
+  const size_t mark = gen_->getSize();
+  try {
+    gen_->compile(b);
+    ++compiled_;
+  } catch (const Xbyak::Error& e) {
+    // An encoding the generator cannot express: the block stays
+    // interpreted (correct, only slower) and the failure is counted.
+    gen_->labels.clear();
+    gen_->tails.clear();
+    gen_->setSize(mark);
+    b.code = nullptr;
+    b.chain = nullptr;
+    ++failures_;
+  }
 }
 
 }  // namespace minipc
@@ -816,7 +948,7 @@ Jit::Jit(Ia32Core&) {}
 Jit::~Jit() = default;
 bool Jit::has_room() const { return false; }
 void Jit::flush() {}
-Jit::Code Jit::compile(const Ia32Core::Block&) { return nullptr; }
+void Jit::compile(const Ia32Core::Block&) { ++failures_; }
 }  // namespace minipc
 
 #endif

@@ -21,9 +21,15 @@
 //   snapshot (insn_eip_, insn_esp_, insn_eflags_) and cur_ (cycles()), and
 //   the helpers catch the fault (nothing unwinds through translated code).
 //
-// The code returns the number of instructions retired, or the index of the
-// faulting instruction | kFaulted; Ia32Core::run_fast() settles EIP, cycles
-// and the instruction count as it does for its own loop.
+// Blocks chain: a block whose last instruction is a translated direct jump,
+// Jcc, CALL or plain fall-through to a target in the same page settles its
+// EIP, cycles and instruction count itself and jumps into the target's
+// translation, which first checks that the target's bytes are still in
+// memory and that it fits the instruction budget (else it returns kSettled).
+// The code returns the number of instructions retired in the block it
+// stopped in (Ia32Core::jit_block_), or the index of the faulting
+// instruction | kFaulted, or kSettled; Ia32Core::run_fast() settles EIP,
+// cycles and the instruction count as it does for its own loop.
 //
 // Available on x86-64 hosts with Xbyak (Debian's libxbyak-dev); elsewhere
 // available() is false and run() interprets.
@@ -39,6 +45,10 @@ namespace minipc {
 class Jit {
  public:
   static constexpr uint32_t kFaulted = 0x80000000u;
+  // Returned after a chain attempt that did not enter its target (not
+  // translated, other bytes, over the budget): everything up to the block
+  // boundary is settled (EIP, cycles, instruction count).
+  static constexpr uint32_t kSettled = 0x40000000u;
   using Code = uint32_t (*)(Ia32Core*);
 
   static bool available();
@@ -49,15 +59,18 @@ class Jit {
   // caller forgets the blocks' code pointers first).
   bool has_room() const;
   void flush();
-  Code compile(const Ia32Core::Block& b);
+  // Translates b: sets b.code (entry from run()) and b.chain (entry from
+  // another block's code, which first checks the bytes and the budget).
+  void compile(const Ia32Core::Block& b);
 
   uint64_t blocks_compiled() const { return compiled_; }
   uint64_t flushes() const { return flushes_; }
+  uint64_t failures() const { return failures_; }  // blocks the generator could not encode
 
  private:
   struct Gen;
   std::unique_ptr<Gen> gen_;
-  uint64_t compiled_ = 0, flushes_ = 0;
+  uint64_t compiled_ = 0, flushes_ = 0, failures_ = 0;
 };
 
 }  // namespace minipc
