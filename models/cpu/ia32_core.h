@@ -464,7 +464,7 @@ class Ia32Core {
   // (self-modifying code within a block) is caught on the store path
   // (note_code_write): the block stops after the storing instruction and
   // the next instruction is fetched again from memory.
-  static constexpr unsigned kBlockCacheSize = 1u << 12;
+  static constexpr unsigned kBlockCacheSize = 1u << 14;
   static constexpr unsigned kMaxBlockInsns = 16;
   static constexpr unsigned kMaxBlockBytes = 64;
   struct Block {
@@ -481,7 +481,8 @@ class Ia32Core {
     mutable uint32_t heat = 0;
   };
   static constexpr uint32_t kJitNever = 0x80000000u;  // Block::heat: translation failed
-  static unsigned block_index(uint32_t pa) { return (pa ^ (pa >> 12)) & (kBlockCacheSize - 1); }
+  // Contiguous code up to 16 KiB maps without conflicts; beyond, the high bits spread.
+  static unsigned block_index(uint32_t pa) { return (pa ^ (pa >> 14)) & (kBlockCacheSize - 1); }
   void forget_translations();
   std::unique_ptr<Block[]> blocks_;
   const Block* find_block();                    // the block at EIP, or nullptr (not cacheable)
