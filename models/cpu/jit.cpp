@@ -377,6 +377,18 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     fs = FlagState{true, true, false};
   }
 
+  // The store of a read-modify-write ALU op (result in eax, linear address
+  // in r13d): the new flags wait in r12 until the store is done, so a store
+  // that faults leaves the snapshot's flags those before the instruction.
+  void emit_alu_writeback(unsigned op, const FlagState& before) {
+    pushf();
+    pop(r12);
+    mov(r8d, eax);
+    mov(ecx, r13d);
+    emit_store(4, before, [this] { mov(qword[rbx + o_fl], r12); });
+    fs = FlagState{true, logic(op), false};
+  }
+
   // A call to d's interpreter handler.
   void emit_handler_call(const Insn& d) {
     materialize();
@@ -436,12 +448,7 @@ struct Jit::Gen : Xbyak::CodeGenerator {
         if (op == 2 || op == 3) load_cf();
         alu(op, eax, R(d.regop));
         if (op != 7) {
-          pushf();
-          pop(r12);
-          mov(r8d, eax);
-          mov(ecx, r13d);
-          emit_store(4, before, [this] { mov(qword[rbx + o_fl], r12); });
-          fs = FlagState{true, logic(op), false};
+          emit_alu_writeback(op, before);
           return true;
         }
       }
@@ -468,12 +475,7 @@ struct Jit::Gen : Xbyak::CodeGenerator {
           save_flags(false);
           return true;
         }
-        pushf();
-        pop(r12);
-        mov(r8d, eax);
-        mov(ecx, r13d);
-        emit_store(4, before, [this] { mov(qword[rbx + o_fl], r12); });
-        fs = FlagState{true, logic(op), false};
+        emit_alu_writeback(op, before);
         return true;
       }
       case 0x85:  // TEST Ev, Gv
