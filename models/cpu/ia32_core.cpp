@@ -2561,7 +2561,6 @@ __attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t sto
           // The code may chain into further translated blocks (each settles
           // EIP, cycles and the count of the one before); jit_block_ is
           // the one it stopped in, kSettled: at a block boundary.
-          jit_code_span_ = code_len_ + 3;
           jit_block_ = b;
           jit_stop_ = stop;
           const uint32_t r = b->code(this);

@@ -499,15 +499,14 @@ class Ia32Core {
     if (static_cast<uintptr_t>(p + n - 1 - code_lo_) < code_len_ + n - 1) [[unlikely]] block_end_ = nullptr;
   }
 
-  // The translator and what its code shares with the core: the host flags of
-  // the last translated flag-setting instruction (pushfq), the span a store
-  // is checked against for self-modifying code (code_len_ plus the widest
-  // store less one byte), and the fault or foreign exception a helper called
-  // from translated code caught (nothing unwinds through translated code).
+  // The translator and what its code shares with the core: the status
+  // flags in the host's layout (the last translated flag-setting
+  // instruction's pushfq; how chained blocks pass them on), and the fault or
+  // foreign exception a helper called from translated code caught (nothing
+  // unwinds through translated code).
   std::unique_ptr<Jit> jit_;
   unsigned jit_threshold_ = kDefaultJitThreshold;
   uint64_t jit_fl_ = 0;
-  uintptr_t jit_code_span_ = 0;
   const Block* jit_block_ = nullptr;  // the block translated code is running (blocks chain)
   uint64_t jit_stop_ = 0;             // run()'s instruction budget: a chained block must fit
   Fault jit_fault_{};

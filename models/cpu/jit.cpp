@@ -24,7 +24,7 @@ struct Jit::Gen : Xbyak::CodeGenerator {
   using C = Ia32Core;
   C& c;
   int32_t o_regs, o_eflags, o_eip, o_next_eip, o_branch, o_insn_eip, o_insn_esp, o_insn_eflags, o_cur, o_tag,
-      o_rpages, o_wpages, o_code_lo, o_span, o_block_end, o_fl, o_cycles, o_instructions, o_jit_block, o_stop,
+      o_rpages, o_wpages, o_code_lo, o_block_end, o_fl, o_cycles, o_instructions, o_jit_block, o_stop,
       o_code_len;
   int32_t o_segbase[6];
 
@@ -47,7 +47,6 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     o_rpages = off(c.read_pages_);
     o_wpages = off(c.write_pages_);
     o_code_lo = off(c.code_lo_);
-    o_span = off(c.jit_code_span_);
     o_block_end = off(c.block_end_);
     o_fl = off(c.jit_fl_);
     o_cycles = off(c.cycles_);
@@ -258,7 +257,7 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     if (!last) {
       lea(rdi, ptr[rax + rcx + static_cast<int32_t>(n - 1)]);
       sub(rdi, qword[rbx + o_code_lo]);
-      cmp(rdi, qword[rbx + o_span]);
+      cmp(rdi, blk->nbytes + 3);  // the block's bytes plus the widest store less one
       jb(*stop_label, T_NEAR);
       stop_used = true;
     }
@@ -391,6 +390,7 @@ struct Jit::Gen : Xbyak::CodeGenerator {
 
   // A call to d's interpreter handler.
   void emit_handler_call(const Insn& d) {
+    if (last) emit_next_eip(blk->nbytes);  // a control transfer's handler reads and sets it
     materialize();
     emit_snapshot(fs, idx);
     mov(rdi, rbx);
@@ -407,11 +407,17 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     fs = FlagState{};
   }
 
-  // Sets next_eip_ to the block's EIP + off and marks the branch taken.
-  void emit_branch_to(uint32_t off) {
+  // Sets next_eip_ to the block's EIP + off (clobbers eax). The code sets
+  // it only where something reads it: the last instruction's handler and
+  // the exits that return all of the block's instructions to run().
+  void emit_next_eip(uint32_t off) {
     mov(eax, dword[rbx + o_eip]);
     add(eax, off);
     mov(dword[rbx + o_next_eip], eax);
+  }
+  // next_eip_ = the block's EIP + off, and the branch taken.
+  void emit_branch_to(uint32_t off) {
+    emit_next_eip(off);
     mov(byte[rbx + o_branch], 1);
   }
 
@@ -765,15 +771,17 @@ struct Jit::Gen : Xbyak::CodeGenerator {
   // when it is in the same page; else back to run() as the interpreter
   // would (next_eip_, branch_taken).
   void emit_exit_to(uint32_t off, uint32_t cycles, bool taken) {
-    emit_materialize(fs);
     const uint32_t page_off = blk->phys & 0xFFF;
     const int64_t to = int64_t{page_off} + static_cast<int32_t>(off);
     if (to < 0 || to > 0x1000 - 16) {  // another page (or no block can start there)
+      emit_materialize(fs);
       if (taken) emit_branch_to(off);
+      else emit_next_eip(off);
       mov(eax, blk->n);
       jmp(*exit_, T_NEAR);
       return;
     }
+    emit_flags_for_chain();
     const uint32_t tpa = blk->phys + off;
     add(qword[rbx + o_instructions], blk->n);
     add(qword[rbx + o_cycles], cycles);
@@ -786,6 +794,20 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     test(rax, rax);
     jz(*settled_, T_NEAR);
     jmp(rax);
+  }
+
+  // Chained blocks pass the status flags in jit_fl_ (host layout, AF
+  // as the interpreter has it); every block's body starts from there. Only
+  // exits to run() (and the snapshot before a helper call) merge them into
+  // eflags_.
+  static constexpr FlagState kEntryFlags{true, false, false};
+  void emit_flags_for_chain() {
+    if (!fs.host) {
+      mov(eax, dword[rbx + o_eflags]);
+      mov(qword[rbx + o_fl], rax);
+    } else if (fs.af_zero) {
+      and_(qword[rbx + o_fl], ~flag::af);
+    }
   }
 
   // The entry from another block: the budget, the bytes (compared with
@@ -837,14 +859,10 @@ struct Jit::Gen : Xbyak::CodeGenerator {
         jne(*settled_, T_NEAR);
       }
     }
-    mov(eax, dword[rbx + o_eip]);
-    add(eax, nb);
-    mov(dword[rbx + o_next_eip], eax);
     mov(qword[rbx + o_code_len], nb);
-    mov(qword[rbx + o_span], nb + 3);
     mov(rax, reinterpret_cast<uintptr_t>(&b));
     mov(qword[rbx + o_jit_block], rax);
-    jmp(body, T_NEAR);
+    // falls through into the body
   }
 
   void compile(const C::Block& b) {
@@ -863,11 +881,14 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     push(r12);
     push(r13);
     mov(rbx, rdi);
+    mov(eax, dword[rbx + o_eflags]);  // the flags as the body expects them
+    mov(qword[rbx + o_fl], rax);
     jmp(body, T_NEAR);
     align(16);
     const void* chain = getCurr();
     emit_chain_entry(b, body);
     L(body);
+    fs = kEntryFlags;
     ended = false;
     for (idx = 0; idx < b.n; ++idx) {
       const Insn& d = b.insns[idx];
@@ -903,7 +924,8 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     pop(r12);
     pop(rbx);
     ret();
-    L(*settled_);
+    L(*settled_);  // flags as a chain passes them
+    emit_materialize(kEntryFlags);
     mov(eax, kSettled);
     jmp(*exit_, T_NEAR);
     for (size_t i = 0; i < tails.size(); ++i) tails[i]();
