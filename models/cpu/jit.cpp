@@ -106,6 +106,72 @@ struct Jit::Gen : Xbyak::CodeGenerator {
   };
   FlagState fs;
 
+  // Flag liveness inside the block. An instruction's status flags are dead
+  // when a later instruction of the block sets all six before anything
+  // reads them; such an instruction does not save them (no pushfq, no
+  // fix-ups). Readers: Jcc, ADC/SBB, INC/DEC (CF), every helper call, and
+  // every instruction that may fault (the exception snapshot holds the
+  // EFLAGS before it); the block's end reads them all. kDeadFlags: what fs
+  // says after a dead write (never read).
+  static constexpr FlagState kDeadFlags{true, false, false};
+  bool flags_dead = false;
+  enum class FlagUse { none, sets_all, sets_all_may_fault, other };
+  // Must agree with emit_inline(): `none` and `sets_all` only for forms it
+  // translates without memory access, helper or flag read.
+  static FlagUse flag_use(const Insn& d) {
+    if (d.opsize != 4 || d.lock || d.rep) return FlagUse::other;
+    const unsigned op16 = d.opcode;
+    const bool mem = d.is_mem();
+    const FlagUse writes = mem ? FlagUse::sets_all_may_fault : FlagUse::sets_all;
+    if (op16 < 0x40 && ((op16 & 7) == 1 || (op16 & 7) == 3 || (op16 & 7) == 5)) {
+      const unsigned op = (op16 >> 3) & 7;
+      return op == 2 || op == 3 ? FlagUse::other : writes;  // ADC/SBB read CF
+    }
+    switch (op16) {
+      case 0x81:
+      case 0x83:
+        return d.regop == 2 || d.regop == 3 ? FlagUse::other : writes;
+      case 0x85:
+      case 0xA9:
+      case 0x69:
+      case 0x6B:
+      case 0x1AF:
+        return writes;
+      case 0xF7:
+        return d.regop == 4 || d.regop == 5 ? writes : FlagUse::other;
+      case 0xC1:
+      case 0xD1:
+        if (mem || (d.regop != 4 && d.regop != 5 && d.regop != 7)) return FlagUse::other;
+        return (op16 == 0xD1 || (d.imm & 0x1F)) ? FlagUse::sets_all : FlagUse::none;
+      case 0x89: case 0x8B: case 0x88: case 0x8A:
+      case 0x1B6: case 0x1B7: case 0x1BE: case 0x1BF:
+        return mem ? FlagUse::other : FlagUse::none;
+      case 0xC6:
+      case 0xC7:
+        return mem || d.regop != 0 ? FlagUse::other : FlagUse::none;
+      case 0xB8: case 0xB9: case 0xBA: case 0xBB: case 0xBC: case 0xBD: case 0xBE: case 0xBF:
+      case 0x8D:  // LEA: no access
+      case 0x90:
+      case 0x99:
+        return FlagUse::none;
+      default:
+        return FlagUse::other;
+    }
+  }
+  bool dead_after[C::kMaxBlockInsns] = {};
+  void analyse_flags(const C::Block& b) {
+    bool live = true;  // at the block's end
+    for (unsigned i = b.n; i-- > 0;) {
+      dead_after[i] = false;
+      switch (flag_use(b.insns[i])) {
+        case FlagUse::none: break;
+        case FlagUse::sets_all: dead_after[i] = !live; live = false; break;
+        case FlagUse::sets_all_may_fault: dead_after[i] = !live; live = true; break;
+        case FlagUse::other: live = true; break;
+      }
+    }
+  }
+
   // The block being translated.
   const C::Block* blk = nullptr;
   unsigned idx = 0;      // instruction being translated
@@ -145,6 +211,10 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     fs = FlagState{};
   }
   void save_flags(bool af_zero) {
+    if (flags_dead) {  // a later instruction of the block sets them all first
+      fs = kDeadFlags;
+      return;
+    }
     pushf();
     pop(qword[rbx + o_fl]);
     fs = FlagState{true, af_zero, true};
@@ -367,6 +437,10 @@ struct Jit::Gen : Xbyak::CodeGenerator {
   // Flags of a multiply: SF, ZF and PF from eax (the interpreter's szp of
   // the result), AF clear, CF = OF = dl (0 or 1).
   void flags_from_result_and_dl() {
+    if (flags_dead) {
+      fs = kDeadFlags;
+      return;
+    }
     test(eax, eax);
     pushf();
     pop(qword[rbx + o_fl]);
@@ -380,6 +454,13 @@ struct Jit::Gen : Xbyak::CodeGenerator {
   // in r13d): the new flags wait in r12 until the store is done, so a store
   // that faults leaves the snapshot's flags those before the instruction.
   void emit_alu_writeback(unsigned op, const FlagState& before) {
+    if (flags_dead) {
+      mov(r8d, eax);
+      mov(ecx, r13d);
+      emit_store(4, before);
+      fs = kDeadFlags;
+      return;
+    }
     pushf();
     pop(r12);
     mov(r8d, eax);
@@ -683,7 +764,7 @@ struct Jit::Gen : Xbyak::CodeGenerator {
         if (mem || (d.regop != 4 && d.regop != 5 && d.regop != 7)) return false;
         const unsigned k = op16 == 0xD1 ? 1 : (d.imm & 0x1F);
         if (k == 0) return true;  // no result, no flags
-        if (d.regop == 5 && k > 1) {  // SHR: OF = the operand's old MSB
+        if (d.regop == 5 && k > 1 && !flags_dead) {  // SHR: OF = the operand's old MSB
           mov(edx, R(d.rm));
           shr(edx, 31);
           shl(edx, 11);
@@ -692,7 +773,7 @@ struct Jit::Gen : Xbyak::CodeGenerator {
         else if (d.regop == 5) shr(R(d.rm), static_cast<uint8_t>(k));
         else sar(R(d.rm), static_cast<uint8_t>(k));
         save_flags(true);  // AF: the interpreter clears it
-        if (k > 1) {       // the host's OF is undefined: the interpreter's rule
+        if (k > 1 && !flags_dead) {  // the host's OF is undefined: the interpreter's rule
           if (d.regop == 4) {  // OF = MSB(result) xor CF
             mov(eax, R(d.rm));
             shr(eax, 31);
@@ -890,9 +971,11 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     L(body);
     fs = kEntryFlags;
     ended = false;
+    analyse_flags(b);
     for (idx = 0; idx < b.n; ++idx) {
       const Insn& d = b.insns[idx];
       last = idx + 1 == b.n;
+      flags_dead = dead_after[idx];
       fault_label = nullptr;
       stop_label = &new_label();
       stop_used = false;

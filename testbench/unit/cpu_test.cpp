@@ -509,6 +509,20 @@ TEST_P(BlockRun, UnmappedLoadInsideABlockStopsAtIt) {
   EXPECT_EQ(core.cycles(), 2u * cycle_cost(CostClass::alu));
 }
 
+// A memory operand that faults sees the EFLAGS of the instruction before it,
+// even though the faulting instruction would set all the status flags
+// itself (the translator drops only flags a later instruction overwrites
+// before anything, a possible fault included, can read them).
+TEST_P(BlockRun, FaultingAluLoadKeepsTheFlagsBeforeIt) {
+  // stc; xor eax, eax (ZF, PF; CF cleared); add ebx, [0x00F00000] (beyond RAM); hlt
+  load({0xF9, 0x31, 0xC0, 0x03, 0x1D, 0x00, 0x00, 0xF0, 0x00, 0xF4});
+  EXPECT_EQ(core.run(100), StepStatus::fatal);
+  EXPECT_EQ(core.fatal_kind(), FatalKind::bus);
+  EXPECT_EQ(core.instructions(), 2u);
+  EXPECT_EQ(core.eip(), kCodeAt + 3);
+  EXPECT_EQ(core.eflags() & flag::status, flag::zf | flag::pf);
+}
+
 // A hot loop (translated after its blocks' first entries) computes what
 // the interpreter computes, including a store through memory on every pass.
 TEST_P(BlockRun, HotLoopMatchesStepping) {
