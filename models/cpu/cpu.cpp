@@ -271,12 +271,13 @@ void Cpu::run_thread() {
   update_signals();
   for (;;) {
     core_.set_intr(intr.read());
-    // Run up to the end of the quantum (at least one instruction).
+    // Run up to the end of the quantum (at least one instruction; in fast
+    // mode to the end of the block that reaches it, see Ia32Core::run()).
     const uint64_t left = quantum_ > local_ ? (quantum_ - local_).value() : 0;
     const uint64_t budget = std::clamp<uint64_t>(left / period_units_, 1, kMaxChunkInstructions);
     chunk_start_cycles_ = core_.cycles();
     bus_delay_ = sc_core::SC_ZERO_TIME;
-    const StepStatus s = core_.run(budget);
+    const StepStatus s = core_.run(budget, fast_);
     local_ += cycles_time(core_.cycles() - chunk_start_cycles_) + bus_delay_;
     chunk_start_cycles_ = core_.cycles();
     bus_delay_ = sc_core::SC_ZERO_TIME;

@@ -2530,7 +2530,7 @@ StepStatus Ia32Core::step() {
 // at `stop`), and EIP, the cycle count and the exception snapshot are kept
 // per instruction, so bus accesses, faults and the time stamp counter see
 // what they saw with one instruction at a time.
-__attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t stop, uint32_t watch) {
+__attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t stop, uint32_t watch, bool whole_blocks) {
   static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "event_word() byte order");
   const Block* b = nullptr;
   const Insn* p = nullptr;
@@ -2549,7 +2549,7 @@ __attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t sto
         // that branches or restarts ends its block), so it is set once.
         const uint32_t block_eip = eip_;
         p = b->insns;
-        const uint64_t left = stop - instructions_;
+        const uint64_t left = whole_blocks ? b->n : stop - instructions_;
         block_end_ = p + (b->n < left ? b->n : left);
         code_lo_ = fetch_page_ + ((segs_[reg::cs].base + block_eip) & 0xFFF);
         code_len_ = b->nbytes;
@@ -2563,6 +2563,7 @@ __attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t sto
           // the one it stopped in, kSettled: at a block boundary.
           jit_block_ = b;
           jit_stop_ = stop;
+          jit_exact_ = whole_blocks ? 0 : ~uint64_t{0};
           const uint32_t r = b->code(this);
           cur_ = nullptr;
           code_len_ = 0;
@@ -2619,7 +2620,7 @@ __attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t sto
   return StepStatus::ok;
 }
 
-StepStatus Ia32Core::run(uint64_t max_insns) {
+StepStatus Ia32Core::run(uint64_t max_insns, bool whole_blocks) {
   const uint64_t stop = instructions_ + max_insns;
   StepStatus s = StepStatus::ok;
   ev_.resample_intr = false;
@@ -2642,7 +2643,7 @@ StepStatus Ia32Core::run(uint64_t max_insns) {
       s = step();
       watch = watched();
     } else {
-      s = run_fast(stop, watch);
+      s = run_fast(stop, watch, whole_blocks);
     }
     if (s != StepStatus::ok || ev_.resample_intr) break;
   }

@@ -138,7 +138,14 @@ class Ia32Core {
   StepStatus step();
   // Steps until max_insns instructions retired or the status is not ok.
   // A halted core returns halted at once (unless an interrupt wakes it).
-  StepStatus run(uint64_t max_insns);
+  // whole_blocks: a block (see Block) that starts within the budget runs to
+  // its end, so the run may retire up to kMaxBlockInsns - 1 instructions
+  // more (fast mode's CPU thread: a budget then never splits a block, which
+  // would leave its rest to be interpreted and make blocks start mid-block).
+  // The rule depends only on the instruction stream, not on whether blocks
+  // are translated, so results stay the same with and without the
+  // translator. Without it the count is exact (tests, debuggers).
+  StepStatus run(uint64_t max_insns, bool whole_blocks = false);
 
   // External interrupt request (the INTR pin), sampled at instruction
   // boundaries when IF=1 and no STI shadow is active. On acceptance the core
@@ -273,7 +280,7 @@ class Ia32Core {
   };
 
   StepStatus execute_insn();  // one instruction, no interrupt acceptance or single-step trap
-  StepStatus run_fast(uint64_t stop, uint32_t watch);  // run()'s common case
+  StepStatus run_fast(uint64_t stop, uint32_t watch, bool whole_blocks);  // run()'s common case
   // decode
   void decode(Insn& d);
   static bool lock_allowed(const Insn& d);
@@ -509,6 +516,7 @@ class Ia32Core {
   uint64_t jit_fl_ = 0;
   const Block* jit_block_ = nullptr;  // the block translated code is running (blocks chain)
   uint64_t jit_stop_ = 0;             // run()'s instruction budget: a chained block must fit
+  uint64_t jit_exact_ = 0;            // ~0: it must fit whole; 0 (whole_blocks): it must start within it
   Fault jit_fault_{};
   std::exception_ptr jit_exc_;
   bool jit_compile(const Block& b);                  // false: not translated

@@ -25,7 +25,7 @@ struct Jit::Gen : Xbyak::CodeGenerator {
   C& c;
   int32_t o_regs, o_eflags, o_eip, o_next_eip, o_branch, o_insn_eip, o_insn_esp, o_insn_eflags, o_cur, o_tag,
       o_rpages, o_wpages, o_code_lo, o_block_end, o_fl, o_cycles, o_instructions, o_jit_block, o_stop,
-      o_code_len;
+      o_code_len, o_exact;
   int32_t o_segbase[6];
 
   template <class T>
@@ -54,6 +54,7 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     o_jit_block = off(c.jit_block_);
     o_stop = off(c.jit_stop_);
     o_code_len = off(c.code_len_);
+    o_exact = off(c.jit_exact_);
     for (unsigned s = 0; s < 6; ++s) o_segbase[s] = off(c.segs_[s].base);
   }
 
@@ -895,10 +896,16 @@ struct Jit::Gen : Xbyak::CodeGenerator {
   // immediates: this translation is only valid for them), then the state
   // run() sets for a block.
   void emit_chain_entry(const C::Block& b, Xbyak::Label& body) {
-    mov(rax, qword[rbx + o_instructions]);
-    add(rax, b.n);
+    // exact: instructions + n <= stop; whole blocks: instructions < stop
+    if (b.n > 1) {
+      mov(eax, b.n - 1);
+      and_(rax, qword[rbx + o_exact]);
+      add(rax, qword[rbx + o_instructions]);
+    } else {
+      mov(rax, qword[rbx + o_instructions]);
+    }
     cmp(rax, qword[rbx + o_stop]);
-    ja(*settled_, T_NEAR);
+    jae(*settled_, T_NEAR);
     mov(rdi, qword[rbx + o_code_lo]);
     uint8_t bytes[C::kMaxBlockBytes];
     std::memcpy(bytes, b.bytes, sizeof bytes);

@@ -430,6 +430,25 @@ TEST_P(BlockRun, KeepsTheInstructionBudget) {
   EXPECT_EQ(core.cycles(), 11u * cycle_cost(CostClass::alu) + cycle_cost(CostClass::system) - 1u);
 }
 
+// run(n, whole_blocks = true) (fast mode's CPU thread): a block that starts
+// within the budget runs to its end, interpreted or translated alike, and
+// no block starts once the budget is spent.
+TEST_P(BlockRun, WholeBlocksRunPastTheBudgetToTheBlockEnd) {
+  load({0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0xEB, 0xF8});  // 1000: 6x inc eax; jmp 1000
+  ASSERT_EQ(core.run(2, true), StepStatus::ok);
+  EXPECT_EQ(core.instructions(), 7u);  // the whole block, not 2
+  EXPECT_EQ(core.gpr(reg::eax), 6u);
+  EXPECT_EQ(core.eip(), kCodeAt);
+  EXPECT_EQ(core.cycles(), 6u * cycle_cost(CostClass::alu) + cycle_cost(CostClass::branch) + kBranchTakenCycles);
+  ASSERT_EQ(core.run(8, true), StepStatus::ok);  // 7 < 8: a second pass starts
+  EXPECT_EQ(core.instructions(), 21u);
+  EXPECT_EQ(core.gpr(reg::eax), 18u);
+  ASSERT_EQ(core.run(3), StepStatus::ok);  // without: exact
+  EXPECT_EQ(core.instructions(), 24u);
+  EXPECT_EQ(core.gpr(reg::eax), 21u);
+  EXPECT_EQ(core.eip(), kCodeAt + 3);
+}
+
 // A fault in the middle of a block is precise: the instructions before it
 // retired (count, cycles, registers), the faulting one did not (the #DE
 // frame holds its EIP, the flags before it).
