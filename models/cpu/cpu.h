@@ -237,7 +237,7 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   bool fast_ = true;
   sc_core::sc_time period_;
   uint64_t period_units_ = 1;  // period_ in time-resolution units
-  std::array<sc_core::sc_time, 64> cycle_times_;  // k * period_
+  std::array<sc_core::sc_time, 512> cycle_times_;  // k * period_ (a fast-mode chunk: about 100-200 cycles)
   sc_core::sc_time quantum_;
   uint64_t halted_cycles_ = 0;
   bool in_halt_wait_ = false;

@@ -470,6 +470,49 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     fs = FlagState{true, logic(op), false};
   }
 
+  // DIV Ev (32-bit, unsigned): EAX = EDX:EAX / Ev, EDX = the remainder;
+  // the flags stay as they are (the interpreter leaves them). A divisor of
+  // 0 or a quotient over 32 bits (EDX >= divisor) goes to the interpreter's
+  // handler out of line, which raises #DE as it does.
+  void emit_div(const Insn& d, const FlagState& before) {
+    if (d.is_mem()) {
+      emit_lin(d);
+      emit_load(4, before);
+      mov(ecx, eax);
+    } else {
+      mov(ecx, R(d.rm));
+    }
+    Xbyak::Label& slow = new_label();
+    Xbyak::Label& back = new_label();
+    Xbyak::Label& fault = fault_exit();
+    mov(eax, R(reg::eax));
+    mov(edx, R(reg::edx));
+    test(ecx, ecx);
+    jz(slow, T_NEAR);
+    cmp(edx, ecx);
+    jae(slow, T_NEAR);
+    div(ecx);
+    mov(R(reg::eax), eax);
+    mov(R(reg::edx), edx);
+    add(qword[rbx + o_cycles], cycle_cost(CostClass::div) - cycle_cost(CostClass::alu));
+    L(back);
+    fs.live = false;
+    const FlagState s = before;
+    const unsigned i = idx;
+    const Insn* insn = &d;
+    tails.push_back([this, &slow, &back, &fault, s, i, insn] {
+      L(slow);  // the handler raises #DE (it adds the cycles itself)
+      emit_snapshot(s, i);
+      mov(rdi, rbx);
+      mov(rsi, reinterpret_cast<uintptr_t>(insn));
+      mov(rax, reinterpret_cast<uintptr_t>(&call_handler));
+      call(rax);
+      test(eax, eax);
+      jnz(fault, T_NEAR);
+      jmp(back, T_NEAR);  // (cannot happen: the same operands divide the same way)
+    });
+  }
+
   // A call to d's interpreter handler.
   void emit_handler_call(const Insn& d) {
     if (last) emit_next_eip(blk->nbytes);  // a control transfer's handler reads and sets it
@@ -742,7 +785,11 @@ struct Jit::Gen : Xbyak::CodeGenerator {
         flags_from_result_and_dl();
         return true;
       }
-      case 0xF7:  // MUL / IMUL Ev (EDX:EAX = EAX * Ev)
+      case 0xF7:  // MUL / IMUL Ev (EDX:EAX = EAX * Ev); DIV Ev
+        if (d.regop == 6) {
+          emit_div(d, before);
+          return true;
+        }
         if (d.regop != 4 && d.regop != 5) return false;
         if (mem) {
           emit_lin(d);

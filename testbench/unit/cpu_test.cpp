@@ -483,6 +483,56 @@ TEST_P(BlockRun, FaultInsideABlockIsPrecise) {
   EXPECT_GT(cycles_after_prologue, cycles0);
 }
 
+void expect_run_matches_stepping(CoreFixture& f, std::initializer_list<uint8_t> program, uint32_t eax, uint32_t ecx);
+
+// DIV inside a block: quotient, remainder, the flags left as they were,
+// the extra cycles of the divide, from a register and from memory.
+TEST_P(BlockRun, DivideMatchesStepping) {
+  // mov eax, 1000; xor edx, edx; div ecx (ECX=7); mov esi, eax; mov edi, edx;
+  // mov [0x2000], ecx; div dword [0x2000]; mov [0x2004], eax; mov [0x2008], edx; hlt
+  expect_run_matches_stepping(*this,
+                              {0xB8, 0xE8, 0x03, 0x00, 0x00, 0x31, 0xD2, 0xF7, 0xF1, 0x89, 0xC6, 0x89, 0xD7,
+                               0x89, 0x0D, 0x00, 0x20, 0x00, 0x00, 0xF7, 0x35, 0x00, 0x20, 0x00, 0x00,
+                               0xA3, 0x04, 0x20, 0x00, 0x00, 0x89, 0x15, 0x08, 0x20, 0x00, 0x00, 0xF4},
+                              0, 7);
+  EXPECT_EQ(core.gpr(reg::esi), 142u);
+  EXPECT_EQ(core.gpr(reg::edi), 6u);
+  EXPECT_EQ(bus.rd32(0x2004), static_cast<uint32_t>(((uint64_t{6} << 32) | 142u) / 7u));
+  EXPECT_EQ(bus.rd32(0x2008), static_cast<uint32_t>(((uint64_t{6} << 32) | 142u) % 7u));
+  EXPECT_EQ(core.eflags() & flag::status, flag::zf | flag::pf);  // xor edx, edx
+}
+
+// A quotient that does not fit 32 bits (EDX >= divisor) raises #DE inside a
+// block exactly as a zero divisor does: registers untouched, the frame holds
+// the DIV's EIP, the same count and cycles as step().
+TEST_P(BlockRun, DivideOverflowInsideABlockIsPrecise) {
+  install_idt(0, 0x5000);
+  bus.mem[0x5000] = 0xF4;  // hlt in the handler
+  // lgdt [0x9F00]; lidt [0x9F10]; mov edx, 5; mov ecx, 3; div ecx (#DE); inc ebx
+  const std::initializer_list<uint8_t> program = {0x0F, 0x01, 0x15, 0x00, 0x9F, 0x00, 0x00, 0x0F, 0x01, 0x1D,
+                                                  0x10, 0x9F, 0x00, 0x00, 0xBA, 0x05, 0x00, 0x00, 0x00, 0xB9,
+                                                  0x03, 0x00, 0x00, 0x00, 0xF7, 0xF1, 0x43};
+  load(program);
+  core.set_gpr(reg::eax, 0x1234);
+  steps(2);
+  const uint64_t cycles_before = core.cycles();
+  EXPECT_EQ(core.run(100), StepStatus::halted);
+  EXPECT_EQ(core.gpr(reg::eax), 0x1234u);
+  EXPECT_EQ(core.gpr(reg::edx), 5u);
+  EXPECT_EQ(core.gpr(reg::ebx), 0u);
+  EXPECT_EQ(bus.rd32(0x8000 - 12), kCodeAt + 24u);  // EIP of the DIV
+  EXPECT_EQ(core.eip(), 0x5001u);
+  const uint64_t block_cycles = core.cycles() - cycles_before;
+  load(program);
+  core.set_gpr(reg::eax, 0x1234);
+  steps(2);
+  const uint64_t stepped_before = core.cycles();
+  StepStatus s = StepStatus::ok;
+  while (s == StepStatus::ok) s = core.step();
+  EXPECT_EQ(s, StepStatus::halted);
+  EXPECT_EQ(core.cycles() - stepped_before, block_cycles);
+}
+
 // A bus access from the middle of a block (MMIO: no host pointer) sees the
 // cycle count and EIP of its own instruction, exactly as with step(): the
 // block settles them only at its end, and cycles()/current_eip() add what
@@ -575,7 +625,8 @@ TEST_P(BlockRun, HotLoopMatchesStepping) {
 }
 
 // Runs `program` (ending in HLT) with run() and again with step() from the
-// same state: registers, EFLAGS, counts and the window at 0x2000-0x20FF match.
+// same state: registers, EFLAGS, the instruction and cycle counts and the
+// window at 0x2000-0x20FF match.
 void expect_run_matches_stepping(CoreFixture& f, std::initializer_list<uint8_t> program, uint32_t eax, uint32_t ecx) {
   auto start = [&] {
     f.load(program);
@@ -584,18 +635,25 @@ void expect_run_matches_stepping(CoreFixture& f, std::initializer_list<uint8_t> 
     std::fill(f.bus.mem.begin() + 0x2000, f.bus.mem.begin() + 0x2100, 0);
   };
   start();
+  uint64_t insns = 0, cycles = 0;
   for (int pass = 0; pass < 3; ++pass) {  // passes 2 and 3 run translated blocks (threshold 1)
     start();
+    const uint64_t i0 = f.core.instructions(), c0 = f.core.cycles();
     ASSERT_EQ(f.core.run(1000), StepStatus::halted) << f.core.fatal_message();
+    insns = f.core.instructions() - i0;
+    cycles = f.core.cycles() - c0;
   }
   uint32_t regs[8];
   for (unsigned r = 0; r < 8; ++r) regs[r] = f.core.gpr(r);
   const uint32_t fl = f.core.eflags();
   const std::vector<uint8_t> window(f.bus.mem.begin() + 0x2000, f.bus.mem.begin() + 0x2100);
   start();
+  const uint64_t i0 = f.core.instructions(), c0 = f.core.cycles();
   StepStatus s = StepStatus::ok;
   while (s == StepStatus::ok) s = f.core.step();
   ASSERT_EQ(s, StepStatus::halted);
+  EXPECT_EQ(f.core.instructions() - i0, insns);
+  EXPECT_EQ(f.core.cycles() - c0, cycles);
   for (unsigned r = 0; r < 8; ++r) EXPECT_EQ(f.core.gpr(r), regs[r]) << "register " << r;
   EXPECT_EQ(f.core.eflags(), fl);
   EXPECT_TRUE(std::equal(window.begin(), window.end(), f.bus.mem.begin() + 0x2000)) << "memory 0x2000-0x20FF";
