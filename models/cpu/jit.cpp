@@ -124,14 +124,19 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     const unsigned op16 = d.opcode;
     const bool mem = d.is_mem();
     const FlagUse writes = mem ? FlagUse::sets_all_may_fault : FlagUse::sets_all;
-    if (op16 < 0x40 && ((op16 & 7) == 1 || (op16 & 7) == 3 || (op16 & 7) == 5)) {
+    if (op16 < 0x40 && (op16 & 7) <= 5) {  // ALU: Eb,Gb Ev,Gv Gb,Eb Gv,Ev AL,Ib eAX,Iz
       const unsigned op = (op16 >> 3) & 7;
       return op == 2 || op == 3 ? FlagUse::other : writes;  // ADC/SBB read CF
     }
     switch (op16) {
+      case 0x80:
       case 0x81:
       case 0x83:
         return d.regop == 2 || d.regop == 3 ? FlagUse::other : writes;
+      case 0xF6:
+        return d.regop == 0 ? writes : FlagUse::other;
+      case 0x84:
+      case 0xA8:
       case 0x85:
       case 0xA9:
       case 0x69:
@@ -139,7 +144,10 @@ struct Jit::Gen : Xbyak::CodeGenerator {
       case 0x1AF:
         return writes;
       case 0xF7:
-        return d.regop == 4 || d.regop == 5 ? writes : FlagUse::other;
+        if (d.regop == 0 || d.regop == 4 || d.regop == 5) return writes;
+        if (d.regop == 3 && !mem) return FlagUse::sets_all;  // NEG
+        if (d.regop == 2 && !mem) return FlagUse::none;      // NOT
+        return FlagUse::other;
       case 0xC1:
       case 0xD1:
         if (mem || (d.regop != 4 && d.regop != 5 && d.regop != 7)) return FlagUse::other;
@@ -454,11 +462,11 @@ struct Jit::Gen : Xbyak::CodeGenerator {
   // The store of a read-modify-write ALU op (result in eax, linear address
   // in r13d): the new flags wait in r12 until the store is done, so a store
   // that faults leaves the snapshot's flags those before the instruction.
-  void emit_alu_writeback(unsigned op, const FlagState& before) {
+  void emit_alu_writeback(unsigned op, const FlagState& before, unsigned n = 4) {
     if (flags_dead) {
       mov(r8d, eax);
       mov(ecx, r13d);
-      emit_store(4, before);
+      emit_store(n, before);
       fs = kDeadFlags;
       return;
     }
@@ -466,7 +474,7 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     pop(r12);
     mov(r8d, eax);
     mov(ecx, r13d);
-    emit_store(4, before, [this] { mov(qword[rbx + o_fl], r12); });
+    emit_store(n, before, [this] { mov(qword[rbx + o_fl], r12); });
     fs = FlagState{true, logic(op), false};
   }
 
@@ -553,6 +561,40 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     const unsigned op16 = d.opcode;
     const bool mem = d.is_mem();
     const uint32_t next_off = d.block_off + d.length;  // EIP offset after d
+    if (op16 < 0x40 && ((op16 & 7) == 0 || (op16 & 7) == 2 || (op16 & 7) == 4)) {  // byte ALU
+      const unsigned op = (op16 >> 3) & 7;
+      const unsigned form = op16 & 7;
+      const bool cf_in = op == 2 || op == 3;
+      if (form == 4) {  // op AL, Ib
+        if (cf_in) load_cf();
+        alu(op, R8(reg::eax), d.imm & 0xFF);
+      } else if (form == 0 && !mem) {  // op Eb, Gb (register)
+        mov(al, R8(d.regop));
+        if (cf_in) load_cf();
+        alu(op, R8(d.rm), al);
+      } else if (form == 2) {  // op Gb, Eb
+        if (mem) {
+          emit_lin(d);
+          emit_load(1, before);
+        } else {
+          mov(al, R8(d.rm));
+        }
+        if (cf_in) load_cf();
+        alu(op, R8(d.regop), al);
+      } else {  // op Eb, Gb (memory): read, modify, write
+        emit_lin(d);
+        mov(r13d, ecx);
+        emit_load(1, before);
+        if (cf_in) load_cf();
+        alu(op, al, R8(d.regop));
+        if (op != 7) {
+          emit_alu_writeback(op, before, 1);
+          return true;
+        }
+      }
+      save_flags(logic(op));
+      return true;
+    }
     if (op16 < 0x40 && ((op16 & 7) == 1 || (op16 & 7) == 3 || (op16 & 7) == 5)) {
       const unsigned op = (op16 >> 3) & 7;
       const unsigned form = op16 & 7;
@@ -587,6 +629,53 @@ struct Jit::Gen : Xbyak::CodeGenerator {
       return true;
     }
     switch (op16) {
+      case 0x80: {  // op Eb, Ib
+        const unsigned op = d.regop;
+        const uint32_t imm = d.imm & 0xFF;
+        if (!mem) {
+          if (op == 2 || op == 3) load_cf();
+          alu(op, R8(d.rm), imm);
+          save_flags(logic(op));
+          return true;
+        }
+        emit_lin(d);
+        mov(r13d, ecx);
+        emit_load(1, before);
+        if (op == 2 || op == 3) load_cf();
+        alu(op, al, imm);
+        if (op == 7) {
+          save_flags(false);
+          return true;
+        }
+        emit_alu_writeback(op, before, 1);
+        return true;
+      }
+      case 0x84:  // TEST Eb, Gb
+        if (mem) {
+          emit_lin(d);
+          emit_load(1, before);
+          test(R8(d.regop), al);
+        } else {
+          mov(al, R8(d.regop));
+          test(R8(d.rm), al);
+        }
+        save_flags(true);
+        return true;
+      case 0xA8:  // TEST AL, Ib
+        test(R8(reg::eax), d.imm & 0xFF);
+        save_flags(true);
+        return true;
+      case 0xF6:  // TEST Eb, Ib (the rest of group 3: handlers)
+        if (d.regop != 0) return false;
+        if (mem) {
+          emit_lin(d);
+          emit_load(1, before);
+          test(al, d.imm & 0xFF);
+        } else {
+          test(R8(d.rm), d.imm & 0xFF);
+        }
+        save_flags(true);
+        return true;
       case 0x81:
       case 0x83: {  // op Ev, Iz / Ib
         const unsigned op = d.regop;
@@ -785,9 +874,30 @@ struct Jit::Gen : Xbyak::CodeGenerator {
         flags_from_result_and_dl();
         return true;
       }
-      case 0xF7:  // MUL / IMUL Ev (EDX:EAX = EAX * Ev); DIV Ev
+      case 0xF7:  // TEST Ev, Iz; NOT, NEG (register); MUL / IMUL Ev (EDX:EAX = EAX * Ev); DIV Ev
         if (d.regop == 6) {
           emit_div(d, before);
+          return true;
+        }
+        if (d.regop == 0) {
+          if (mem) {
+            emit_lin(d);
+            emit_load(4, before);
+            test(eax, d.imm);
+          } else {
+            test(R(d.rm), d.imm);
+          }
+          save_flags(true);
+          return true;
+        }
+        if (d.regop == 2 || d.regop == 3) {
+          if (mem) return false;
+          if (d.regop == 2) {
+            not_(R(d.rm));
+          } else {
+            neg(R(d.rm));
+            save_flags(false);
+          }
           return true;
         }
         if (d.regop != 4 && d.regop != 5) return false;
