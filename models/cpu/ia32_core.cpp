@@ -1298,6 +1298,7 @@ void Ia32Core::forget_translations() {
   for (unsigned i = 0; i < kBlockCacheSize; ++i) {
     blocks_[i].code = nullptr;
     blocks_[i].chain = nullptr;
+    blocks_[i].chain_phys = 0xFFFFFFFF;
     blocks_[i].heat = 0;
   }
 }
@@ -2360,6 +2361,7 @@ const Ia32Core::Block* Ia32Core::build_block(uint32_t lin) {
   b.phys = 0xFFFFFFFF;  // stays invalid if the first instruction faults
   b.code = nullptr;
   b.chain = nullptr;
+  b.chain_phys = 0xFFFFFFFF;
   b.heat = 0;
   b.n = 0;
   b.nbytes = 0;

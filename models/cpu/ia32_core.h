@@ -485,6 +485,7 @@ class Ia32Core {
     // the threshold. Reset whenever the block is rebuilt.
     mutable uint32_t (*code)(Ia32Core*) = nullptr;
     mutable const void* chain = nullptr;  // entry from another block's code (checks the bytes)
+    mutable uint32_t chain_phys = 0xFFFFFFFF;  // phys while chain is set, else invalid (one compare)
     mutable uint32_t heat = 0;
   };
   static constexpr uint32_t kJitNever = 0x80000000u;  // Block::heat: translation failed

@@ -1027,12 +1027,9 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     add(dword[rbx + o_eip], off);
     add(qword[rbx + o_code_lo], static_cast<int32_t>(off));
     mov(rax, reinterpret_cast<uintptr_t>(&c.blocks_[C::block_index(tpa)]));
-    cmp(dword[rax + static_cast<int32_t>(offsetof(C::Block, phys))], tpa);
+    cmp(dword[rax + static_cast<int32_t>(offsetof(C::Block, chain_phys))], tpa);  // that block, translated
     jne(*settled_, T_NEAR);
-    mov(rax, qword[rax + static_cast<int32_t>(offsetof(C::Block, chain))]);
-    test(rax, rax);
-    jz(*settled_, T_NEAR);
-    jmp(rax);
+    jmp(qword[rax + static_cast<int32_t>(offsetof(C::Block, chain))]);
   }
 
   // Chained blocks pass the status flags in jit_fl_ (host layout, AF
@@ -1180,6 +1177,7 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     labels.clear();
     b.code = entry;
     b.chain = chain;
+    b.chain_phys = b.phys;
   }
 };
 
@@ -1204,6 +1202,7 @@ void Jit::compile(const Ia32Core::Block& b) {
     gen_->setSize(mark);
     b.code = nullptr;
     b.chain = nullptr;
+    b.chain_phys = 0xFFFFFFFF;
     ++failures_;
   }
 }
