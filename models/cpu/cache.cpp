@@ -78,7 +78,7 @@ int Cache::allocate(uint32_t line_addr) {
     ++stats_.evictions;
     const uint32_t victim = tags_[v] & ~1u;
     const bool was_dirty = dirty_[v];
-    tags_[v] = 0;
+    set_tag(v, 0);
     dirty_[v] = 0;
     if (was_dirty) {
       // The victim leaves the cache now; until its write-back has reached
@@ -96,7 +96,7 @@ int Cache::allocate(uint32_t line_addr) {
   // after any write the bus ordered before it.
   if (!backend_.bus_read(line_addr, fill_buf_.data(), cfg_.line)) return -1;
   std::memcpy(line_data(static_cast<int>(v)), fill_buf_.data(), cfg_.line);
-  tags_[v] = line_addr | 1u;
+  set_tag(v, line_addr | 1u);
   dirty_[v] = 0;
   touch(static_cast<int>(v));
   return static_cast<int>(v);
@@ -131,7 +131,7 @@ bool Cache::write(uint32_t addr, const void* data, unsigned len) {
   while (len) {
     const uint32_t off = addr & line_mask_;
     const unsigned n = std::min<unsigned>(len, cfg_.line - off);
-    int i = find(addr);
+    int i = find_memo(addr, kData);
     if (i >= 0) {
       ++stats_.write_hits;
     } else {
@@ -186,7 +186,7 @@ void Cache::snoop(bool is_write, uint64_t addr, const uint8_t* data, unsigned le
     }
     if (is_write) {
       ++stats_.snoop_invalidations;
-      tags_[i] = 0;
+      set_tag(i, 0);
     }
   };
   if (span_lines <= tags_.size()) {
@@ -209,7 +209,7 @@ void Cache::flush_range(uint64_t lo, uint64_t hi) {
     const uint64_t la = tags_[i] & ~1u;
     if (la > hi || la + cfg_.line - 1 < lo) continue;
     if (dirty_[i]) backend_.snoop_write_back(static_cast<uint32_t>(la), &data_[i * cfg_.line], cfg_.line);
-    tags_[i] = 0;
+    set_tag(i, 0);
     dirty_[i] = 0;
   }
 }

@@ -29,6 +29,7 @@
 // the other master's bytes into it, so the late write-back cannot undo them.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -95,8 +96,35 @@ class Cache {
   // a line boundary count once per line. false: a line fill (or, for
   // write-through, the write) failed on the bus; nothing is cached for it.
   // The common case (an access inside one line that hits) is inline.
-  bool read(uint32_t addr, void* data, unsigned len) { return read_hit(addr, data, len) || read_lines(addr, data, len); }
+  // stream: which of the two lookup memos to use (kFetch for instruction
+  // fetches, kData for loads and stores): each remembers the last line it
+  // found, so a run of accesses to one line skips the set search. A memo
+  // only shortens the lookup: stats, LRU order and data are the same.
+  enum Stream : unsigned { kFetch = 0, kData = 1 };
+  bool read(uint32_t addr, void* data, unsigned len, Stream stream = kData) {
+    return read_hit(addr, data, len, stream) || read_lines(addr, data, len);
+  }
   bool write(uint32_t addr, const void* data, unsigned len);
+  // The hits among n aligned dwords from first, in order, up to the first
+  // miss: the same stats, LRU order and data as a read(w, out + k, 4, kFetch)
+  // for each, one set search per line. Returns how many hit; the caller
+  // reads the missing word with read() (after accounting the hits' time).
+  unsigned read_word_hits(uint32_t first, unsigned n, uint32_t* out) {
+    unsigned k = 0;
+    while (k < n) {
+      const uint32_t a = first + 4 * k;
+      const int i = find_memo(a, kFetch);
+      if (i < 0) break;
+      const uint32_t off = a & line_mask_;
+      const unsigned m = std::min(n - k, (cfg_.line - off) / 4);
+      stats_.read_hits += m;
+      clock_ += m;  // m touches: only the last stamp remains
+      lru_[static_cast<size_t>(i)] = clock_;
+      std::memcpy(out + k, line_data(i) + off, 4 * m);
+      k += m;
+    }
+    return k;
+  }
 
   // Another master's memory transaction, before it reaches the target. data
   // is its payload (for writes; may be null for reads).
@@ -119,10 +147,10 @@ class Cache {
  private:
   // An access inside one line that hits: stats, LRU update, data. false:
   // nothing done.
-  bool read_hit(uint32_t addr, void* data, unsigned len) {
+  bool read_hit(uint32_t addr, void* data, unsigned len, Stream stream) {
     const uint32_t off = addr & line_mask_;
     if (off + len > cfg_.line) return false;
-    const int i = find(addr);
+    const int i = find_memo(addr, stream);
     if (i < 0) return false;
     ++stats_.read_hits;
     touch(i);
@@ -137,6 +165,21 @@ class Cache {
     for (uint32_t w = 0; w < cfg_.ways; ++w)
       if (tags_[base + w] == tag) return static_cast<int>(base + w);
     return -1;
+  }
+  // find() through memo_[stream]. A memo holds a tag and the line that held
+  // it when it was found; every change of a tag clears both (set_tag()), so
+  // a matching memo is always current.
+  int find_memo(uint32_t addr, Stream stream) {
+    const uint32_t tag = (addr & ~line_mask_) | 1u;
+    Memo& m = memo_[stream];
+    if (m.tag == tag) return m.line;
+    const int i = find(addr);
+    if (i >= 0) m = Memo{tag, i};
+    return i;
+  }
+  void set_tag(size_t i, uint32_t tag) {
+    tags_[i] = tag;
+    memo_[kFetch].tag = memo_[kData].tag = 0;  // 0 matches no lookup (valid tags have bit 0 set)
   }
   int allocate(uint32_t line_addr);  // fills; line index or -1 (bus error)
   void touch(int i) { lru_[static_cast<size_t>(i)] = ++clock_; }
@@ -154,6 +197,11 @@ class Cache {
   std::vector<uint64_t> lru_;
   std::vector<uint8_t> data_;
   uint64_t clock_ = 0;
+  struct Memo {
+    uint32_t tag = 0;
+    int line = 0;
+  };
+  Memo memo_[2];
   Stats stats_;
   // A dirty victim on its way to memory (see "Coherence" above).
   bool wb_pending_ = false;

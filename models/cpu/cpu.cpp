@@ -299,6 +299,34 @@ void Cpu::run_thread() {
   }
 }
 
+// run_thread()'s end of a chunk, called by the core (CpuBus::next_chunk())
+// when the chunk ran its budget with nothing pending, for the case where
+// that end is only bookkeeping: no signal to write, no sync or a skipped
+// one. Then the next chunk's budget, as run_thread() would compute it; the
+// core goes on without returning (in accurate mode a chunk is about one
+// instruction, and the return and call cost more than the instruction).
+// In every other case it returns 0 and run_thread() does the rest; the time
+// accounted here is then not counted twice (chunk_start_cycles_ and
+// bus_delay_ have moved on). INTR: the reference re-reads it before every
+// chunk, but it can only change while this thread waits, and every wait()
+// inside a chunk comes with an interaction (interact()), after which this
+// returns 0 at once.
+uint64_t Cpu::next_chunk() {
+  if (interacted_) return 0;
+  local_ += cycles_time(core_.cycles() - chunk_start_cycles_) + bus_delay_;
+  chunk_start_cycles_ = core_.cycles();
+  bus_delay_ = sc_core::SC_ZERO_TIME;
+  if (halted_written_ != core_.halted() || if_written_ != static_cast<bool>(core_.eflags() & flag::if_)) return 0;
+  if (keeper_need_sync()) {
+    const sc_core::sc_time target = base_ + local_;
+    if (!may_skip_to(target)) return 0;
+    ++skipped_syncs_;
+    keeper_reset(target);
+  }
+  const uint64_t left = quantum_ > local_ ? (quantum_ - local_).value() : 0;
+  return std::clamp<uint64_t>(left / period_units_, 1, kMaxChunkInstructions);
+}
+
 // The chunk ended because the interrupt state may have changed (INTA, IRET,
 // STI, POPF, OUT). An interrupt controller answers through sc_signals and
 // SC_METHODs: its INT output changes a few delta cycles after the INTA or the
@@ -448,7 +476,7 @@ void Cpu::snoop_write_back(uint32_t addr, const uint8_t* data, unsigned len) {
 }
 
 bool Cpu::read_mem(uint32_t addr, void* data, unsigned len) {
-  if (cached(addr, len) && cache_->read(addr, data, len)) {
+  if (cached(addr, len, Cache::kData) && cache_->read(addr, data, len, Cache::kData)) {
     bus_delay_ += hit_time_;
     stall_time_ += hit_time_;
     return true;
@@ -461,7 +489,7 @@ bool Cpu::read_mem(uint32_t addr, void* data, unsigned len) {
 }
 
 bool Cpu::write_mem(uint32_t addr, const void* data, unsigned len) {
-  if (cached(addr, len) && cache_->write(addr, data, len)) {
+  if (cached(addr, len, Cache::kData) && cache_->write(addr, data, len)) {
     bus_delay_ += hit_time_;
     stall_time_ += hit_time_;
     return true;
@@ -474,12 +502,29 @@ bool Cpu::write_mem(uint32_t addr, const void* data, unsigned len) {
 }
 
 bool Cpu::fetch(uint32_t addr, void* data, unsigned len) {
-  if (cached(addr, len) && cache_->read(addr, data, len)) {
+  if (cached(addr, len, Cache::kFetch) && cache_->read(addr, data, len, Cache::kFetch)) {
     bus_delay_ += hit_time_;
     stall_time_ += hit_time_;
     return true;
   }
   return transport(false, tlm::TLM_READ_COMMAND, addr, data, len) == tlm::TLM_OK_RESPONSE;
+}
+
+unsigned Cpu::fetch_words(uint32_t first, unsigned n, uint32_t* out) {
+  unsigned k = 0;
+  // The words that hit, one lookup per line; each adds its hit time before
+  // the first miss's fill sees the local time (as fetch() word by word).
+  // Cacheability is per page, so one check covers every word.
+  if (cached(first, 4 * n, Cache::kFetch)) {
+    k = cache_->read_word_hits(first, n, out);
+    for (unsigned j = 0; j < k; ++j) {
+      bus_delay_ += hit_time_;
+      stall_time_ += hit_time_;
+    }
+  }
+  for (; k < n; ++k)
+    if (!fetch(first + 4 * k, out + k, 4)) return k;
+  return n;
 }
 
 bool Cpu::read_io(uint16_t port, void* data, unsigned len) {
@@ -525,6 +570,7 @@ void Cpu::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) {
                      dmi_regions_.end());
   core_.flush_direct_cache();
   page_class_.fill(PageClass{});
+  ok_page_[0] = ok_page_[1] = OkPage{};
   // A window that stops being RAM must not keep cached (or dirty) lines.
   if (cache_) cache_->flush_range(start, end);
 }

@@ -159,18 +159,29 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   bool read_io(uint16_t port, void* data, unsigned len) override;
   bool write_io(uint16_t port, const void* data, unsigned len) override;
   bool fetch(uint32_t addr, void* data, unsigned len) override;
+  unsigned fetch_words(uint32_t first, unsigned n, uint32_t* out) override;
   uint8_t* direct_ptr(uint32_t addr, bool write) override;
+  uint64_t next_chunk() override;
 
   // Cache::Backend
   bool bus_read(uint32_t addr, uint8_t* data, unsigned len) override;
   bool bus_write(uint32_t addr, const uint8_t* data, unsigned len) override;
   void snoop_write_back(uint32_t addr, const uint8_t* data, unsigned len) override;
   // The access goes through the cache (cache on, RAM, not the LAPIC page).
-  bool cached(uint32_t addr, unsigned len) {
+  // Each stream remembers the last page it found cacheable together with
+  // IA32_APIC_BASE at that time; page_class_ changes clear the memos.
+  bool cached(uint32_t addr, unsigned len, Cache::Stream stream) {
     if (!cache_) return false;
+    const uint32_t page = addr >> 12;
+    OkPage& m = ok_page_[stream];
+    if (page == m.page && ((addr + len - 1) >> 12) == page && core_.apic_base_msr() == m.apic_base) [[likely]]
+      return true;
     if (has_lapic_ && in_lapic_page(addr)) return false;
     const uint32_t last = addr + len - 1;
-    return cacheable_page(addr >> 12) && ((last >> 12) == (addr >> 12) || cacheable_page(last >> 12));
+    if (!cacheable_page(page)) return false;
+    if ((last >> 12) != page) return cacheable_page(last >> 12);
+    m = OkPage{page, core_.apic_base_msr()};
+    return true;
   }
   bool cacheable_page(uint32_t page) {
     const PageClass& e = page_class_[page & (page_class_.size() - 1)];
@@ -260,6 +271,11 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
     bool cacheable = false;
   };
   std::array<PageClass, 64> page_class_{};
+  struct OkPage {
+    uint32_t page = ~0u;  // never a page number
+    uint64_t apic_base = 0;
+  };
+  OkPage ok_page_[2];  // cached(): per Cache::Stream
 };
 
 }  // namespace minipc

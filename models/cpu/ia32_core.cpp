@@ -2252,16 +2252,9 @@ const Insn& Ia32Core::decode_bus(uint32_t pa) {
   prefetch_base_ = first;
   prefetch_n_ = 0;
   if (e.phys == pa) {
-    const uint32_t last = (pa + e.insn.length - 1) & ~3u;
-    bool fetched = true;
-    for (uint32_t w = first; w <= last; w += 4) {
-      if (!bus_.fetch(w, &prefetch_[prefetch_n_], 4)) {
-        fetched = false;
-        break;
-      }
-      ++prefetch_n_;
-    }
-    if (fetched) {
+    const unsigned words = ((pa + e.insn.length - 1) >> 2) - (pa >> 2) + 1;
+    prefetch_n_ = bus_.fetch_words(first, words, prefetch_);
+    if (prefetch_n_ == words) {
       uint8_t bytes[sizeof prefetch_];  // up to 3 bytes before pa, 15 of the instruction, padding
       std::memcpy(bytes, prefetch_, sizeof prefetch_);  // the words past prefetch_n_ are masked off by holds()
       if (e.holds(bytes + (pa - first))) {
@@ -2623,7 +2616,7 @@ __attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t sto
 }
 
 StepStatus Ia32Core::run(uint64_t max_insns, bool whole_blocks) {
-  const uint64_t stop = instructions_ + max_insns;
+  uint64_t stop = instructions_ + max_insns;
   StepStatus s = StepStatus::ok;
   ev_.resample_intr = false;
   // What sends an instruction through step(): a pending interrupt with IF=1,
@@ -2635,21 +2628,29 @@ StepStatus Ia32Core::run(uint64_t max_insns, bool whole_blocks) {
   constexpr uint64_t kBoundaryEvents = 0xFFFFFFFF00000000ull;
   auto watched = [this] { return flag::tf | (intr_ ? flag::if_ : 0); };
   uint32_t watch = watched();
-  while (instructions_ < stop) {
-    if (hook_) [[unlikely]] {
-      if (!hook_->before_step(*this)) break;
-      s = step();
-      if (hook_) hook_->after_step(*this, s);  // the hook may unhook itself
-      watch = watched();
-    } else if ((event_word() & kBoundaryEvents) || fatal_kind_ != FatalKind::none || (eflags_ & watch)) [[unlikely]] {
-      s = step();
-      watch = watched();
-    } else {
-      s = run_fast(stop, watch, whole_blocks);
+  for (;;) {
+    while (instructions_ < stop) {
+      if (hook_) [[unlikely]] {
+        if (!hook_->before_step(*this)) return s;
+        s = step();
+        if (hook_) hook_->after_step(*this, s);  // the hook may unhook itself
+        watch = watched();
+      } else if ((event_word() & kBoundaryEvents) || fatal_kind_ != FatalKind::none || (eflags_ & watch)) [[unlikely]] {
+        s = step();
+        watch = watched();
+      } else {
+        s = run_fast(stop, watch, whole_blocks);
+      }
+      if (s != StepStatus::ok || ev_.resample_intr) return s;
     }
-    if (s != StepStatus::ok || ev_.resample_intr) break;
+    // The budget is used up with nothing pending: the owner's end of chunk
+    // (CpuBus::next_chunk()), and on with its next budget if it allows.
+    if (hook_) return s;
+    const uint64_t more = bus_.next_chunk();
+    if (!more) return s;
+    stop = instructions_ + more;
+    watch = watched();
   }
-  return s;
 }
 
 }  // namespace minipc

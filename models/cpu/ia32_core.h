@@ -31,6 +31,14 @@ class CpuBus {
   virtual bool write_io(uint16_t port, const void* data, unsigned len) = 0;
   // Instruction fetch; by default the same as a memory read.
   virtual bool fetch(uint32_t addr, void* data, unsigned len) { return read_mem(addr, data, len); }
+  // n aligned dwords from first, exactly as n fetch() calls of 4 bytes in
+  // order (the same transactions, cache lookups and stall time); stops at
+  // the first that fails. Returns how many were fetched.
+  virtual unsigned fetch_words(uint32_t first, unsigned n, uint32_t* out) {
+    for (unsigned k = 0; k < n; ++k)
+      if (!fetch(first + 4 * k, out + k, 4)) return k;
+    return n;
+  }
   // RAM fast path: a host pointer to the byte at addr that stays valid for the
   // rest of the 4 KiB page containing addr, or nullptr (then the core uses the
   // calls above). The core caches these per page until flush_direct_cache().
@@ -38,6 +46,12 @@ class CpuBus {
   // Core clocks spent waiting for the bus and the targets (and cache hits):
   // the time stamp counter counts them, as a real TSC counts every clock.
   virtual uint64_t stall_cycles() const { return 0; }
+  // Ia32Core::run() used up its instruction budget and nothing ended the run
+  // early (no fault, HLT, fatal stop, interrupt-state change, hook): the
+  // owner may go on with a further budget, having done its end-of-chunk
+  // work (as if run() had returned and been called again), or return 0 and
+  // let run() return. Default: return.
+  virtual uint64_t next_chunk() { return 0; }
 };
 
 enum class StepStatus : uint8_t {
