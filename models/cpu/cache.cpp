@@ -53,7 +53,7 @@ Cache::Cache(const CacheConfig& config, Backend& backend) : cfg_(config), backen
   tags_.assign(lines, 0);
   dirty_.assign(lines, 0);
   lru_.assign(lines, 0);
-  data_.assign(cfg_.size, 0);
+  data_.assign(cfg_.size + kPadding, 0);
   wb_buf_.assign(cfg_.line, 0);
   fill_buf_.assign(cfg_.line, 0);
 }

@@ -109,6 +109,20 @@ class Cache {
   // miss: the same stats, LRU order and data as a read(w, out + k, 4, kFetch)
   // for each, one set search per line. Returns how many hit; the caller
   // reads the missing word with read() (after accounting the hits' time).
+  // All n aligned dwords from first when they lie in one line that is
+  // present: read_word_hits()'s accounting for all n, and a pointer to them
+  // in the line (16 more bytes are readable past the line: padding).
+  // Otherwise nullptr and nothing done.
+  const uint8_t* word_hits_in_line(uint32_t first, unsigned n) {
+    const uint32_t off = first & line_mask_;
+    if (off + 4 * n > cfg_.line) return nullptr;
+    const int i = find_memo(first, kFetch);
+    if (i < 0) return nullptr;
+    stats_.read_hits += n;
+    clock_ += n;
+    lru_[static_cast<size_t>(i)] = clock_;
+    return line_data(i) + off;
+  }
   unsigned read_word_hits(uint32_t first, unsigned n, uint32_t* out) {
     unsigned k = 0;
     while (k < n) {
@@ -195,6 +209,7 @@ class Cache {
   std::vector<uint32_t> tags_;  // line address | 1 when valid, 0 when invalid
   std::vector<uint8_t> dirty_;
   std::vector<uint64_t> lru_;
+  static constexpr size_t kPadding = 32;  // word_hits_in_line(): bytes readable past the last line
   std::vector<uint8_t> data_;
   uint64_t clock_ = 0;
   struct Memo {

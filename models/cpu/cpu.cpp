@@ -38,6 +38,9 @@ Cpu::Cpu(sc_core::sc_module_name name) : sc_module(name), core_(*this) {
                  ? quantum.get()
                  : (fast_ ? sc_core::sc_time(1, sc_core::SC_US) : sc_core::sc_time(10, sc_core::SC_NS));
   adaptive_ = adaptive_quantum.get();
+  // Lazy runs (see "Lazy runs"): accurate mode with a quantum of at most one
+  // clock, where every chunk is one instruction and ends in a sync.
+  lazy_allowed_ = !fast_ && adaptive_ && quantum_ <= period_;
   core_.set_jit(jit.get());
   const CacheConfig cache_cfg = cache_params.config();
   if (cache_cfg.enabled) {
@@ -45,7 +48,7 @@ Cpu::Cpu(sc_core::sc_module_name name) : sc_module(name), core_(*this) {
       throw ConfigError(cache_params.enabled.key() + ": the cache model needs " + mode.key() +
                         "=accurate (fast mode reads RAM through DMI and has no bus traffic to save)");
     cache_ = std::make_unique<Cache>(cache_cfg, static_cast<Cache::Backend&>(*this));
-    hit_time_ = period_ * static_cast<double>(cache_cfg.hit_cycles);
+    hit_cycles_ = cache_cfg.hit_cycles;
   }
 
   mem.register_invalidate_direct_mem_ptr(this, &Cpu::invalidate_direct_mem_ptr);
@@ -144,7 +147,7 @@ void Cpu::end_of_simulation() {
 void Cpu::set_entry_state(uint32_t eip, uint32_t eax, uint32_t ebx) { core_.set_entry_state(eip, eax, ebx); }
 
 sc_core::sc_time Cpu::local_offset() const {
-  return (base_ - sc_core::sc_time_stamp()) + local_ + cycles_time(core_.cycles() - chunk_start_cycles_) + bus_delay_;
+  return (base_ - sc_core::sc_time_stamp()) + local_ + cycles_time(chunk_cycles()) + bus_delay_;
 }
 
 // ---- Adaptive quantum -------------------------------------------------------
@@ -252,6 +255,10 @@ void Cpu::catch_up() {
 }
 
 void Cpu::interact() {
+  if (lazy_) {  // the reference's state first (see "Lazy runs"); this unit is the run's last
+    lazy_settle();
+    core_.end_run_after_unit();
+  }
   catch_up();
   interacted_ = true;
 }
@@ -271,16 +278,20 @@ void Cpu::run_thread() {
   update_signals();
   for (;;) {
     core_.set_intr(intr.read());
-    // Run up to the end of the quantum (at least one instruction; in fast
-    // mode to the end of the block that reaches it, see Ia32Core::run()).
-    const uint64_t left = quantum_ > local_ ? (quantum_ - local_).value() : 0;
-    const uint64_t budget = std::clamp<uint64_t>(left / period_units_, 1, kMaxChunkInstructions);
-    chunk_start_cycles_ = core_.cycles();
-    bus_delay_ = sc_core::SC_ZERO_TIME;
-    const StepStatus s = core_.run(budget, fast_);
-    local_ += cycles_time(core_.cycles() - chunk_start_cycles_) + bus_delay_;
-    chunk_start_cycles_ = core_.cycles();
-    bus_delay_ = sc_core::SC_ZERO_TIME;
+    StepStatus s;
+    uint64_t time_stop;
+    if (lazy_allowed_ && local_ == sc_core::SC_ZERO_TIME && lazy_window(time_stop)) {
+      s = run_lazy(time_stop);
+    } else {
+      // Run up to the end of the quantum (at least one instruction; in fast
+      // mode to the end of the block that reaches it, see Ia32Core::run()).
+      const uint64_t left = quantum_ > local_ ? (quantum_ - local_).value() : 0;
+      const uint64_t budget = std::clamp<uint64_t>(left / period_units_, 1, kMaxChunkInstructions);
+      chunk_start();
+      s = core_.run(budget, fast_);
+    }
+    local_ += cycles_time(chunk_cycles()) + bus_delay_;
+    chunk_start();
     update_signals();
     if (core_.consume_resample_request()) settle_interrupt_controllers();
     if (s == StepStatus::fatal) {
@@ -313,9 +324,8 @@ void Cpu::run_thread() {
 // returns 0 at once.
 uint64_t Cpu::next_chunk() {
   if (interacted_) return 0;
-  local_ += cycles_time(core_.cycles() - chunk_start_cycles_) + bus_delay_;
-  chunk_start_cycles_ = core_.cycles();
-  bus_delay_ = sc_core::SC_ZERO_TIME;
+  local_ += cycles_time(chunk_cycles()) + bus_delay_;
+  chunk_start();
   if (halted_written_ != core_.halted() || if_written_ != static_cast<bool>(core_.eflags() & flag::if_)) return 0;
   if (keeper_need_sync()) {
     const sc_core::sc_time target = base_ + local_;
@@ -340,6 +350,10 @@ void Cpu::settle_interrupt_controllers() {
   }
 }
 
+uint64_t Cpu::stall_cycles() const {
+  return static_cast<uint64_t>(stall_time_ / period_) + core_.stall();
+}
+
 uint64_t Cpu::halted_cycles() const {
   if (!in_halt_wait_) return halted_cycles_;
   return halted_cycles_ + static_cast<uint64_t>((sc_core::sc_time_stamp() - halt_start_) / period_);
@@ -360,6 +374,66 @@ void Cpu::wait_while_halted() {
   halted_cycles_ += idle;
   core_.add_cycles(idle);
   keeper_reset(sc_core::sc_time_stamp());
+}
+
+// ---- Lazy runs ----------------------------------------------------------------
+//
+// Accurate mode's default quantum (10 ns) is at most one core clock, so the
+// reference keeper runs one instruction per chunk and ends every chunk that
+// took time in a sync (the next grid point is at most one quantum away);
+// with the adaptive quantum that sync is usually skipped: base_ moves to the
+// instruction's end and local_ to zero. A lazy run does a whole series of
+// such chunks in one Ia32Core::run_until() call and settles base_ once,
+// from the core's counters: while only cache hits happen, an instruction
+// takes (cycles + stall) whole clocks, so its end lies at
+//   T_k = T_0 + (cycles + stall since the run's start) * period.
+// The run's time bound is the last boundary the reference would skip (the
+// horizon, may_skip_to(): T_k <= grid_limit_ and T_k < activity_at_); the
+// core returns at the first boundary past it, or where IF changed (the
+// reference writes the interrupt_flag signal after that chunk), and for
+// everything else that ends a chunk. Nothing else differs meanwhile (no
+// other process runs, INTR cannot change, see "Adaptive quantum").
+// lazy_settle() then gives the keeper the reference's state at the start
+// of the run's last unit (base_ = its start, local_ = 0, the chunk starting
+// there), and run_thread() ends that chunk as usual. Anything another model
+// can observe goes through interact(), which settles first, at the start of
+// the unit it happens in, and makes that unit the run's last; from there
+// the usual accounting goes on.
+bool Cpu::lazy_window(uint64_t& time_stop) {
+  if (interacted_ || core_.insn_hook()) return false;
+  if (!horizon_valid_) refresh_horizon();
+  if (grid_limit_ < base_ || activity_at_ <= base_) return false;
+  // The largest D with T_0 + D * period <= grid_limit_ and < activity_at_.
+  const uint64_t g = (grid_limit_ - base_).value() / period_units_;
+  const uint64_t a = ((activity_at_ - base_).value() - 1) / period_units_;
+  const uint64_t d = std::min<uint64_t>({g, a, uint64_t{1} << 40});
+  if (d == 0) return false;
+  time_stop = core_.cycles() + core_.stall() + d + 1;
+  return true;
+}
+
+StepStatus Cpu::run_lazy(uint64_t time_stop) {
+  lazy_ = true;
+  lazy_base_ = base_;
+  lazy_start_ = core_.cycles() + core_.stall();
+  lazy_insns_ = core_.instructions();
+  const StepStatus s = core_.run_until(time_stop, kLazyMaxInstructions);
+  if (lazy_) lazy_settle();
+  return s;
+}
+
+void Cpu::lazy_settle() {
+  lazy_ = false;
+  const uint64_t unit_cycles = core_.unit_cycles(), unit_stall = core_.unit_stall();
+  const uint64_t d = unit_cycles + unit_stall - lazy_start_;
+  if (d) keeper_reset(lazy_base_ + sc_core::sc_time::from_value(d * period_units_));
+  // Host-side report only: one skipped sync per instruction before this unit
+  // (instructions that took no time skipped none in the reference).
+  const uint64_t n = core_.instructions() - lazy_insns_;
+  skipped_syncs_ += n ? n - 1 : 0;
+  chunk_start_cycles_ = unit_cycles;
+  chunk_start_stall_ = unit_stall;
+  bus_delay_ = sc_core::SC_ZERO_TIME;
 }
 
 // ---- bus ------------------------------------------------------------------
@@ -410,7 +484,7 @@ tlm::tlm_response_status Cpu::transport(bool is_io, tlm::tlm_command cmd, uint32
     // wait(): everything up to now is in the past, and the returned delay is
     // the local time relative to the new sc_time_stamp().
     keeper_reset(sc_core::sc_time_stamp());
-    chunk_start_cycles_ = core_.cycles();
+    chunk_start();
     bus_delay_ = delay;
   } else if (delay > offset) {
     bus_delay_ += delay - offset;
@@ -477,8 +551,7 @@ void Cpu::snoop_write_back(uint32_t addr, const uint8_t* data, unsigned len) {
 
 bool Cpu::read_mem(uint32_t addr, void* data, unsigned len) {
   if (cached(addr, len, Cache::kData) && cache_->read(addr, data, len, Cache::kData)) {
-    bus_delay_ += hit_time_;
-    stall_time_ += hit_time_;
+    core_.add_stall(hit_cycles_);
     return true;
   }
   if (transport(false, tlm::TLM_READ_COMMAND, addr, data, len) != tlm::TLM_OK_RESPONSE) {
@@ -490,8 +563,7 @@ bool Cpu::read_mem(uint32_t addr, void* data, unsigned len) {
 
 bool Cpu::write_mem(uint32_t addr, const void* data, unsigned len) {
   if (cached(addr, len, Cache::kData) && cache_->write(addr, data, len)) {
-    bus_delay_ += hit_time_;
-    stall_time_ += hit_time_;
+    core_.add_stall(hit_cycles_);
     return true;
   }
   uint8_t buf[16];
@@ -503,8 +575,7 @@ bool Cpu::write_mem(uint32_t addr, const void* data, unsigned len) {
 
 bool Cpu::fetch(uint32_t addr, void* data, unsigned len) {
   if (cached(addr, len, Cache::kFetch) && cache_->read(addr, data, len, Cache::kFetch)) {
-    bus_delay_ += hit_time_;
-    stall_time_ += hit_time_;
+    core_.add_stall(hit_cycles_);
     return true;
   }
   return transport(false, tlm::TLM_READ_COMMAND, addr, data, len) == tlm::TLM_OK_RESPONSE;
@@ -517,10 +588,7 @@ unsigned Cpu::fetch_words(uint32_t first, unsigned n, uint32_t* out) {
   // Cacheability is per page, so one check covers every word.
   if (cached(first, 4 * n, Cache::kFetch)) {
     k = cache_->read_word_hits(first, n, out);
-    for (unsigned j = 0; j < k; ++j) {
-      bus_delay_ += hit_time_;
-      stall_time_ += hit_time_;
-    }
+    core_.add_stall(k * hit_cycles_);
   }
   for (; k < n; ++k)
     if (!fetch(first + 4 * k, out + k, 4)) return k;

@@ -160,8 +160,24 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   bool write_io(uint16_t port, const void* data, unsigned len) override;
   bool fetch(uint32_t addr, void* data, unsigned len) override;
   unsigned fetch_words(uint32_t first, unsigned n, uint32_t* out) override;
+  const uint8_t* fetch_code(uint32_t first, unsigned n) override {
+    if (!cached(first, 4 * n, Cache::kFetch)) return nullptr;
+    const uint8_t* code = cache_->word_hits_in_line(first, n);
+    if (code) core_.add_stall(n * hit_cycles_);
+    return code;
+  }
   uint8_t* direct_ptr(uint32_t addr, bool write) override;
   uint64_t next_chunk() override;
+  // The chunk starts now; the core clocks and hit stalls since its start.
+  void chunk_start() {
+    chunk_start_cycles_ = core_.cycles();
+    chunk_start_stall_ = core_.stall();
+    bus_delay_ = sc_core::SC_ZERO_TIME;
+  }
+  uint64_t chunk_cycles() const { return core_.cycles() - chunk_start_cycles_ + core_.stall() - chunk_start_stall_; }
+  bool lazy_window(uint64_t& time_stop);  // cpu.cpp "Lazy runs"
+  StepStatus run_lazy(uint64_t time_stop);
+  void lazy_settle();
 
   // Cache::Backend
   bool bus_read(uint32_t addr, uint8_t* data, unsigned len) override;
@@ -254,16 +270,23 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   bool in_halt_wait_ = false;
   sc_core::sc_event nmi_latched_;  // wakes a halted CPU
   sc_core::sc_time halt_start_;
-  uint64_t chunk_start_cycles_ = 0;
-  sc_core::sc_time bus_delay_;  // b_transport delays of the current chunk
-  sc_core::sc_time stall_time_;  // all bus/target/cache-hit time so far (the TSC counts it)
-  uint64_t stall_cycles() const override { return static_cast<uint64_t>(stall_time_ / period_); }
+  uint64_t chunk_start_cycles_ = 0, chunk_start_stall_ = 0;  // core_.cycles(), core_.stall() at the chunk's start
+  sc_core::sc_time bus_delay_;  // b_transport delays of the current chunk (cache hits: core_.stall())
+  sc_core::sc_time stall_time_;  // all bus/target time so far; with core_.stall() what the TSC counts
+  uint64_t stall_cycles() const override;
+  // Lazy runs (cpu.cpp)
+  static constexpr uint64_t kLazyMaxInstructions = 1u << 16;  // a run's bound (responsiveness only)
+  bool lazy_allowed_ = false;
+  bool lazy_ = false;  // a lazy run is on and not yet settled
+  sc_core::sc_time lazy_base_;
+  uint64_t lazy_start_ = 0;  // core_.cycles() + core_.stall() at its start
+  uint64_t lazy_insns_ = 0;
   tlm::tlm_generic_payload mem_payload_, io_payload_;
   std::vector<tlm::tlm_dmi> dmi_regions_;
   std::set<uint64_t> warned_;
   // cache
   std::unique_ptr<Cache> cache_;
-  sc_core::sc_time hit_time_;
+  uint64_t hit_cycles_ = 0;  // core clocks per cache hit
   bool snooping_ = false;
   bool has_lapic_ = false;
   struct PageClass {

@@ -2181,7 +2181,23 @@ __attribute__((always_inline)) inline const Insn& Ia32Core::fetch_decoded() {
     // Accurate mode's common case: decode_slow()'s translation (the same TLB
     // lookup map_fetch_page() does) and its bus decode, without the detour.
     const PageSlot& s = read_pages_[(lin >> 12) % kPageCacheSize];
-    if (s.tag == tlb_tag(lin) && !s.ptr) [[likely]] return decode_bus(s.phys | off);
+    if (s.tag == tlb_tag(lin) && !s.ptr) [[likely]] {
+      // decode_bus()'s common case: the dwords all at once (cache hits).
+      const uint32_t pa = s.phys | off;
+      DecodedInsn& e = decode_cache_[pa & (kDecodeCacheSize - 1)];
+      if (e.phys == pa) [[likely]] {
+        const uint32_t first = pa & ~3u;
+        const unsigned words = ((pa + e.insn.length - 1) >> 2) - (pa >> 2) + 1;
+        if (const uint8_t* code = bus_.fetch_code(first, words)) [[likely]] {
+          if (e.holds(code + (pa & 3))) [[likely]] return e.insn;
+          std::memcpy(prefetch_, code, 4 * words);  // the bytes changed: decode those fetched
+          prefetch_base_ = first;
+          prefetch_n_ = words;
+          return decode_prefetched(pa, e);
+        }
+      }
+      return decode_bus(pa);
+    }
   }
   return decode_slow(lin);
 }
@@ -2263,6 +2279,12 @@ const Insn& Ia32Core::decode_bus(uint32_t pa) {
       }
     }
   }
+  return decode_prefetched(pa, e);
+}
+
+// decode_bus() when the cached record does not hold: decode() takes the
+// dwords already fetched (prefetch_) before it fetches any further one.
+const Insn& Ia32Core::decode_prefetched(uint32_t pa, DecodedInsn& e) {
   e.phys = 0xFFFFFFFF;  // stays invalid if decoding faults
   e.insn = Insn{};
   try {
@@ -2478,6 +2500,8 @@ bool Ia32Core::deliver_event(uint8_t vector, EventKind kind) {
 }
 
 StepStatus Ia32Core::step() {
+  unit_cycles_ = cycles_;
+  unit_stall_ = stall_;
   if (fatal_kind_ != FatalKind::none) return StepStatus::fatal;
   // NMI (priority 5, SDM table 6-2) before INTR (6); the single-step trap of
   // the previous instruction (4) was delivered at the end of that step.
@@ -2525,6 +2549,9 @@ StepStatus Ia32Core::step() {
 // at `stop`), and EIP, the cycle count and the exception snapshot are kept
 // per instruction, so bus accesses, faults and the time stamp counter see
 // what they saw with one instruction at a time.
+// Lazy (run_until()): no blocks, one instruction per iteration, the start
+// of each recorded, and the loop also ends where run_until() must return.
+template <bool Lazy>
 __attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t stop, uint32_t watch, bool whole_blocks) {
   static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "event_word() byte order");
   const Block* b = nullptr;
@@ -2535,7 +2562,12 @@ __attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t sto
       insn_eip_ = eip_;
       insn_esp_ = regs_[reg::esp];
       insn_eflags_ = eflags_;
-      b = find_block();
+      if constexpr (Lazy) {
+        unit_cycles_ = cycles_;
+        unit_stall_ = stall_;
+      } else {
+        b = find_block();
+      }
       if (b) [[likely]] {
         // Per instruction only the fault snapshot and cur_: EIP, the cycle
         // and instruction counts are settled when the block ends (cycles()
@@ -2601,7 +2633,7 @@ __attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t sto
         ev_.sti_shadow = ev_.shadow_pending;
         return ev_.halted ? StepStatus::halted : StepStatus::ok;
       }
-    } while (instructions_ < stop && !hook_ && !(eflags_ & watch));
+    } while (instructions_ < stop && !hook_ && !(eflags_ & watch) && (!Lazy || lazy_go_on()));
   } catch (const Fault& f) {
     code_len_ = 0;
     if (b) {  // p faulted: count the block's instructions and cycles before it
@@ -2639,7 +2671,7 @@ StepStatus Ia32Core::run(uint64_t max_insns, bool whole_blocks) {
         s = step();
         watch = watched();
       } else {
-        s = run_fast(stop, watch, whole_blocks);
+        s = run_fast<false>(stop, watch, whole_blocks);
       }
       if (s != StepStatus::ok || ev_.resample_intr) return s;
     }
@@ -2651,6 +2683,31 @@ StepStatus Ia32Core::run(uint64_t max_insns, bool whole_blocks) {
     stop = instructions_ + more;
     watch = watched();
   }
+}
+
+StepStatus Ia32Core::run_until(uint64_t time_stop, uint64_t max_insns) {
+  const uint64_t stop = instructions_ + max_insns;
+  StepStatus s = StepStatus::ok;
+  ev_.resample_intr = false;
+  time_stop_ = time_stop;
+  lazy_if_ = eflags_ & flag::if_;
+  unit_cycles_ = cycles_;
+  unit_stall_ = stall_;
+  // run()'s boundary rule (see there).
+  constexpr uint64_t kBoundaryEvents = 0xFFFFFFFF00000000ull;
+  auto watched = [this] { return flag::tf | (intr_ ? flag::if_ : 0); };
+  uint32_t watch = watched();
+  while (instructions_ < stop && !hook_ && lazy_go_on()) {
+    if ((event_word() & kBoundaryEvents) || fatal_kind_ != FatalKind::none || (eflags_ & watch)) [[unlikely]] {
+      s = step();
+      watch = watched();
+    } else {
+      s = run_fast<true>(stop, watch, false);
+    }
+    if (s != StepStatus::ok || ev_.resample_intr) break;
+  }
+  time_stop_ = 0;
+  return s;
 }
 
 }  // namespace minipc

@@ -39,6 +39,12 @@ class CpuBus {
       if (!fetch(first + 4 * k, out + k, 4)) return k;
     return n;
   }
+  // The common case of fetch_words() without a copy: when all n dwords are
+  // there at once (e.g. cache hits in one line) it does what fetch_words()
+  // would and returns a pointer to their bytes, valid until the next bus
+  // call, with at least 16 readable bytes past the last one (only the n
+  // dwords are meaningful); otherwise nullptr and nothing done.
+  virtual const uint8_t* fetch_code(uint32_t first, unsigned n) { return nullptr; }
   // RAM fast path: a host pointer to the byte at addr that stays valid for the
   // rest of the 4 KiB page containing addr, or nullptr (then the core uses the
   // calls above). The core caches these per page until flush_direct_cache().
@@ -160,6 +166,23 @@ class Ia32Core {
   // are translated, so results stay the same with and without the
   // translator. Without it the count is exact (tests, debuggers).
   StepStatus run(uint64_t max_insns, bool whole_blocks = false);
+  // A time-bounded run (the CPU thread's accurate mode, cpu.cpp "Lazy
+  // runs"): one unit (an instruction, or the delivery of an interrupt) at a
+  // time, no blocks, and it returns at the first unit boundary where
+  // cycles() + stall() >= time_stop, where IF differs from its value at
+  // the start, or after max_insns instructions, and for everything that
+  // ends run() (status not ok, a resample request, a hook). The start of
+  // the last unit is kept (unit_cycles(), unit_stall()); end_run_after_unit()
+  // makes the current unit the last.
+  StepStatus run_until(uint64_t time_stop, uint64_t max_insns);
+  uint64_t unit_cycles() const { return unit_cycles_; }
+  uint64_t unit_stall() const { return unit_stall_; }
+  void end_run_after_unit() { time_stop_ = 0; }
+  // Core clocks the bus spent on cache hits (whole clocks; the bus adds
+  // them): time the core waited that is not in cycles(). Counted here so
+  // that run_until() can bound a run by time.
+  void add_stall(uint64_t n) { stall_ += n; }
+  uint64_t stall() const { return stall_; }
 
   // External interrupt request (the INTR pin), sampled at instruction
   // boundaries when IF=1 and no STI shadow is active. On acceptance the core
@@ -294,7 +317,9 @@ class Ia32Core {
   };
 
   StepStatus execute_insn();  // one instruction, no interrupt acceptance or single-step trap
+  template <bool Lazy>
   StepStatus run_fast(uint64_t stop, uint32_t watch, bool whole_blocks);  // run()'s common case
+  bool lazy_go_on() const { return cycles_ + stall_ < time_stop_ && !((eflags_ ^ lazy_if_) & flag::if_); }
   // decode
   void decode(Insn& d);
   static bool lock_allowed(const Insn& d);
@@ -464,6 +489,7 @@ class Ia32Core {
   const Insn& decode_slow(uint32_t lin);  // fetch_decoded() when the cache cannot answer
   uint32_t map_fetch_page(uint32_t lin);  // fetch_page_ for lin's page (RAM only), lin's physical address; may raise #PF
   const Insn& decode_bus(uint32_t pa);    // decode_slow() for code fetched over the bus
+  const Insn& decode_prefetched(uint32_t pa, DecodedInsn& e);  // decode_bus()'s decode from prefetch_
   // Dwords decode_bus() fetched for the instruction at prefetch_base_;
   // fetch8() takes them before it fetches anything over the bus.
   uint32_t prefetch_[5] = {};
@@ -539,6 +565,12 @@ class Ia32Core {
 
   uint64_t instructions_ = 0;
   uint64_t cycles_ = 0;
+  uint64_t stall_ = 0;  // add_stall()
+  // run_until(): its time bound and IF at its start; the start of the unit
+  // (step() and every run_fast() iteration record it).
+  uint64_t time_stop_ = 0;
+  uint32_t lazy_if_ = 0;
+  uint64_t unit_cycles_ = 0, unit_stall_ = 0;
   FatalKind fatal_kind_ = FatalKind::none;
   std::string fatal_message_;
 };

@@ -121,6 +121,91 @@ TEST(CacheModel, LruEvictsLeastRecentlyUsedWay) {
   EXPECT_EQ(c.stats().writebacks, 0u);  // all clean
 }
 
+// The instruction-fetch fast paths (word_hits_in_line(), read_word_hits())
+// and the lookup memos change nothing: a random mix of fetches of 1-5
+// dwords (often in sequence, as code is fetched), loads, stores and snoops,
+// done one dword at a time through read() on one cache and through the fast
+// paths on another, gives the same stats and bus traffic (victim choice,
+// i.e. LRU order, included), and every value read equals what a plain
+// memory (the shadow: the initial bytes, the stores, the other master's
+// writes) holds: a lookup memo left pointing at a replaced line returns
+// the wrong bytes.
+TEST(CacheModel, WordFetchFastPathsMatchOneDwordAtATime) {
+  for (const bool write_back : {true, false}) {
+    RecordingBackend be_ref, be_fast;
+    for (size_t i = 0; i < be_ref.mem.size(); ++i) be_ref.mem[i] = be_fast.mem[i] = static_cast<uint8_t>(i * 7 + 3);
+    std::vector<uint8_t> shadow = be_ref.mem;
+    auto shadow32 = [&](uint32_t a) {
+      uint32_t v;
+      std::memcpy(&v, &shadow[a], 4);
+      return v;
+    };
+    Cache ref(small(write_back), be_ref), fast(small(write_back), be_fast);
+    uint32_t rng = 12345, pc = 0;
+    auto next = [&] { return rng = rng * 1664525u + 1013904223u; };
+    unsigned in_line = 0, partial = 0;
+    for (int op = 0; op < 50000; ++op) {
+      const uint32_t r = next();
+      const uint32_t addr = (r >> 8) & 0x1FFC;  // 8 KiB: 8x the cache, many evictions
+      switch (r & 7) {
+        case 0: {  // a store (data)
+          const uint32_t v = next();
+          ASSERT_TRUE(ref.write(addr, &v, 4));
+          ASSERT_TRUE(fast.write(addr, &v, 4));
+          std::memcpy(&shadow[addr], &v, 4);
+          break;
+        }
+        case 1: {  // a load (data)
+          uint32_t a = 0, b = 0;
+          ASSERT_TRUE(ref.read(addr, &a, 4, Cache::kData));
+          ASSERT_TRUE(fast.read(addr, &b, 4, Cache::kData));
+          ASSERT_EQ(a, shadow32(addr)) << "load at " << addr;
+          ASSERT_EQ(b, shadow32(addr)) << "load at " << addr;
+          break;
+        }
+        case 2:  // another master writes a dword
+          if ((r >> 24) < 64) {
+            const uint8_t d[4] = {1, 2, 3, static_cast<uint8_t>(op)};
+            ref.snoop(true, addr, d, 4);
+            fast.snoop(true, addr, d, 4);
+            std::memcpy(&be_ref.mem[addr], d, 4);
+            std::memcpy(&be_fast.mem[addr], d, 4);
+            std::memcpy(&shadow[addr], d, 4);
+          }
+          break;
+        default: {  // an instruction fetch of n dwords, mostly following the last
+          const unsigned n = 1 + (r >> 29) % 5;
+          pc = (r >> 26) % 4 ? (pc + 4) & 0x1FFC : addr;
+          if (pc + 4 * n > 0x2000) pc = 0;
+          uint32_t a[5] = {}, b[5] = {};
+          for (unsigned k = 0; k < n; ++k) ASSERT_TRUE(ref.read(pc + 4 * k, &a[k], 4, Cache::kFetch));
+          if (const uint8_t* p = fast.word_hits_in_line(pc, n)) {
+            std::memcpy(b, p, 4 * n);
+            ++in_line;
+          } else {
+            unsigned k = fast.read_word_hits(pc, n, b);
+            partial += k > 0;
+            for (; k < n; ++k) ASSERT_TRUE(fast.read(pc + 4 * k, &b[k], 4, Cache::kFetch));
+          }
+          for (unsigned k = 0; k < n; ++k) {
+            ASSERT_EQ(a[k], shadow32(pc + 4 * k)) << "fetch at " << pc << " word " << k << ", op " << op;
+            ASSERT_EQ(b[k], shadow32(pc + 4 * k)) << "fetch at " << pc << " word " << k << ", op " << op;
+          }
+          break;
+        }
+      }
+      ASSERT_EQ(ref.stats().read_hits, fast.stats().read_hits) << "op " << op;
+      ASSERT_EQ(ref.stats().read_misses, fast.stats().read_misses) << "op " << op;
+      ASSERT_EQ(ref.stats().write_hits, fast.stats().write_hits) << "op " << op;
+      ASSERT_EQ(ref.stats().evictions, fast.stats().evictions) << "op " << op;
+    }
+    EXPECT_EQ(be_ref.log, be_fast.log);
+    EXPECT_EQ(be_ref.mem, be_fast.mem);
+    EXPECT_GT(in_line, 1000u);  // both fast paths were taken
+    EXPECT_GT(partial, 100u);
+  }
+}
+
 TEST(CacheModel, WriteBackAllocatesAndWritesDirtyVictimOnce) {
   RecordingBackend be;
   Cache c(small(true), be);
