@@ -123,6 +123,18 @@ class Cache {
     lru_[static_cast<size_t>(i)] = clock_;
     return line_data(i) + off;
   }
+  // For a caller that remembers where word_hits_in_line() found its line:
+  // the line's index (valid right after a non-null word_hits_in_line()), a
+  // count that changes whenever any line is filled, evicted or invalidated
+  // (while it stays the same, the line still holds the same address), and
+  // word_hits_in_line()'s accounting for n more dwords in that line.
+  int last_fetch_line() const { return memo_[kFetch].line; }
+  uint64_t generation() const { return generation_; }
+  void count_fetch_hits(int line, unsigned n) {
+    stats_.read_hits += n;
+    clock_ += n;
+    lru_[static_cast<size_t>(line)] = clock_;
+  }
   unsigned read_word_hits(uint32_t first, unsigned n, uint32_t* out) {
     unsigned k = 0;
     while (k < n) {
@@ -193,6 +205,7 @@ class Cache {
   }
   void set_tag(size_t i, uint32_t tag) {
     tags_[i] = tag;
+    ++generation_;
     memo_[kFetch].tag = memo_[kData].tag = 0;  // 0 matches no lookup (valid tags have bit 0 set)
   }
   int allocate(uint32_t line_addr);  // fills; line index or -1 (bus error)
@@ -217,6 +230,7 @@ class Cache {
     int line = 0;
   };
   Memo memo_[2];
+  uint64_t generation_ = 0;  // set_tag() calls
   Stats stats_;
   // A dirty victim on its way to memory (see "Coherence" above).
   bool wb_pending_ = false;

@@ -595,6 +595,17 @@ unsigned Cpu::fetch_words(uint32_t first, unsigned n, uint32_t* out) {
   return n;
 }
 
+const uint8_t* Cpu::fetch_code_slow(uint32_t first, unsigned n) {
+  if (!cached(first, 4 * n, Cache::kFetch)) return nullptr;
+  const uint8_t* code = cache_->word_hits_in_line(first, n);
+  if (!code) return nullptr;
+  core_.add_stall(n * hit_cycles_);
+  const uint32_t size = cache_->config().line, addr = first & ~(size - 1);
+  fetch_line_ = FetchLine{addr, size, code - (first - addr), cache_->last_fetch_line(), cache_->generation(),
+                          core_.apic_base_msr()};
+  return code;
+}
+
 bool Cpu::read_io(uint16_t port, void* data, unsigned len) {
   if (transport(true, tlm::TLM_READ_COMMAND, port, data, len) != tlm::TLM_OK_RESPONSE) {
     warn_once("read from unmapped I/O", true, port);
@@ -639,6 +650,7 @@ void Cpu::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) {
   core_.flush_direct_cache();
   page_class_.fill(PageClass{});
   ok_page_[0] = ok_page_[1] = OkPage{};
+  fetch_line_ = FetchLine{};
   // A window that stops being RAM must not keep cached (or dirty) lines.
   if (cache_) cache_->flush_range(start, end);
 }

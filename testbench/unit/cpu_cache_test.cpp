@@ -539,6 +539,50 @@ TEST(CpuCache, WriteThroughSendsEveryStoreToTheBus) {
   EXPECT_EQ(s.bus.transactions(s.cpu_master), 65u);
 }
 
+// Code whose bytes change in the cache runs as changed: the CPU fetches a
+// decoded instruction's dwords straight from the line it fetched last
+// (Cpu::fetch_code()) and checks them against the decoded record. A store
+// by the loop into an instruction of its own line (a write hit: same line,
+// new bytes), and a DMA write over an instruction (a snoop: the line is
+// invalidated and filled again). (One SystemC elaboration per process:
+// two tests.)
+TEST(CpuCache, CodeStoredOverInItsOwnLineRunsAsStored) {
+  {
+    System s;
+    // mov ecx, 20; xor ebx, ebx; l: mov eax, 1; add ebx, eax; mov dword [0x108], 2; dec ecx; jnz l; hlt
+    s.load({0xB9, 0x14, 0x00, 0x00, 0x00, 0x31, 0xDB, 0xB8, 0x01, 0x00, 0x00, 0x00, 0x01, 0xC3, 0xC7, 0x05,
+            0x08, 0x01, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x49, 0x75, 0xEC, 0xF4});
+    s.run(100);
+    ASSERT_TRUE(s.cpu->halted.read());
+    EXPECT_EQ(s.gpr(reg::ebx), 1u + 19u * 2u);  // the first pass adds 1, the other 19 add 2
+    EXPECT_EQ(s.stats().write_hits, 20u);        // the stores hit the code's line
+    EXPECT_EQ(s.stats().read_misses, 1u);
+  }
+}
+
+TEST(CpuCache, CodeWrittenByDmaRunsAsWritten) {
+  {
+    System s;
+    // mov ecx, 2000; xor ebx, ebx; l: mov eax, 1; add ebx, eax; dec ecx; jnz l; hlt
+    s.load({0xB9, 0xD0, 0x07, 0x00, 0x00, 0x31, 0xDB, 0xB8, 0x01, 0x00, 0x00, 0x00, 0x01, 0xC3, 0x49, 0x75, 0xF6,
+            0xF4});
+    s.dma.script = [&](Master& m) {
+      wait(2, sc_core::SC_US);
+      uint32_t v = 3;
+      EXPECT_TRUE(m.access(true, 0x108, &v, 4));  // mov eax, 3 from now on
+    };
+    s.run();
+    ASSERT_TRUE(s.cpu->halted.read());
+    EXPECT_EQ(s.gpr(reg::eax), 3u);
+    const uint32_t ebx = s.gpr(reg::ebx), threes = (ebx - 2000) / 2;
+    EXPECT_EQ((ebx - 2000) % 2, 0u);
+    EXPECT_GT(threes, 1000u);  // most passes ran after the write ...
+    EXPECT_LT(threes, 2000u);  // ... but not all
+    EXPECT_EQ(s.stats().snoop_invalidations, 1u);
+    EXPECT_EQ(s.stats().read_misses, 2u);  // the code line, and again after the snoop
+  }
+}
+
 TEST(CpuCache, DmaWriteInvalidatesCachedLine) {
   System s;
   s.ram.mem[0x8000] = 0x11;
