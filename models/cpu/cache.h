@@ -130,6 +130,14 @@ class Cache {
   // word_hits_in_line()'s accounting for n more dwords in that line.
   int last_fetch_line() const { return memo_[kFetch].line; }
   uint64_t generation() const { return generation_; }
+  const uint64_t* generation_counter() const { return &generation_; }
+  // Where count_fetch_hits() counts, for a caller that counts by itself
+  // (the core's fetch window, CpuBus::FetchWindow).
+  void fetch_counters(int line, uint64_t*& hits, uint64_t*& clock, uint64_t*& stamp) {
+    hits = &stats_.read_hits;
+    clock = &clock_;
+    stamp = &lru_[static_cast<size_t>(line)];
+  }
   void count_fetch_hits(int line, unsigned n) {
     stats_.read_hits += n;
     clock_ += n;

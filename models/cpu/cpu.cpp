@@ -595,14 +595,20 @@ unsigned Cpu::fetch_words(uint32_t first, unsigned n, uint32_t* out) {
   return n;
 }
 
-const uint8_t* Cpu::fetch_code_slow(uint32_t first, unsigned n) {
+const uint8_t* Cpu::fetch_code(uint32_t first, unsigned n, FetchWindow& window) {
   if (!cached(first, 4 * n, Cache::kFetch)) return nullptr;
   const uint8_t* code = cache_->word_hits_in_line(first, n);
   if (!code) return nullptr;
   core_.add_stall(n * hit_cycles_);
-  const uint32_t size = cache_->config().line, addr = first & ~(size - 1);
-  fetch_line_ = FetchLine{addr, size, code - (first - addr), cache_->last_fetch_line(), cache_->generation(),
-                          core_.apic_base_msr()};
+  const uint32_t size = cache_->config().line, lo = first & ~(size - 1);
+  window.lo = lo;
+  window.size = size;
+  window.data = code - (first - lo);
+  window.generation = cache_->generation_counter();
+  window.generation_at = cache_->generation();
+  window.apic_base = core_.apic_base_msr();
+  cache_->fetch_counters(cache_->last_fetch_line(), window.hits, window.clock, window.stamp);
+  window.hit_cycles = hit_cycles_;
   return code;
 }
 
@@ -650,7 +656,6 @@ void Cpu::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) {
   core_.flush_direct_cache();
   page_class_.fill(PageClass{});
   ok_page_[0] = ok_page_[1] = OkPage{};
-  fetch_line_ = FetchLine{};
   // A window that stops being RAM must not keep cached (or dirty) lines.
   if (cache_) cache_->flush_range(start, end);
 }

@@ -160,22 +160,10 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   bool write_io(uint16_t port, const void* data, unsigned len) override;
   bool fetch(uint32_t addr, void* data, unsigned len) override;
   unsigned fetch_words(uint32_t first, unsigned n, uint32_t* out) override;
-  // The line fetch_code() found last (fetch_line_) stays usable while the
-  // cache's generation and IA32_APIC_BASE are unchanged. (Four such lines,
-  // one per line address modulo 4, made fewer host instructions but a
-  // slower run: 50 against 58 MIPS.)
-  const uint8_t* fetch_code(uint32_t first, unsigned n) override {
-    const FetchLine& f = fetch_line_;
-    const uint32_t off = first - f.addr;
-    if (uint64_t{off} + 4 * n <= f.size && f.generation == cache_->generation() &&
-        core_.apic_base_msr() == f.apic_base) [[likely]] {
-      cache_->count_fetch_hits(f.line, n);
-      core_.add_stall(n * hit_cycles_);
-      return f.data + off;
-    }
-    return fetch_code_slow(first, n);
-  }
-  [[gnu::noinline]] const uint8_t* fetch_code_slow(uint32_t first, unsigned n);  // keeps fetch_code() a leaf
+  // Gives the core the line as its fetch window: further hits in it need no
+  // call while the cache's generation (bumped at every fill, eviction and
+  // invalidation) and IA32_APIC_BASE are unchanged.
+  const uint8_t* fetch_code(uint32_t first, unsigned n, FetchWindow& window) override;
   uint8_t* direct_ptr(uint32_t addr, bool write) override;
   uint64_t next_chunk() override;
   // The chunk starts now; the core clocks and hit stalls since its start.
@@ -309,13 +297,7 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
     uint64_t apic_base = 0;
   };
   OkPage ok_page_[2];  // cached(): per Cache::Stream
-  struct FetchLine {  // fetch_code(): the cache line it last found
-    uint32_t addr = 0, size = 0;  // size 0: none
-    const uint8_t* data = nullptr;
-    int line = 0;
-    uint64_t generation = 0, apic_base = 0;
-  };
-  FetchLine fetch_line_;
+
 };
 
 }  // namespace minipc

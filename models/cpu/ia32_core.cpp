@@ -1379,6 +1379,7 @@ void Ia32Core::flush_direct_cache() {
   fetch_page_ = nullptr;
   fetch_page_addr_ = 0xFFFFFFFF;
   bus_page_addr_ = 0xFFFFFFFF;
+  fetch_window_ = CpuBus::FetchWindow{};
 }
 
 // ---- faults ---------------------------------------------------------------
@@ -2188,7 +2189,21 @@ __attribute__((always_inline)) inline const Insn& Ia32Core::fetch_decoded() {
       if (e.phys == pa) [[likely]] {
         const uint32_t first = pa & ~3u;
         const unsigned words = ((pa + e.insn.length - 1) >> 2) - (pa >> 2) + 1;
-        if (const uint8_t* code = bus_.fetch_code(first, words)) [[likely]] {
+        // The bus's window first (a fetch hit without a call), else the bus.
+        const CpuBus::FetchWindow& w = fetch_window_;
+        const uint32_t woff = first - w.lo;
+        const uint8_t* code;
+        if (uint64_t{woff} + 4 * words <= w.size && *w.generation == w.generation_at &&
+            apic_base_ == w.apic_base) [[likely]] {
+          *w.hits += words;
+          *w.clock += words;
+          *w.stamp = *w.clock;
+          stall_ += words * w.hit_cycles;
+          code = w.data + woff;
+        } else {
+          code = bus_.fetch_code(first, words, fetch_window_);
+        }
+        if (code) [[likely]] {
           if (e.holds(code + (pa & 3))) [[likely]] return e.insn;
           std::memcpy(prefetch_, code, 4 * words);  // the bytes changed: decode those fetched
           prefetch_base_ = first;

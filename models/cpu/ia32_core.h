@@ -39,12 +39,28 @@ class CpuBus {
       if (!fetch(first + 4 * k, out + k, 4)) return k;
     return n;
   }
+  // A window onto fetchable bytes (a cache line) that the core may use
+  // for further fetches without calling the bus: while the count at
+  // `generation` still equals generation_at and IA32_APIC_BASE equals
+  // apic_base, fetching n dwords at physical p with
+  // [p, p + 4n) inside [lo, lo + size) is: *hits += n, *clock += n,
+  // *stamp = *clock, n * hit_cycles stall clocks, and the bytes at
+  // data + (p - lo) (16 more readable past the window). size 0: none.
+  struct FetchWindow {
+    uint32_t lo = 0, size = 0;
+    const uint8_t* data = nullptr;
+    const uint64_t* generation = nullptr;
+    uint64_t generation_at = 0, apic_base = 0;
+    uint64_t *hits = nullptr, *clock = nullptr, *stamp = nullptr;
+    uint64_t hit_cycles = 0;
+  };
   // The common case of fetch_words() without a copy: when all n dwords are
   // there at once (e.g. cache hits in one line) it does what fetch_words()
   // would and returns a pointer to their bytes, valid until the next bus
   // call, with at least 16 readable bytes past the last one (only the n
-  // dwords are meaningful); otherwise nullptr and nothing done.
-  virtual const uint8_t* fetch_code(uint32_t first, unsigned n) { return nullptr; }
+  // dwords are meaningful), and may describe the line in `window`;
+  // otherwise nullptr and nothing done.
+  virtual const uint8_t* fetch_code(uint32_t first, unsigned n, FetchWindow& window) { return nullptr; }
   // RAM fast path: a host pointer to the byte at addr that stays valid for the
   // rest of the 4 KiB page containing addr, or nullptr (then the core uses the
   // calls above). The core caches these per page until flush_direct_cache().
@@ -566,6 +582,7 @@ class Ia32Core {
   uint64_t instructions_ = 0;
   uint64_t cycles_ = 0;
   uint64_t stall_ = 0;  // add_stall()
+  CpuBus::FetchWindow fetch_window_;  // CpuBus::fetch_code()
   // run_until(): its time bound and IF at its start; the start of the unit
   // (step() and every run_fast() iteration record it).
   uint64_t time_stop_ = 0;
