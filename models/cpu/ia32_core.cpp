@@ -2188,7 +2188,7 @@ __attribute__((always_inline)) inline const Insn& Ia32Core::fetch_decoded() {
       DecodedInsn& e = decode_cache_[pa & (kDecodeCacheSize - 1)];
       if (e.phys == pa) [[likely]] {
         const uint32_t first = pa & ~3u;
-        const unsigned words = ((pa + e.insn.length - 1) >> 2) - (pa >> 2) + 1;
+        const unsigned words = e.words;
         // The bus's window first (a fetch hit without a call), else the bus.
         const CpuBus::FetchWindow& w = fetch_window_;
         const uint32_t woff = first - w.lo;
@@ -2246,6 +2246,7 @@ void Ia32Core::DecodedInsn::keep(uint32_t pa, const uint8_t* code) {
   bytes[0] &= mask[0];
   bytes[1] &= mask[1];
   phys = pa;
+  words = ((pa + len - 1) >> 2) - (pa >> 2) + 1;
 }
 
 const Insn& Ia32Core::decode_slow(uint32_t lin) {

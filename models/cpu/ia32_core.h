@@ -494,6 +494,7 @@ class Ia32Core {
   static constexpr unsigned kDecodeCacheSize = 1u << 14;
   struct DecodedInsn {
     uint32_t phys = 0xFFFFFFFF;  // physical address of the first byte, or invalid
+    uint32_t words = 0;          // aligned dwords covering the instruction at phys (bus fetches)
     uint64_t bytes[2] = {};
     uint64_t mask[2] = {};
     Insn insn;
