@@ -203,6 +203,12 @@ struct Jit::Gen : Xbyak::CodeGenerator {
   Xbyak::Address R8(unsigned r) {
     return byte[rbx + o_regs + 4 * static_cast<int32_t>(r & 3) + ((r & 4) ? 1 : 0)];
   }
+  // A general register of n bytes (1: R8, 4: R), and the accumulator that
+  // emit_load(n) fills (al, eax).
+  Xbyak::Address G(unsigned r, unsigned n) { return n == 1 ? R8(r) : R(r); }
+  const Xbyak::Reg& accumulator(unsigned n) const {
+    return n == 1 ? static_cast<const Xbyak::Reg&>(al) : static_cast<const Xbyak::Reg&>(eax);
+  }
   Xbyak::Address flags_at(const FlagState& s) { return dword[rbx + (s.host ? o_fl : o_eflags)]; }
 
   // eflags_ made current from the saved host flags (clobbers eax, edx).
@@ -561,67 +567,35 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     const unsigned op16 = d.opcode;
     const bool mem = d.is_mem();
     const uint32_t next_off = d.block_off + d.length;  // EIP offset after d
-    if (op16 < 0x40 && ((op16 & 7) == 0 || (op16 & 7) == 2 || (op16 & 7) == 4)) {  // byte ALU
+    if (op16 < 0x40 && (op16 & 7) < 6) {  // op Eb/Ev, Gb/Gv; Gb/Gv, Eb/Ev; AL/eAX, Ib/Iz
       const unsigned op = (op16 >> 3) & 7;
-      const unsigned form = op16 & 7;
-      const bool cf_in = op == 2 || op == 3;
-      if (form == 4) {  // op AL, Ib
-        if (cf_in) load_cf();
-        alu(op, R8(reg::eax), d.imm & 0xFF);
-      } else if (form == 0 && !mem) {  // op Eb, Gb (register)
-        mov(al, R8(d.regop));
-        if (cf_in) load_cf();
-        alu(op, R8(d.rm), al);
-      } else if (form == 2) {  // op Gb, Eb
+      const unsigned form = op16 & 6;
+      const unsigned n = (op16 & 1) ? 4 : 1;
+      const Xbyak::Reg& acc = accumulator(n);
+      if (form == 4) {  // op AL/eAX, imm
+        if (op == 2 || op == 3) load_cf();
+        alu(op, G(reg::eax, n), n == 1 ? d.imm & 0xFF : d.imm);
+      } else if (form == 0 && !mem) {  // op E, G (register)
+        mov(acc, G(d.regop, n));
+        if (op == 2 || op == 3) load_cf();
+        alu(op, G(d.rm, n), acc);
+      } else if (form == 2) {  // op G, E
         if (mem) {
           emit_lin(d);
-          emit_load(1, before);
+          emit_load(n, before);
         } else {
-          mov(al, R8(d.rm));
+          mov(acc, G(d.rm, n));
         }
-        if (cf_in) load_cf();
-        alu(op, R8(d.regop), al);
-      } else {  // op Eb, Gb (memory): read, modify, write
+        if (op == 2 || op == 3) load_cf();
+        alu(op, G(d.regop, n), acc);
+      } else {  // op E, G (memory): read, modify, write
         emit_lin(d);
         mov(r13d, ecx);
-        emit_load(1, before);
-        if (cf_in) load_cf();
-        alu(op, al, R8(d.regop));
+        emit_load(n, before);
+        if (op == 2 || op == 3) load_cf();
+        alu(op, acc, G(d.regop, n));
         if (op != 7) {
-          emit_alu_writeback(op, before, 1);
-          return true;
-        }
-      }
-      save_flags(logic(op));
-      return true;
-    }
-    if (op16 < 0x40 && ((op16 & 7) == 1 || (op16 & 7) == 3 || (op16 & 7) == 5)) {
-      const unsigned op = (op16 >> 3) & 7;
-      const unsigned form = op16 & 7;
-      if (form == 5) {  // op eAX, Iz
-        if (op == 2 || op == 3) load_cf();
-        alu(op, R(reg::eax), d.imm);
-      } else if (form == 1 && !mem) {  // op Ev, Gv (register)
-        mov(eax, R(d.regop));
-        if (op == 2 || op == 3) load_cf();
-        alu(op, R(d.rm), eax);
-      } else if (form == 3) {  // op Gv, Ev
-        if (mem) {
-          emit_lin(d);
-          emit_load(4, before);
-        } else {
-          mov(eax, R(d.rm));
-        }
-        if (op == 2 || op == 3) load_cf();
-        alu(op, R(d.regop), eax);
-      } else {  // op Ev, Gv (memory): read, modify, write
-        emit_lin(d);
-        mov(r13d, ecx);
-        emit_load(4, before);
-        if (op == 2 || op == 3) load_cf();
-        alu(op, eax, R(d.regop));
-        if (op != 7) {
-          emit_alu_writeback(op, before);
+          emit_alu_writeback(op, before, n);
           return true;
         }
       }
@@ -629,27 +603,6 @@ struct Jit::Gen : Xbyak::CodeGenerator {
       return true;
     }
     switch (op16) {
-      case 0x80: {  // op Eb, Ib
-        const unsigned op = d.regop;
-        const uint32_t imm = d.imm & 0xFF;
-        if (!mem) {
-          if (op == 2 || op == 3) load_cf();
-          alu(op, R8(d.rm), imm);
-          save_flags(logic(op));
-          return true;
-        }
-        emit_lin(d);
-        mov(r13d, ecx);
-        emit_load(1, before);
-        if (op == 2 || op == 3) load_cf();
-        alu(op, al, imm);
-        if (op == 7) {
-          save_flags(false);
-          return true;
-        }
-        emit_alu_writeback(op, before, 1);
-        return true;
-      }
       case 0x84:  // TEST Eb, Gb
         if (mem) {
           emit_lin(d);
@@ -676,26 +629,30 @@ struct Jit::Gen : Xbyak::CodeGenerator {
         }
         save_flags(true);
         return true;
+      case 0x80:
       case 0x81:
-      case 0x83: {  // op Ev, Iz / Ib
+      case 0x83: {  // op Eb, Ib / Ev, Iz / Ev, Ib
         const unsigned op = d.regop;
-        const uint32_t imm = op16 == 0x83 ? static_cast<uint32_t>(static_cast<int8_t>(d.imm)) : d.imm;
+        const unsigned n = op16 == 0x80 ? 1 : 4;
+        const uint32_t imm = op16 == 0x80   ? d.imm & 0xFF
+                             : op16 == 0x83 ? static_cast<uint32_t>(static_cast<int8_t>(d.imm))
+                                            : d.imm;
         if (!mem) {
           if (op == 2 || op == 3) load_cf();
-          alu(op, R(d.rm), imm);
+          alu(op, G(d.rm, n), imm);
           save_flags(logic(op));
           return true;
         }
         emit_lin(d);
         mov(r13d, ecx);
-        emit_load(4, before);
+        emit_load(n, before);
         if (op == 2 || op == 3) load_cf();
-        alu(op, eax, imm);
+        alu(op, accumulator(n), imm);
         if (op == 7) {
           save_flags(false);
           return true;
         }
-        emit_alu_writeback(op, before);
+        emit_alu_writeback(op, before, n);
         return true;
       }
       case 0x85:  // TEST Ev, Gv
