@@ -109,6 +109,20 @@ class Cache {
   // miss: the same stats, LRU order and data as a read(w, out + k, 4, kFetch)
   // for each, one set search per line. Returns how many hit; the caller
   // reads the missing word with read() (after accounting the hits' time).
+  unsigned read_word_hits(uint32_t first, unsigned n, uint32_t* out) {
+    unsigned k = 0;
+    while (k < n) {
+      const uint32_t a = first + 4 * k;
+      const int i = find_memo(a, kFetch);
+      if (i < 0) break;
+      const uint32_t off = a & line_mask_;
+      const unsigned m = std::min(n - k, (cfg_.line - off) / 4);
+      count_word_hits(i, m);
+      std::memcpy(out + k, line_data(i) + off, 4 * m);
+      k += m;
+    }
+    return k;
+  }
   // All n aligned dwords from first when they lie in one line that is
   // present: read_word_hits()'s accounting for all n, and a pointer to them
   // in the line (16 more bytes are readable past the line: padding).
@@ -118,46 +132,19 @@ class Cache {
     if (off + 4 * n > cfg_.line) return nullptr;
     const int i = find_memo(first, kFetch);
     if (i < 0) return nullptr;
-    stats_.read_hits += n;
-    clock_ += n;
-    lru_[static_cast<size_t>(i)] = clock_;
+    count_word_hits(i, n);
     return line_data(i) + off;
   }
-  // For a caller that remembers where word_hits_in_line() found its line:
-  // the line's index (valid right after a non-null word_hits_in_line()), a
-  // count that changes whenever any line is filled, evicted or invalidated
-  // (while it stays the same, the line still holds the same address), and
-  // word_hits_in_line()'s accounting for n more dwords in that line.
-  int last_fetch_line() const { return memo_[kFetch].line; }
-  uint64_t generation() const { return generation_; }
+  // For a caller that counts further hits in the line word_hits_in_line()
+  // just found by itself (the core's fetch window, CpuBus::FetchWindow):
+  // a count that changes whenever any line is filled, evicted or
+  // invalidated (while it stays the same, the line still holds the same
+  // address), and what count_word_hits() bumps for that line.
   const uint64_t* generation_counter() const { return &generation_; }
-  // Where count_fetch_hits() counts, for a caller that counts by itself
-  // (the core's fetch window, CpuBus::FetchWindow).
-  void fetch_counters(int line, uint64_t*& hits, uint64_t*& clock, uint64_t*& stamp) {
+  void fetch_line_counters(uint64_t*& hits, uint64_t*& clock, uint64_t*& stamp) {
     hits = &stats_.read_hits;
     clock = &clock_;
-    stamp = &lru_[static_cast<size_t>(line)];
-  }
-  void count_fetch_hits(int line, unsigned n) {
-    stats_.read_hits += n;
-    clock_ += n;
-    lru_[static_cast<size_t>(line)] = clock_;
-  }
-  unsigned read_word_hits(uint32_t first, unsigned n, uint32_t* out) {
-    unsigned k = 0;
-    while (k < n) {
-      const uint32_t a = first + 4 * k;
-      const int i = find_memo(a, kFetch);
-      if (i < 0) break;
-      const uint32_t off = a & line_mask_;
-      const unsigned m = std::min(n - k, (cfg_.line - off) / 4);
-      stats_.read_hits += m;
-      clock_ += m;  // m touches: only the last stamp remains
-      lru_[static_cast<size_t>(i)] = clock_;
-      std::memcpy(out + k, line_data(i) + off, 4 * m);
-      k += m;
-    }
-    return k;
+    stamp = &lru_[static_cast<size_t>(memo_[kFetch].line)];
   }
 
   // Another master's memory transaction, before it reaches the target. data
@@ -218,6 +205,11 @@ class Cache {
   }
   int allocate(uint32_t line_addr);  // fills; line index or -1 (bus error)
   void touch(int i) { lru_[static_cast<size_t>(i)] = ++clock_; }
+  void count_word_hits(int i, unsigned n) {  // n read hits in line i: n touches, only the last stamp remains
+    stats_.read_hits += n;
+    clock_ += n;
+    lru_[static_cast<size_t>(i)] = clock_;
+  }
   uint8_t* line_data(int i) { return &data_[static_cast<size_t>(i) * cfg_.line]; }
   const uint8_t* line_data(int i) const { return &data_[static_cast<size_t>(i) * cfg_.line]; }
   void snoop_pending_write_back(bool is_write, uint64_t addr, const uint8_t* data, unsigned len);

@@ -283,15 +283,12 @@ void Cpu::run_thread() {
     if (lazy_allowed_ && local_ == sc_core::SC_ZERO_TIME && lazy_window(time_stop)) {
       s = run_lazy(time_stop);
     } else {
-      // Run up to the end of the quantum (at least one instruction; in fast
-      // mode to the end of the block that reaches it, see Ia32Core::run()).
-      const uint64_t left = quantum_ > local_ ? (quantum_ - local_).value() : 0;
-      const uint64_t budget = std::clamp<uint64_t>(left / period_units_, 1, kMaxChunkInstructions);
+      // Run up to the end of the quantum (in fast mode to the end of the
+      // block that reaches it, see Ia32Core::run()).
       chunk_start();
-      s = core_.run(budget, fast_);
+      s = core_.run(chunk_budget(), fast_);
     }
-    local_ += cycles_time(chunk_cycles()) + bus_delay_;
-    chunk_start();
+    chunk_end();
     update_signals();
     if (core_.consume_resample_request()) settle_interrupt_controllers();
     if (s == StepStatus::fatal) {
@@ -324,15 +321,13 @@ void Cpu::run_thread() {
 // returns 0 at once.
 uint64_t Cpu::next_chunk() {
   if (interacted_) return 0;
-  local_ += cycles_time(chunk_cycles()) + bus_delay_;
-  chunk_start();
-  if (halted_written_ != core_.halted() || if_written_ != static_cast<bool>(core_.eflags() & flag::if_)) return 0;
-  if (keeper_need_sync()) {
-    const sc_core::sc_time target = base_ + local_;
-    if (!may_skip_to(target)) return 0;
-    ++skipped_syncs_;
-    keeper_reset(target);
-  }
+  chunk_end();
+  if (!signals_current()) return 0;
+  if (keeper_need_sync() && !try_skip()) return 0;
+  return chunk_budget();
+}
+
+uint64_t Cpu::chunk_budget() const {
   const uint64_t left = quantum_ > local_ ? (quantum_ - local_).value() : 0;
   return std::clamp<uint64_t>(left / period_units_, 1, kMaxChunkInstructions);
 }
@@ -605,9 +600,9 @@ const uint8_t* Cpu::fetch_code(uint32_t first, unsigned n, FetchWindow& window) 
   window.size = size;
   window.data = code - (first - lo);
   window.generation = cache_->generation_counter();
-  window.generation_at = cache_->generation();
+  window.generation_at = *window.generation;
   window.apic_base = core_.apic_base_msr();
-  cache_->fetch_counters(cache_->last_fetch_line(), window.hits, window.clock, window.stamp);
+  cache_->fetch_line_counters(window.hits, window.clock, window.stamp);
   window.hit_cycles = hit_cycles_;
   return code;
 }

@@ -146,8 +146,10 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
     // Only this module writes the two signals: the values it last wrote are
     // what they hold (or will hold after this delta's update), so the common
     // nothing-changed case reads no signal.
-    if (halted_written_ == core_.halted() && if_written_ == static_cast<bool>(core_.eflags() & flag::if_)) return;
-    write_signals();
+    if (!signals_current()) write_signals();
+  }
+  bool signals_current() const {
+    return halted_written_ == core_.halted() && if_written_ == static_cast<bool>(core_.eflags() & flag::if_);
   }
   void write_signals();
   void settle_interrupt_controllers();
@@ -173,6 +175,12 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
     bus_delay_ = sc_core::SC_ZERO_TIME;
   }
   uint64_t chunk_cycles() const { return core_.cycles() - chunk_start_cycles_ + core_.stall() - chunk_start_stall_; }
+  void chunk_end() {  // the chunk's time into the local time; the next starts
+    local_ += cycles_time(chunk_cycles()) + bus_delay_;
+    chunk_start();
+  }
+  // The instructions up to the end of the quantum (at least one).
+  uint64_t chunk_budget() const;
   bool lazy_window(uint64_t& time_stop);  // cpu.cpp "Lazy runs"
   StepStatus run_lazy(uint64_t time_stop);
   void lazy_settle();
@@ -226,13 +234,14 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   }
   bool keeper_need_sync() const { return base_ + local_ >= next_sync_; }
   void quantum_sync() {  // at a quantum boundary: skip it or wait()
+    if (!try_skip()) real_sync();
+  }
+  bool try_skip() {  // skips the sync at the quantum boundary if it may
     const sc_core::sc_time target = base_ + local_;
-    if (may_skip_to(target)) {
-      ++skipped_syncs_;
-      keeper_reset(target);
-      return;
-    }
-    real_sync();
+    if (!may_skip_to(target)) return false;
+    ++skipped_syncs_;
+    keeper_reset(target);
+    return true;
   }
   void real_sync();     // wait() up to the local time
   void catch_up();      // wait() up to base_ (before anything others can see)
@@ -297,7 +306,6 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
     uint64_t apic_base = 0;
   };
   OkPage ok_page_[2];  // cached(): per Cache::Stream
-
 };
 
 }  // namespace minipc

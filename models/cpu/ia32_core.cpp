@@ -2190,19 +2190,9 @@ __attribute__((always_inline)) inline const Insn& Ia32Core::fetch_decoded() {
         const uint32_t first = pa & ~3u;
         const unsigned words = e.words;
         // The bus's window first (a fetch hit without a call), else the bus.
-        const CpuBus::FetchWindow& w = fetch_window_;
-        const uint32_t woff = first - w.lo;
-        const uint8_t* code;
-        if (uint64_t{woff} + 4 * words <= w.size && *w.generation == w.generation_at &&
-            apic_base_ == w.apic_base) [[likely]] {
-          *w.hits += words;
-          *w.clock += words;
-          *w.stamp = *w.clock;
-          stall_ += words * w.hit_cycles;
-          code = w.data + woff;
-        } else {
+        const uint8_t* code = fetch_window_.hit(first, words, apic_base_, stall_);
+        if (!code) [[unlikely]]
           code = bus_.fetch_code(first, words, fetch_window_);
-        }
         if (code) [[likely]] {
           if (e.holds(code + (pa & 3))) [[likely]] return e.insn;
           std::memcpy(prefetch_, code, 4 * words);  // the bytes changed: decode those fetched
@@ -2284,9 +2274,8 @@ const Insn& Ia32Core::decode_bus(uint32_t pa) {
   prefetch_base_ = first;
   prefetch_n_ = 0;
   if (e.phys == pa) {
-    const unsigned words = ((pa + e.insn.length - 1) >> 2) - (pa >> 2) + 1;
-    prefetch_n_ = bus_.fetch_words(first, words, prefetch_);
-    if (prefetch_n_ == words) {
+    prefetch_n_ = bus_.fetch_words(first, e.words, prefetch_);
+    if (prefetch_n_ == e.words) {
       uint8_t bytes[sizeof prefetch_];  // up to 3 bytes before pa, 15 of the instruction, padding
       std::memcpy(bytes, prefetch_, sizeof prefetch_);  // the words past prefetch_n_ are masked off by holds()
       if (e.holds(bytes + (pa - first))) {
@@ -2667,25 +2656,17 @@ StepStatus Ia32Core::run(uint64_t max_insns, bool whole_blocks) {
   uint64_t stop = instructions_ + max_insns;
   StepStatus s = StepStatus::ok;
   ev_.resample_intr = false;
-  // What sends an instruction through step(): a pending interrupt with IF=1,
-  // TF, an STI/MOV SS shadow, a pending NMI, a halted or stopped core. INTR
-  // changes only outside run() and at INTA (in step()); shadows, HLT and
-  // fatal stops only in the instruction just executed; so only EFLAGS needs a
-  // look each time. Event bytes 4-7: halted, resample_intr (false here),
-  // nmi_pending, sti_shadow.
-  constexpr uint64_t kBoundaryEvents = 0xFFFFFFFF00000000ull;
-  auto watched = [this] { return flag::tf | (intr_ ? flag::if_ : 0); };
-  uint32_t watch = watched();
+  uint32_t watch = watched_flags();
   for (;;) {
     while (instructions_ < stop) {
       if (hook_) [[unlikely]] {
         if (!hook_->before_step(*this)) return s;
         s = step();
         if (hook_) hook_->after_step(*this, s);  // the hook may unhook itself
-        watch = watched();
-      } else if ((event_word() & kBoundaryEvents) || fatal_kind_ != FatalKind::none || (eflags_ & watch)) [[unlikely]] {
+        watch = watched_flags();
+      } else if (boundary_needs_step(watch)) [[unlikely]] {
         s = step();
-        watch = watched();
+        watch = watched_flags();
       } else {
         s = run_fast<false>(stop, watch, whole_blocks);
       }
@@ -2697,7 +2678,7 @@ StepStatus Ia32Core::run(uint64_t max_insns, bool whole_blocks) {
     const uint64_t more = bus_.next_chunk();
     if (!more) return s;
     stop = instructions_ + more;
-    watch = watched();
+    watch = watched_flags();
   }
 }
 
@@ -2709,14 +2690,11 @@ StepStatus Ia32Core::run_until(uint64_t time_stop, uint64_t max_insns) {
   lazy_if_ = eflags_ & flag::if_;
   unit_cycles_ = cycles_;
   unit_stall_ = stall_;
-  // run()'s boundary rule (see there).
-  constexpr uint64_t kBoundaryEvents = 0xFFFFFFFF00000000ull;
-  auto watched = [this] { return flag::tf | (intr_ ? flag::if_ : 0); };
-  uint32_t watch = watched();
+  uint32_t watch = watched_flags();
   while (instructions_ < stop && !hook_ && lazy_go_on()) {
-    if ((event_word() & kBoundaryEvents) || fatal_kind_ != FatalKind::none || (eflags_ & watch)) [[unlikely]] {
+    if (boundary_needs_step(watch)) [[unlikely]] {
       s = step();
-      watch = watched();
+      watch = watched_flags();
     } else {
       s = run_fast<true>(stop, watch, false);
     }

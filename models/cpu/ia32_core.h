@@ -53,6 +53,16 @@ class CpuBus {
     uint64_t generation_at = 0, apic_base = 0;
     uint64_t *hits = nullptr, *clock = nullptr, *stamp = nullptr;
     uint64_t hit_cycles = 0;
+    // A fetch in the window, as described; nullptr (nothing done) outside it.
+    [[gnu::always_inline]] const uint8_t* hit(uint32_t first, unsigned n, uint64_t apic_base_now, uint64_t& stall) const {
+      const uint32_t off = first - lo;
+      if (uint64_t{off} + 4 * n > size || *generation != generation_at || apic_base_now != apic_base) return nullptr;
+      *hits += n;
+      *clock += n;
+      *stamp = *clock;
+      stall += n * hit_cycles;
+      return data + off;
+    }
   };
   // The common case of fetch_words() without a copy: when all n dwords are
   // there at once (e.g. cache hits in one line) it does what fetch_words()
@@ -336,6 +346,18 @@ class Ia32Core {
   template <bool Lazy>
   StepStatus run_fast(uint64_t stop, uint32_t watch, bool whole_blocks);  // run()'s common case
   bool lazy_go_on() const { return cycles_ + stall_ < time_stop_ && !((eflags_ ^ lazy_if_) & flag::if_); }
+  // run()'s and run_until()'s boundary rule. What sends an instruction
+  // through step(): a pending interrupt with IF=1, TF, an STI/MOV SS
+  // shadow, a pending NMI, a halted or stopped core. INTR changes only
+  // outside a run and at INTA (in step()); shadows, HLT and fatal stops only
+  // in the instruction just executed; so only EFLAGS needs a look each time
+  // (the watched bits). Event bytes 4-7: halted, resample_intr (false
+  // here), nmi_pending, sti_shadow.
+  uint32_t watched_flags() const { return flag::tf | (intr_ ? flag::if_ : 0); }
+  bool boundary_needs_step(uint32_t watch) const {
+    constexpr uint64_t kBoundaryEvents = 0xFFFFFFFF00000000ull;
+    return (event_word() & kBoundaryEvents) || fatal_kind_ != FatalKind::none || (eflags_ & watch);
+  }
   // decode
   void decode(Insn& d);
   static bool lock_allowed(const Insn& d);
