@@ -2,7 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "core/params.h"
 
@@ -16,6 +19,7 @@ std::string where(const std::string& path, const YAML::Node& n) {
 void flatten(const std::string& path, const std::string& prefix, const YAML::Node& node) {
   for (const auto& kv : node) {
     const std::string name = kv.first.as<std::string>();
+    if (prefix.empty() && name == "include") continue;  // handled by load()
     if (name.empty() || name.find('.') != std::string::npos)
       throw ConfigError(where(path, kv.first) + ": bad key '" + name + "' (keys are names without dots)");
     const std::string key = prefix.empty() ? name : prefix + "." + name;
@@ -37,7 +41,26 @@ void flatten(const std::string& path, const std::string& prefix, const YAML::Nod
 }
 }  // namespace
 
-void load_config_file(const std::string& path) {
+namespace {
+void load(const std::string& path, const std::string& default_base, std::vector<std::string>& chain);
+}
+
+void load_config_file(const std::string& path, const std::string& default_base) {
+  std::vector<std::string> chain;
+  load(path, default_base, chain);
+}
+
+namespace {
+// A config names blocks (sections with a `type`) or only sets parameters of
+// another config's blocks. `include: FILE` (relative to the including file)
+// loads FILE first; a file that neither includes anything nor declares any
+// block type is an overlay on the default PC (default_base), so a short
+// user config like "uart0: {instant_tx: true}" keeps working.
+void load(const std::string& path, const std::string& default_base, std::vector<std::string>& chain) {
+  namespace fs = std::filesystem;
+  const std::string canonical = fs::weakly_canonical(fs::path(path)).string();
+  if (std::find(chain.begin(), chain.end(), canonical) != chain.end())
+    throw ConfigError("config file '" + path + "': includes itself (through " + chain.back() + ")");
   std::ifstream probe(path);
   if (!probe) throw ConfigError("config file '" + path + "': cannot open");
   YAML::Node root;
@@ -46,10 +69,41 @@ void load_config_file(const std::string& path) {
   } catch (const YAML::Exception& e) {
     throw ConfigError("config file '" + path + ":" + std::to_string(e.mark.line + 1) + "': " + e.msg);
   }
-  if (root.IsNull()) return;  // an empty file configures nothing
-  if (!root.IsMap()) throw ConfigError("config file '" + path + "': the top level must be a mapping of blocks");
+  if (!root.IsNull() && !root.IsMap())
+    throw ConfigError("config file '" + path + "': the top level must be a mapping of blocks");
+  chain.push_back(canonical);
+  std::vector<std::string> includes;
+  bool declares_blocks = false;
+  if (root.IsMap()) {
+    for (const auto& kv : root) {
+      const std::string name = kv.first.as<std::string>();
+      if (name == "include") {
+        const YAML::Node& inc = kv.second;
+        if (inc.IsScalar())
+          includes.push_back(inc.Scalar());
+        else if (inc.IsSequence())
+          for (const auto& i : inc) includes.push_back(i.as<std::string>());
+        else
+          throw ConfigError(where(path, inc) + ": include: a file name or a list of file names");
+      } else if (kv.second.IsMap() && kv.second["type"]) {
+        declares_blocks = true;
+      }
+    }
+  }
+  if (includes.empty() && !declares_blocks && !default_base.empty() && chain.size() == 1 &&
+      fs::weakly_canonical(fs::path(default_base)).string() != canonical)
+    includes.push_back(fs::absolute(fs::path(default_base)).string());
+  for (const auto& inc : includes) {
+    fs::path p(inc);
+    if (p.is_relative()) p = fs::path(path).parent_path() / p;
+    if (!fs::exists(p)) throw ConfigError("config file '" + path + "': include '" + inc + "': no such file");
+    load(p.string(), default_base, chain);
+  }
+  chain.pop_back();
+  if (root.IsNull()) return;  // an empty file configures nothing (beyond its base)
   flatten(path, "", root);
 }
+}  // namespace
 
 void apply_override(const std::string& assignment) {
   const auto eq = assignment.find('=');

@@ -10,7 +10,10 @@ namespace minipc {
 // "uart0.console"). Throws ConfigError naming the file (and line) when the
 // file is missing, is not YAML, or holds something other than nested
 // mappings of scalars.
-void load_config_file(const std::string& path);
+// `include: FILE` (or a list) loads those files first, relative to the
+// including file. A file with no include and no block `type` is an overlay
+// on default_base (the default PC), when one is given.
+void load_config_file(const std::string& path, const std::string& default_base = "");
 
 // Applies one "key=value" override. Throws ConfigError on bad syntax.
 void apply_override(const std::string& assignment);

@@ -4,7 +4,6 @@
 
 #include "apic/io_apic.h"
 #include "apic/local_apic.h"
-#include "pic/pic8259.h"
 
 namespace minipc {
 
@@ -39,6 +38,30 @@ void InterruptMonitor::on_lines() {
 }
 
 void InterruptMonitor::on_intr() { intr_rose_at_ = sc_core::sc_time_stamp(); }
+
+void InterruptMonitor::wire(BlockBuilder& b) {
+  for (unsigned i = 0; i < 16; ++i) lines[i].bind(b.read("irq" + std::to_string(i), "irq_monitor"));
+  IrqLine* cpu_intr = b.find<IrqLine>("cpu.intr");
+  intr.bind(cpu_intr ? *cpu_intr : b.read("irq_monitor.no_cpu", "irq_monitor"));
+  Pic8259View* master = b.find<Pic8259View>("pic.master.view");
+  Pic8259View* slave = b.find<Pic8259View>("pic.slave.view");
+  if (master && slave) use_pics(*master, *slave);
+  if (b.apic_mode()) {
+    IoApic* ioapic = b.find<IoApic>("apic.ioapic");
+    LocalApic* lapic = b.find<LocalApic>("apic.lapic");
+    if (ioapic && lapic) use_apic(*ioapic, *lapic);
+  }
+}
+
+void InterruptMonitor::use_pics(const Pic8259View& master, const Pic8259View& slave) {
+  master_ = master;
+  slave_ = slave;
+  master.on_eoi([this](unsigned level, const sc_core::sc_time& at) {
+    if (level == 2) return;  // IR2 is the cascade: the slave's EOI names the line
+    eoi(level, at);
+  });
+  slave.on_eoi([this](unsigned level, const sc_core::sc_time& at) { eoi(8 + level, at); });
+}
 
 void InterruptMonitor::use_apic(IoApic& ioapic, LocalApic& lapic) {
   ioapic_ = &ioapic;

@@ -16,6 +16,7 @@
 
 #include <systemc>
 
+#include "core/block.h"
 #include "core/irq.h"
 #include "core/stats.h"
 #include "core/timed_signal.h"
@@ -31,28 +32,15 @@ class InterruptMonitor : public sc_core::sc_module {
   sc_core::sc_vector<IrqIn> lines{"lines", 16};
   IrqIn intr{"intr"};
 
-  // What the monitor needs of one 8259A (TLM model or RTL twin).
-  struct PicView {
-    std::function<uint8_t()> vector_base;  // ICW2's T7-T3
-    std::function<uint8_t()> elcr;         // level-triggered lines
-  };
-  // Makes the view of a chip and hooks its EOIs (level -> line offset).
-  template <typename Pic>
-  PicView attach(Pic& pic, unsigned line_offset) {
-    pic.on_eoi = [this, line_offset](unsigned level, const sc_core::sc_time& at) {
-      if (line_offset == 0 && level == 2) return;  // IR2 is the cascade: the slave's EOI names the line
-      eoi(line_offset + level, at);
-    };
-    return {[&pic] { return pic.programmed_vector_base(); }, [&pic] { return pic.elcr(); }};
-  }
-
   SC_HAS_PROCESS(InterruptMonitor);
   explicit InterruptMonitor(const sc_core::sc_module_name& nm);
-  template <typename Pic>
-  void use_pics(Pic& master, Pic& slave) {
-    master_ = attach(master, 0);
-    slave_ = attach(slave, 8);
-  }
+  // Binds the monitor on a built platform: the ISA lines irq0..irq15, the
+  // first CPU's INTR (service "cpu.intr"), the 8259A pair's views and, in
+  // APIC mode, the IOAPIC and the first LAPIC.
+  void wire(BlockBuilder& b);
+  // Legacy mode: vectors map to lines through the two 8259As' ICW2, EOIs
+  // come from the chips.
+  void use_pics(const Pic8259View& master, const Pic8259View& slave);
   // APIC mode: vectors map to lines through the IOAPIC's redirection table
   // (pin 2 is IRQ0, pin n IRQ n), EOIs come from the local APIC.
   void use_apic(IoApic& ioapic, LocalApic& lapic);
@@ -81,7 +69,7 @@ class InterruptMonitor : public sc_core::sc_module {
   };
   Vector& stats_for(int vector);
 
-  PicView master_, slave_;
+  Pic8259View master_, slave_;
   IoApic* ioapic_ = nullptr;
   std::array<bool, 16> level_{};
   std::array<std::optional<sc_core::sc_time>, 16> asserted_at_;

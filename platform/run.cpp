@@ -13,7 +13,9 @@
 #include "core/params.h"
 #include "core/sim_control.h"
 #include "core/stats.h"
+#include "describe.h"
 #include "platform.h"
+#include "session.h"
 
 namespace minipc {
 namespace {
@@ -90,7 +92,7 @@ void add_run(CLI::App& app, Options& o) {
 // Config file, then the command-line options as config keys, then --set.
 void configure(const Options& o, bool for_run) {
   ConfigStore::instance().clear();
-  load_config_file(o.config);
+  load_config_file(o.config, MINIPC_DEFAULT_CONFIG);
   if (for_run) {
     auto& cfg = ConfigStore::instance();
     std::string fw = o.firmware;
@@ -126,8 +128,9 @@ void configure(const Options& o, bool for_run) {
 int do_run(const Options& o) {
   configure(o, true);
   Platform pc;
-  pc.load_firmware();
-  const Platform::Result r = pc.run();
+  RunSession session(pc);
+  session.load_firmware();
+  const RunSession::Result r = session.run();
   std::cout.flush();
   std::fflush(stdout);
   if (!r.message.empty()) std::cerr << "minipc: error: " << r.message << "\n";
@@ -146,9 +149,18 @@ int do_run(const Options& o) {
   return r.exit_code;
 }
 
+int do_describe(const Options& o) {
+  configure(o, false);
+  Platform pc;
+  RunSession session(pc);  // takes the run's keys, so a typo in them is still reported
+  describe(pc, std::cout);
+  return 0;
+}
+
 int do_params(const Options& o) {
   configure(o, false);
   Platform pc;
+  RunSession session(pc);
   auto params = ConfigStore::instance().params();
   std::sort(params.begin(), params.end(), [](const ParamInfo& a, const ParamInfo& b) { return a.key < b.key; });
   // Addresses and ports (keys ending in "base") read better in hex.
@@ -182,16 +194,19 @@ int minipc_main(int argc, char** argv) {
 
   CLI::App app{"minipc: a SystemC/TLM-2.0 model of a small x86 PC running real firmware"};
   app.set_version_flag("--version", "minipc 0.1");
-  Options run_opts, params_opts;
+  Options run_opts, params_opts, describe_opts;
   CLI::App* run = app.add_subcommand("run", "boot firmware on the platform (the default command)");
   add_run(*run, run_opts);
   CLI::App* params = app.add_subcommand("params", "list every configurable parameter with its value");
   add_common(*params, params_opts);
+  CLI::App* describe_cmd =
+      app.add_subcommand("describe", "print the assembled platform: blocks, memory and I/O maps, interrupt routing, bus masters");
+  add_common(*describe_cmd, describe_opts);
   app.require_subcommand(0, 1);
 
   // `minipc [options]` means `minipc run [options]`.
   std::vector<std::string> args(argv + 1, argv + argc);
-  const bool has_command = !args.empty() && (args[0] == "run" || args[0] == "params" || args[0] == "-h" ||
+  const bool has_command = !args.empty() && (args[0] == "run" || args[0] == "params" || args[0] == "describe" || args[0] == "-h" ||
                                               args[0] == "--help" || args[0] == "--version");
   if (!has_command) args.insert(args.begin(), "run");
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments reversed
@@ -203,10 +218,11 @@ int minipc_main(int argc, char** argv) {
     return rc == 0 ? 0 : exit_status::usage;
   }
 
-  if (!run_opts.verbose && !params_opts.verbose) sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  if (!run_opts.verbose && !params_opts.verbose && !describe_opts.verbose) sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
 
   try {
     if (params->parsed()) return do_params(params_opts);
+    if (describe_cmd->parsed()) return do_describe(describe_opts);
     return do_run(run_opts);  // `minipc` alone runs the default demo
   } catch (const ConfigError& e) {
     std::cerr << "minipc: error: " << e.what() << "\n";

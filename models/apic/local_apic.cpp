@@ -118,7 +118,9 @@ void LocalApic::reset_state() {
   timer_running_ = false;
   if (started_) timer_event_.cancel();
   outgoing_.clear();
-  if (lint0_extint_at_reset) LVT_LINT0.set(static_cast<uint32_t>(DeliveryMode::extint) << 8);
+  // As SeaBIOS leaves the BSP's LINT0 before a Multiboot entry: ExtINT,
+  // level-triggered, unmasked (0x8700).
+  if (lint0_extint_at_reset) LVT_LINT0.set((static_cast<uint32_t>(DeliveryMode::extint) << 8) | LVT_LEVEL);
   refresh();
 }
 

@@ -73,8 +73,8 @@ class LocalApic : public Peripheral, public InterruptAcknowledgeIf {
   Param<uint64_t> apic_id{this, "apic_id", 0, "APIC ID (ID register bits 31:24 at reset); 0 is the BSP"};
   Param<double> bus_hz{this, "bus_hz", 100e6, "timer input clock (Hz), before the divide configuration"};
   Param<bool> lint0_extint_at_reset{this, "lint0_extint_at_reset", false,
-                                    "reset LVT LINT0 to ExtINT unmasked (0x700, as QEMU's BSP) so the 8259 "
-                                    "reaches INTR before firmware programs the APIC"};
+                                    "reset LVT LINT0 to ExtINT, level, unmasked (0x8700, as SeaBIOS leaves QEMU's "
+                                    "BSP) so the 8259 reaches INTR through the LAPIC (virtual wire)"};
 
   // ---- the CPU's side -------------------------------------------------------
   // INTA: ExtINT from the 8259 first (it ignores priorities), else the highest

@@ -90,7 +90,10 @@ class Bus : public sc_core::sc_module {
   // master's index, as used in `owner`.
   template <typename InitiatorSocket>
   int connect_initiator(InitiatorSocket& s, const std::string& master_name, unsigned priority = 0) {
-    s.bind(targ_socket);
+    // What tlm_base_initiator_socket::bind does, on the socket bases: works
+    // for any initiator socket type (the platform passes them as bases).
+    (s.get_base_port())(targ_socket.get_base_interface());
+    (targ_socket.get_base_port())(s.get_base_interface());
     int index = -1;
     for (size_t i = 0; i < initiators_.size(); ++i)
       if (initiators_[i]->name == master_name) index = static_cast<int>(i);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <systemc>
 
 namespace minipc {
@@ -23,6 +24,15 @@ class InterruptAcknowledgeIf : public virtual sc_core::sc_interface {
   // says. Returns -1 when nothing is pending any more (the request went away
   // between INTR and INTA); the CPU then resumes without an interrupt.
   virtual int acknowledge() = 0;
+};
+
+// What an observer (the platform's interrupt-latency monitor) needs of one
+// 8259A, whichever implementation (TLM model or RTL twin) is built.
+struct Pic8259View {
+  std::function<uint8_t()> vector_base;  // ICW2's T7-T3
+  std::function<uint8_t()> elcr;         // level-triggered lines
+  // Hooks the chip's EOIs: fn(level, local time of the EOI write).
+  std::function<void(std::function<void(unsigned, const sc_core::sc_time&)>)> on_eoi;
 };
 
 // Drives an output line only when its level changes: keeps VCDs small and

@@ -16,6 +16,8 @@ ConfigStore& ConfigStore::instance() {
 
 void ConfigStore::set(const std::string& key, const std::string& value, const std::string& source) {
   entries_[key] = Slot{ConfigEntry{key, value, source}, false};
+  const std::string section = key.substr(0, key.find('.'));
+  if (std::find(sections_.begin(), sections_.end(), section) == sections_.end()) sections_.push_back(section);
 }
 
 std::optional<ConfigEntry> ConfigStore::take(const std::string& key) {
@@ -64,8 +66,16 @@ void ConfigStore::check_all_used() const {
 
 void ConfigStore::register_param(ParamInfo info) { params_.push_back(std::move(info)); }
 
+bool ConfigStore::any_used(const std::string& section) const {
+  const std::string prefix = section + ".";
+  for (auto it = entries_.lower_bound(prefix); it != entries_.end() && it->first.rfind(prefix, 0) == 0; ++it)
+    if (it->second.used) return true;
+  return false;
+}
+
 void ConfigStore::clear() {
   entries_.clear();
+  sections_.clear();
   params_.clear();
 }
 

@@ -53,10 +53,15 @@ class ConfigStore {
   std::optional<ConfigEntry> peek(const std::string& key) const;
   // Marks a key as used (for keys the platform itself consumes).
   void mark_used(const std::string& key);
+  // Whether any key "<section>.*" was taken.
+  bool any_used(const std::string& section) const;
   // Entries no parameter took, in key order.
   std::vector<ConfigEntry> unused() const;
   // Throws ConfigError naming the first unused key (and how many more).
   void check_all_used() const;
+  // The top-level sections ("platform", "cpu0", "uart0"), in the order they
+  // were first set: the order of the blocks in the config.
+  const std::vector<std::string>& sections() const { return sections_; }
 
   void register_param(ParamInfo info);
   const std::vector<ParamInfo>& params() const { return params_; }
@@ -69,6 +74,7 @@ class ConfigStore {
     bool used = false;
   };
   std::map<std::string, Slot> entries_;
+  std::vector<std::string> sections_;
   std::vector<ParamInfo> params_;
 };
 

@@ -66,6 +66,14 @@ struct Pic8259Rtl::Rtl {
   bool dumped = false;
 
   explicit Rtl(const std::string& name) { top = std::make_unique<Vpic8259>(&shared_context(), name.c_str()); }
+  // Scopes are erased through the thread's current context (Verilator
+  // 5.006), which may be another model's, already destroyed (the PIT's):
+  // make it this model's before the model goes.
+  ~Rtl() {
+    Verilated::threadContextp(&shared_context());
+    vcd.reset();
+    top.reset();
+  }
   void dump() {
     if (!vcd) return;
     uint64_t v = sc_core::sc_time_stamp().value();

@@ -95,6 +95,16 @@ struct Pit8254Rtl::Rtl {
     ctx.traceEverOn(true);  // allows open_trace() later
     top = std::make_unique<Vpit8254>(&ctx, name.c_str());
   }
+  // Verilator 5.006 erases a model's scopes through the thread's current
+  // context, which is whichever model ran last (maybe one already
+  // destroyed): make it this model's own before the model goes. Then no
+  // context of a destroyed model is left current.
+  ~Rtl() {
+    Verilated::threadContextp(&ctx);
+    vcd.reset();
+    top.reset();
+    Verilated::threadContextp(nullptr);
+  }
   void dump(const sc_core::sc_time& t) {
     if (!vcd) return;
     uint64_t v = t.value();

@@ -12,44 +12,16 @@
 #include <sstream>
 #include <string>
 
+#include "minipc_process.h"
+
 namespace fs = std::filesystem;
+using minipc_test::has;
+using minipc_test::minipc;
+using minipc_test::RunResult;
+using minipc_test::scratch;
+using minipc_test::slurp;
 
 namespace {
-struct RunResult {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// A fresh scratch directory per test (tests may run in parallel).
-fs::path scratch() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path d = fs::temp_directory_path() / ("minipc-system-" + std::to_string(getpid())) / info->name();
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-RunResult minipc(const std::string& args, const fs::path& dir) {
-  const fs::path out = dir / "stdout.txt", err = dir / "stderr.txt";
-  const std::string cmd = "cd '" + dir.string() + "' && '" MINIPC_EXE "' " + args + " >'" + out.string() + "' 2>'" +
-                          err.string() + "' </dev/null";
-  const int raw = std::system(cmd.c_str());
-  RunResult r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
-
-bool has(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
-
 void expect_hello(const RunResult& r, const char* compiler) {
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(has(r.out, "minipc hello: IA-32 firmware running\n")) << r.out;

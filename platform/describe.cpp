@@ -1,0 +1,81 @@
+#include "describe.h"
+
+#include <algorithm>
+#include <iomanip>
+#include <sstream>
+
+namespace minipc {
+
+namespace {
+std::string hex(uint64_t v, int width) {
+  std::ostringstream s;
+  s << "0x" << std::hex << std::uppercase << std::setw(width) << std::setfill('0') << v;
+  return s.str();
+}
+
+std::string pad(const std::string& s, size_t w) { return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' '); }
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+// irqN nets sort by number.
+bool isa_line(const std::string& net, unsigned* n) {
+  if (net.rfind("irq", 0) != 0 || net.size() < 4 || net.size() > 5) return false;
+  if (net.find_first_not_of("0123456789", 3) != std::string::npos) return false;
+  *n = static_cast<unsigned>(std::stoul(net.substr(3)));
+  return true;
+}
+}  // namespace
+
+void describe(const Platform& pc, std::ostream& out) {
+  const Bus& bus = pc.bus();
+  out << "blocks\n";
+  size_t w = 4;
+  for (const auto& b : pc.blocks()) w = std::max(w, b.name.size());
+  for (const auto& b : pc.blocks())
+    out << "  " << pad(b.name, w) << pad(b.type, 22) << pad(b.impl, 4) << " " << b.description << "\n";
+
+  for (AddressSpace space : {AddressSpace::memory, AddressSpace::io}) {
+    const bool mem = space == AddressSpace::memory;
+    out << "\n" << (mem ? "memory map" : "I/O map") << "\n";
+    const int digits = mem ? 8 : 4;
+    for (const auto& m : bus.mappings()) {
+      if (m.space != space) continue;
+      const Platform::BlockRecord* b = pc.target_block(m.target);
+      out << "  " << hex(m.base, digits) << "-" << hex(m.base + m.size - 1, digits) << "  "
+          << pad(bus.target_name(m.target), 14) << (b ? "block " + b->name + " (" + b->type + ", " + b->impl + ")" : "")
+          << (m.offset ? "  at offset " + hex(m.offset, 1) : "") << "\n";
+    }
+  }
+
+  out << "\ninterrupt routing (" << (pc.apic_mode() ? "platform.interrupts: apic" : "platform.interrupts: pic")
+      << "; vectors are the firmware's: 8259A ICW2, IOAPIC redirection entries, LAPIC LVT)\n";
+  std::vector<std::pair<unsigned, const Platform::NetRecord*>> isa;
+  for (const auto* n : pc.nets()) {
+    unsigned line;
+    if (isa_line(n->name, &line) && !n->drivers.empty()) isa.emplace_back(line, n);
+  }
+  std::sort(isa.begin(), isa.end());
+  for (const auto& [line, n] : isa) {
+    std::vector<std::string> readers;
+    for (const auto& r : n->readers)
+      if (r != "irq_monitor") readers.push_back(r);
+    out << "  " << pad(join(n->drivers), 16) << "-> " << pad(n->name, 6) << "-> " << join(readers) << "\n";
+  }
+  for (const auto* n : pc.nets()) {
+    unsigned line;
+    if (isa_line(n->name, &line) || n->drivers.empty() || n->readers.empty()) continue;
+    if (n->name == "pic_int" || n->name == "pic_cascade" || n->name.rfind("pirq", 0) == 0 ||
+        n->name.find(".intr") != std::string::npos)
+      out << "  " << pad(join(n->drivers), 16) << "-> " << pad(n->name, 6) << "-> " << join(n->readers) << "\n";
+  }
+
+  out << "\nbus masters (bus.arbitration: " << bus.arbitration.get() << "; smaller priority wins)\n";
+  for (const auto& m : pc.masters())
+    out << "  " << m.index << "  " << pad(m.name, w) << "priority " << m.priority << "\n";
+}
+
+}  // namespace minipc

@@ -1,0 +1,170 @@
+#include "session.h"
+
+#include "output_files.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "core/stats.h"
+#include "cpu/cpu.h"
+#include "debug/core_debugger.h"
+#include "memory/memory.h"
+#include "trace/trace_port.h"
+
+namespace minipc {
+
+namespace {
+// SystemC stamps the wall-clock date into the VCD header; overwrite it in
+// place (same length) so the same config gives a byte-identical VCD.
+void blank_vcd_date(const std::string& path) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  if (!f) return;
+  std::string head(512, '\0');
+  f.read(&head[0], static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(f.gcount()));
+  const size_t begin = head.find("$date");
+  const size_t end = head.find("$end", begin == std::string::npos ? 0 : begin);
+  if (begin == std::string::npos || end == std::string::npos) return;
+  std::string body(end - (begin + 5), ' ');
+  const std::string note = "\n     minipc";
+  body.replace(0, std::min(note.size(), body.size()), note.substr(0, body.size()));
+  if (!body.empty()) body.back() = '\n';
+  f.clear();
+  f.seekp(static_cast<std::streamoff>(begin + 5));
+  f.write(body.data(), static_cast<std::streamsize>(body.size()));
+}
+
+// Creates the folders an output file goes in; key names the setting.
+}  // namespace
+
+RunSession::RunSession(Platform& pc) : pc_(pc) {
+  cpu_ = pc.service<Cpu>("cpu");
+  ram_ = pc.service<Memory>("ram");
+  trace_port_ = pc.service<TracePort>("trace_port");
+  if (!cpu_) throw ConfigError("the platform has no CPU (a block with type: ia32)");
+  if (!ram_) throw ConfigError("the platform has no RAM (a block with type: ram)");
+  // Every key must have been taken by now: a typo is an error, not a no-op.
+  ConfigStore::instance().check_all_used();
+}
+
+RunSession::~RunSession() {
+  if (trace_) sc_core::sc_close_vcd_trace_file(trace_);
+}
+
+LoadedImage RunSession::load_firmware() {
+  const std::string& path = firmware.get();
+  if (path.empty()) throw LoadError(exit_status::no_input, "no firmware given (--firmware ELF)");
+  LoadedImage img = load_elf(path, ram_->data(), ram_->bytes());
+  const uint32_t mbi = write_multiboot_info(ram_->data(), ram_->bytes(), cmdline.get());
+  cpu_->set_entry_state(img.entry, kMultibootBootloaderMagic, mbi);
+  return img;
+}
+
+void RunSession::open_vcd() {
+  if (vcd.get().empty()) return;
+  std::string base = vcd.get();
+  if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
+  make_parent_dirs(vcd.key(), base);
+  vcd_path_ = base + ".vcd";
+  {
+    std::ofstream probe(vcd_path_);
+    if (!probe) throw LoadError(exit_status::no_input, "platform.vcd: cannot write '" + vcd_path_ + "'");
+  }
+  trace_ = sc_core::sc_create_vcd_trace_file(base.c_str());
+  trace_->set_time_unit(1, sc_core::SC_PS);
+  pc_.trace_all(trace_);
+}
+
+void RunSession::write_stats(const Result& r) {
+  if (stats_file.get().empty()) return;
+  auto& stats = StatsRegistry::instance();
+  nlohmann::json j = stats.to_json();
+  j["platform"]["simulated_ns"] = r.simulated.to_seconds() * 1e9;
+  j["platform"]["exit_code"] = r.exit_code;
+  // Host time is left out on purpose: the stats file is byte-identical for
+  // the same config and seed (DESIGN.md §6); the summary line prints it.
+  make_parent_dirs(stats_file.key(), stats_file.get());
+  std::ofstream out(stats_file.get());
+  if (!out) throw LoadError(exit_status::no_input, "platform.stats: cannot write '" + stats_file.get() + "'");
+  out << std::setw(2) << j << "\n";
+}
+
+void RunSession::start_debugging() {
+  if (!gdb_port.get() && trace_insn.get().empty()) return;
+  Cpu* cpu = cpu_;
+  debugger_ = std::make_unique<debug::CoreDebugger>(
+      cpu->core(), [cpu](bool w, uint32_t a, uint8_t* d, size_t n) { return cpu->debug_access(w, a, d, n); },
+      cpu->name());
+  debugger_->set_log([](const std::string& line) { std::cerr << "minipc: " << line << "\n"; });
+  debugger_->set_on_kill([] { request_stop(StopReason::firmware_exit, 0, ""); });
+  if (!trace_insn.get().empty()) {
+    debug::InsnTrace::Window window;
+    try {
+      window = debug::InsnTrace::parse_window(trace_insn_window.get());
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(trace_insn_window.key() + ": " + e.what());
+    }
+    make_parent_dirs(trace_insn.key(), trace_insn.get());
+    debugger_->enable_trace(trace_insn.get(), window);
+  }
+  if (gdb_port.get()) {
+    if (gdb_port.get() > 65535) throw ConfigError(gdb_port.key() + ": " + std::to_string(gdb_port.get()) + " is not a TCP port");
+    try {
+      debugger_->enable_gdb(static_cast<uint16_t>(gdb_port.get()), gdb_wait.get());
+    } catch (const debug::GdbStubError& e) {
+      throw InputError(std::string("--gdb: ") + e.what());
+    }
+  }
+  cpu_->core().set_insn_hook(debugger_.get());
+}
+
+RunSession::Result RunSession::run() {
+  open_vcd();
+  start_debugging();
+  reset_sim_outcome();
+  const auto t0 = std::chrono::steady_clock::now();
+  cpu_->set_time_limit(sc_core::sc_time_stamp() + time_limit.get());
+  sc_core::sc_start(time_limit.get());
+  const double host = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  Result r{};
+  r.simulated = sc_core::sc_time_stamp();
+  r.host_seconds = host;
+  r.instructions = cpu_->instructions();
+  if (const auto& o = sim_outcome()) {
+    r.exit_code = o->exit_code;
+    r.reason = o->reason;
+    r.message = o->message;
+  } else {
+    std::ostringstream m;
+    m << "time limit " << time_limit.get() << " reached without the firmware exiting (" << cpu_->name() << " at EIP="
+      << hex_upper(cpu_->core().eip()) << (cpu_->halted.read() ? ", halted" : "") << ")";
+    r.exit_code = exit_status::time_limit;
+    r.reason = StopReason::time_limit;
+    r.message = m.str();
+  }
+  if (debugger_)
+    debugger_->finish(r.exit_code, r.reason == StopReason::cpu_fatal || r.reason == StopReason::bus_fatal,
+                      r.message.empty() ? "the firmware exited" : r.message);
+  if (trace_) {
+    sc_core::sc_close_vcd_trace_file(trace_);
+    trace_ = nullptr;
+    blank_vcd_date(vcd_path_);
+    r.vcd_path = vcd_path_;
+  }
+  write_stats(r);
+  if (!stats_file.get().empty()) r.stats_path = stats_file.get();
+  if (!perfetto.get().empty()) {
+    if (!trace_port_) throw ConfigError(perfetto.key() + ": the platform has no trace port (a block with type: trace_port)");
+    make_parent_dirs(perfetto.key(), perfetto.get());
+    trace_port_->write_chrome_trace(perfetto.get());
+    r.perfetto_path = perfetto.get();
+  }
+  return r;
+}
+
+}  // namespace minipc

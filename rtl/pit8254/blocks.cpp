@@ -1,0 +1,15 @@
+// The RTL twin of the 8254 as a block type (impl: rtl).
+#include "pit/pit_block.h"
+#include "pit8254/pit8254_rtl.h"
+
+namespace minipc {
+
+void register_rtl_pit_blocks(BlockRegistry& r) {
+  r.add({"pit8254", "rtl", "the 8254 as Verilated SystemVerilog (rtl/pit8254)", [](BlockBuilder& b) {
+           auto& pit = build_pit8254<Pit8254Rtl>(b);
+           const std::string path = b.rtl_trace_path(b.name());
+           if (!path.empty()) pit.open_trace(path);
+         }});
+}
+
+}  // namespace minipc

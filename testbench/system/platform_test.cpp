@@ -1,0 +1,132 @@
+// The platform as data (docs/platform.md): blocks declared in the config,
+// `minipc describe`, includes, and every way a config can be wrong (exit 64,
+// one line naming the file, the key and both blocks where two collide).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include "minipc_process.h"
+
+namespace fs = std::filesystem;
+using minipc_test::has;
+using minipc_test::minipc;
+using minipc_test::RunResult;
+using minipc_test::scratch;
+
+namespace {
+void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+}  // namespace
+
+TEST(Describe, DefaultConfigShowsBlocksMapsRoutingAndMasters) {
+  const RunResult r = minipc("describe", scratch());
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const char* line : {"uart0   uart16550", "pic     pic8259_pair          tlm",
+                           "0x00000000-0x03FFFFFF  ram", "0xFEC00000-0xFEC0001F  ioapic",
+                           "0x03F8-0x03FF  uart0", "0x0020-0x0021  pic_master", "0x0064-0x0064  kbd",
+                           "uart0.irq       -> irq4  -> pic_master.ir4, ioapic.pin4",
+                           "disk0.irq       -> irq14 -> pic_slave.ir6, ioapic.pin14",
+                           "pic_slave.int   -> pic_cascade -> pic_master.ir2", "0  cpu0    priority 2",
+                           "1  dma     priority 0", "2  disk0   priority 1"})
+    EXPECT_TRUE(has(r.out, line)) << line << "\n" << r.out;
+}
+
+TEST(Describe, ShowsTheRtlChoiceAndApicMasters) {
+  const RunResult r = minipc("describe --set pit0.impl=rtl --set platform.interrupts=apic", scratch());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "pit0    pit8254               rtl")) << r.out;
+  EXPECT_TRUE(has(r.out, "0xFEE00000-0xFEEFFFFF  apic_bus")) << r.out;
+  EXPECT_TRUE(has(r.out, "3  ioapic")) << r.out;
+  EXPECT_TRUE(has(r.out, "4  lapic0")) << r.out;
+}
+
+TEST(Config, IncludeThenAddASecondUart) {
+  const fs::path d = scratch();
+  write(d / "two_uarts.yaml", "include: " DEFAULT_CONFIG "\nuart1:\n  type: uart16550\n  io_base: 0x2F8\n  irq: 3\n"
+                              "  tx_dma_channel: none\n  rx_dma_channel: none\n");
+  const RunResult r = minipc("describe --config two_uarts.yaml", d);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "0x02F8-0x02FF  uart1")) << r.out;
+  EXPECT_TRUE(has(r.out, "uart1.irq       -> irq3  -> pic_master.ir3, ioapic.pin3")) << r.out;
+  // And it runs: the default demo does not touch COM2.
+  EXPECT_EQ(minipc("run --no-vcd --no-stats --config two_uarts.yaml", d).status, 0);
+}
+
+TEST(Config, OverlayWithoutTypesChangesTheDefaultPc) {
+  const fs::path d = scratch();
+  write(d / "fast.yaml", "uart0:\n  instant_tx: true\n");
+  const RunResult r = minipc("run --no-vcd --no-stats --config fast.yaml", d);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "hello: PASS")) << r.out;
+}
+
+TEST(BadConfig, UnknownBlockTypeIs64AndNamesKeyFileAndKnownTypes) {
+  const fs::path d = scratch();
+  write(d / "bad.yaml", "include: " DEFAULT_CONFIG "\nnic0:\n  type: e1001\n");
+  const RunResult r = minipc("describe --config bad.yaml", d);
+  EXPECT_EQ(r.status, 64);
+  EXPECT_TRUE(has(r.err, "nic0.type (bad.yaml:3): unknown block type 'e1001'")) << r.err;
+  EXPECT_TRUE(has(r.err, "uart16550")) << r.err;
+}
+
+TEST(BadConfig, BlockWithoutTypeIs64AndNamesIt) {
+  const fs::path d = scratch();
+  write(d / "bad.yaml", "include: " DEFAULT_CONFIG "\ncom2:\n  io_base: 0x2F8\n");
+  const RunResult r = minipc("describe --config bad.yaml", d);
+  EXPECT_EQ(r.status, 64);
+  EXPECT_TRUE(has(r.err, "block 'com2' (bad.yaml:3): no 'type'")) << r.err;
+}
+
+TEST(BadConfig, UnknownImplIs64) {
+  const RunResult r = minipc("describe --set uart0.impl=rtl", scratch());
+  EXPECT_EQ(r.status, 64);
+  EXPECT_TRUE(has(r.err, "uart0.impl (--set): 'rtl' is not an implementation (tlm)")) << r.err;
+}
+
+TEST(BadConfig, TwoOutputsOnOneIrqLineAre64AndNameBoth) {
+  const RunResult r = minipc("describe --set rtc.irq=4", scratch());
+  EXPECT_EQ(r.status, 64);
+  EXPECT_TRUE(has(r.err, "both drive irq4")) << r.err;
+  EXPECT_TRUE(has(r.err, "rtc.irq (--set)")) << r.err;
+  EXPECT_TRUE(has(r.err, "uart0.irq (")) << r.err;
+}
+
+TEST(BadConfig, OverlappingWindowsNameTheKeyItsSourceAndBothBlocks) {
+  const RunResult r = minipc("describe --set dma.io_base=0x3F8", scratch());
+  EXPECT_EQ(r.status, 64);
+  EXPECT_TRUE(has(r.err, "dma.io_base (--set)")) << r.err;
+  EXPECT_TRUE(has(r.err, "of dma overlaps")) << r.err;
+  EXPECT_TRUE(has(r.err, "of uart0")) << r.err;
+}
+
+TEST(BadConfig, WindowAcross4GiBIs64) {
+  const RunResult r = minipc("describe --set dma.mmio_base=0xFFFFFF80", scratch());
+  EXPECT_EQ(r.status, 64);
+  EXPECT_TRUE(has(r.err, "dma.mmio_base (--set)")) << r.err;
+  EXPECT_TRUE(has(r.err, "crosses the 4 GiB memory space")) << r.err;
+}
+
+TEST(BadConfig, IncludeCycleIs64) {
+  const fs::path d = scratch();
+  write(d / "a.yaml", "include: b.yaml\n");
+  write(d / "b.yaml", "include: a.yaml\n");
+  const RunResult r = minipc("describe --config a.yaml", d);
+  EXPECT_EQ(r.status, 64);
+  EXPECT_TRUE(has(r.err, "includes itself")) << r.err;
+}
+
+TEST(BadConfig, MissingIncludeIs64) {
+  const fs::path d = scratch();
+  write(d / "a.yaml", "include: nowhere.yaml\n");
+  const RunResult r = minipc("describe --config a.yaml", d);
+  EXPECT_EQ(r.status, 64);
+  EXPECT_TRUE(has(r.err, "include 'nowhere.yaml': no such file")) << r.err;
+}
+
+TEST(BadConfig, PlatformWithoutCpuIs64) {
+  const fs::path d = scratch();
+  write(d / "nocpu.yaml", "ram:\n  type: ram\n");
+  const RunResult r = minipc("run --config nocpu.yaml", d);
+  EXPECT_EQ(r.status, 64);
+  EXPECT_TRUE(has(r.err, "the platform has no CPU")) << r.err;
+}
