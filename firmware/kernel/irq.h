@@ -47,7 +47,7 @@ enum kernel_irq_mode { KERNEL_PIC, KERNEL_APIC, NR_IRQ_MODES };
 struct irq_chip {
   const char* name;
   void (*init)(void);            // program the controller, every line masked
-  void (*shutdown)(void);        // mask every line; the chip stays programmed
+  void (*shutdown)(void);        // mask every line, the chip stays programmed; may be 0
   void (*mask)(int irq);
   void (*unmask)(int irq);
   void (*eoi)(int irq);          // end of interrupt, after the handlers

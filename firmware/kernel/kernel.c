@@ -42,7 +42,8 @@ void kernel_init(enum kernel_irq_mode mode) {
     missing("tick device");
   legacy->init();
   if (chip != legacy) {
-    legacy->shutdown();
+    if (legacy->shutdown)
+      legacy->shutdown();
     chip->init();
   }
   irq_init(chip);
