@@ -6,6 +6,7 @@
 #include "kernel/timer.h"
 #include "kernel/x86.h"
 #include "lib/io.h"
+#include "lib/regs.h"
 
 #define TIMEOUT_TICKS ((ATA_TIMEOUT_MS * HZ + 999) / 1000)
 // A poll loop also ends after this many reads, so that it ends even when
@@ -18,7 +19,8 @@ uint32_t ata_polls;
 uint8_t ata_last_status, ata_last_error, ata_last_bmista;
 
 static enum ata_wait wait_mode;
-static enum ata_bm_access bm_mode;
+// The bus-master block answers in the I/O space and in the memory space.
+static struct regs bm_regs = {REGS_PORT, ATA_BM_IO_BASE};
 static void (*idle_hook)(void);
 static int irq_requested;
 
@@ -38,26 +40,18 @@ static int tick_hook_installed;
 static struct ata_prd prd_area[2 * PRD_ENTRIES] __attribute__((aligned(16)));
 static struct ata_prd* prd_table;
 
-// ---- bus-master registers: port I/O or MMIO ----------------------------------
+// ---- bus-master registers: port I/O or MMIO (lib/regs.h) --------------------
 
 uint8_t ata_bm_read8(uint32_t off) {
-  if (bm_mode == ATA_BM_MMIO)
-    return *(volatile uint8_t*)(ATA_BM_MMIO_BASE + off);
-  return inb((uint16_t)(ATA_BM_IO_BASE + off));
+  return reg_read8(&bm_regs, off);
 }
 
 static void bm_write8(uint32_t off, uint8_t v) {
-  if (bm_mode == ATA_BM_MMIO)
-    *(volatile uint8_t*)(ATA_BM_MMIO_BASE + off) = v;
-  else
-    outb((uint16_t)(ATA_BM_IO_BASE + off), v);
+  reg_write8(&bm_regs, off, v);
 }
 
 static void bm_write32(uint32_t off, uint32_t v) {
-  if (bm_mode == ATA_BM_MMIO)
-    *(volatile uint32_t*)(ATA_BM_MMIO_BASE + off) = v;
-  else
-    outl((uint16_t)(ATA_BM_IO_BASE + off), v);
+  reg_write32(&bm_regs, off, v);
 }
 
 // Stops the engine and clears BMISTA's error and interrupt bits (W1C),
@@ -246,7 +240,7 @@ void ata_set_wait(enum ata_wait wait) {
 }
 
 void ata_set_bm_access(enum ata_bm_access bm) {
-  bm_mode = bm;
+  bm_regs = bm == ATA_BM_MMIO ? regs_mmio(ATA_BM_MMIO_BASE) : regs_port(ATA_BM_IO_BASE);
 }
 
 void ata_set_idle_hook(void (*hook)(void)) {
@@ -254,7 +248,7 @@ void ata_set_idle_hook(void (*hook)(void)) {
 }
 
 int ata_init(enum ata_wait wait, enum ata_bm_access bm) {
-  bm_mode = bm;
+  ata_set_bm_access(bm);
   wait_mode = ATA_POLL;
   if (!tick_hook_installed) {
     uint32_t flags = irq_save();

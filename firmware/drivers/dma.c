@@ -4,42 +4,23 @@
 #include "kernel/irq.h"
 #include "kernel/task.h"
 #include "kernel/x86.h"
-#include "lib/io.h"
+#include "lib/regs.h"
 
-// ---- register accessors: one pair per access method --------------------------
+// ---- registers: port I/O or MMIO, one accessor (lib/regs.h) -------------------
 
-static uint32_t io_base;
-static uint32_t mmio_base;
-
-static uint32_t port_read(uint32_t reg) { return inl((uint16_t)(io_base + reg)); }
-static void port_write(uint32_t reg, uint32_t v) { outl((uint16_t)(io_base + reg), v); }
-static uint32_t mmio_read(uint32_t reg) { return *(volatile uint32_t*)(mmio_base + reg); }
-static void mmio_write(uint32_t reg, uint32_t v) { *(volatile uint32_t*)(mmio_base + reg) = v; }
-
-static uint32_t (*reg_read)(uint32_t reg) = port_read;
-static void (*reg_write)(uint32_t reg, uint32_t v) = port_write;
-static enum dma_access access_method = DMA_ACCESS_PORT;
+static struct regs regs = {REGS_PORT, DMA_IO_BASE};
 static uint32_t id;
 
-uint32_t dma_read(uint32_t reg) { return reg_read(reg); }
-void dma_write(uint32_t reg, uint32_t value) { reg_write(reg, value); }
+uint32_t dma_read(uint32_t reg) { return reg_read32(&regs, reg); }
+void dma_write(uint32_t reg, uint32_t value) { reg_write32(&regs, reg, value); }
 
 int dma_init(enum dma_access access, uint32_t io, uint32_t mmio) {
-  io_base = io;
-  mmio_base = mmio;
-  access_method = access;
-  if (access == DMA_ACCESS_MMIO) {
-    reg_read = mmio_read;
-    reg_write = mmio_write;
-  } else {
-    reg_read = port_read;
-    reg_write = port_write;
-  }
-  id = reg_read(DMA_ID);
+  regs = access == DMA_ACCESS_MMIO ? regs_mmio(mmio) : regs_port((uint16_t)io);
+  id = dma_read(DMA_ID);
   return (id & DMA_ID_MAGIC_MASK) == DMA_ID_MAGIC && (id & 0xFF) >= 1 ? 0 : -1;
 }
 
-enum dma_access dma_access_method(void) { return access_method; }
+enum dma_access dma_access_method(void) { return regs.kind == REGS_MMIO ? DMA_ACCESS_MMIO : DMA_ACCESS_PORT; }
 const char* dma_access_name(enum dma_access a) { return a == DMA_ACCESS_MMIO ? "mmio" : "port"; }
 uint32_t dma_id(void) { return id; }
 unsigned dma_channels(void) {
@@ -70,9 +51,9 @@ int dma_program(int ch, const struct dma_xfer* x) {
   if (x->src_io) ctrl |= DMA_CTRL_SRC_IO;
   if (x->dst_io) ctrl |= DMA_CTRL_DST_IO;
   if (x->irq) ctrl |= DMA_CTRL_IE_DONE | DMA_CTRL_IE_ERR;
-  reg_write(DMA_CH_SRC(ch), x->src);
-  reg_write(DMA_CH_DST(ch), x->dst);
-  reg_write(DMA_CH_COUNT(ch), x->count);
+  dma_write(DMA_CH_SRC(ch), x->src);
+  dma_write(DMA_CH_DST(ch), x->dst);
+  dma_write(DMA_CH_COUNT(ch), x->count);
   ctrl_word[ch] = ctrl;
   return DMA_OK;
 }
@@ -92,14 +73,14 @@ void dma_start(int ch) {
   uint32_t flags = irq_save();
   irq_pending[ch] = 0;
   irq_restore(flags);
-  reg_write(DMA_CH_CTRL(ch), ctrl_word[ch]);
+  dma_write(DMA_CH_CTRL(ch), ctrl_word[ch]);
 }
 
-int dma_busy(int ch) { return (reg_read(DMA_CH_STATUS(ch)) & DMA_STATUS_BUSY) != 0; }
-uint32_t dma_remaining(int ch) { return reg_read(DMA_CH_REMAIN(ch)); }
+int dma_busy(int ch) { return (dma_read(DMA_CH_STATUS(ch)) & DMA_STATUS_BUSY) != 0; }
+uint32_t dma_remaining(int ch) { return dma_read(DMA_CH_REMAIN(ch)); }
 
 void dma_abort(int ch) {
-  if (valid_channel(ch)) reg_write(DMA_CH_CTRL(ch), DMA_CTRL_ABORT);
+  if (valid_channel(ch)) dma_write(DMA_CH_CTRL(ch), DMA_CTRL_ABORT);
 }
 
 // ---- completion ------------------------------------------------------------------
@@ -108,12 +89,12 @@ int dma_wait_poll_limit(int ch, uint32_t max_polls) {
   if (!valid_channel(ch)) return DMA_ERR_INVALID;
   uint32_t status;
   uint32_t polls = 0;
-  while ((status = reg_read(DMA_CH_STATUS(ch))) & DMA_STATUS_BUSY) {
+  while ((status = dma_read(DMA_CH_STATUS(ch))) & DMA_STATUS_BUSY) {
     if (max_polls && ++polls >= max_polls) return DMA_ERR_TIMEOUT;
   }
   int code = (status & DMA_STATUS_ERROR) ? (int)DMA_STATUS_CODE(status) : DMA_OK;
   if (status & (DMA_STATUS_DONE | DMA_STATUS_ERROR))
-    reg_write(DMA_CH_STATUS(ch), status & (DMA_STATUS_DONE | DMA_STATUS_ERROR));
+    dma_write(DMA_CH_STATUS(ch), status & (DMA_STATUS_DONE | DMA_STATUS_ERROR));
   return code;
 }
 
@@ -127,13 +108,13 @@ static int dma_interrupt(int irq, void* dev) {
   (void)dev;
   int claimed = 0;
   for (;;) {
-    uint32_t s = reg_read(DMA_IRQ_STATUS) & 0x0F0Fu;
+    uint32_t s = dma_read(DMA_IRQ_STATUS) & 0x0F0Fu;
     if (!s) break;
     claimed = 1;
     int code[DMA_CHANNELS];
     for (int ch = 0; ch < DMA_CHANNELS; ch++)  // before the W1C clears it
-      code[ch] = (s & (0x100u << ch)) ? (int)DMA_STATUS_CODE(reg_read(DMA_CH_STATUS(ch))) : DMA_OK;
-    reg_write(DMA_IRQ_STATUS, s);
+      code[ch] = (s & (0x100u << ch)) ? (int)DMA_STATUS_CODE(dma_read(DMA_CH_STATUS(ch))) : DMA_OK;
+    dma_write(DMA_IRQ_STATUS, s);
     for (int ch = 0; ch < DMA_CHANNELS; ch++) {
       if (!(s & (0x101u << ch))) continue;
       if (s & (0x100u << ch))
@@ -151,8 +132,8 @@ static int dma_interrupt(int irq, void* dev) {
 }
 
 int dma_irq_init(void) {
-  reg_write(DMA_IRQ_STATUS, 0x0F0Fu);  // nothing stale
-  reg_write(DMA_IRQ_ENABLE, 0x0F0Fu);
+  dma_write(DMA_IRQ_STATUS, 0x0F0Fu);  // nothing stale
+  dma_write(DMA_IRQ_ENABLE, 0x0F0Fu);
   return request_irq(DMA_IRQ, dma_interrupt, 0, "dma");
 }
 

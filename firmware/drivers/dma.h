@@ -3,8 +3,8 @@
 //
 // The register window answers both in the I/O space (DMA_IO_BASE) and in the
 // memory space (DMA_MMIO_BASE); dma_init() picks one, and every register
-// access of the driver then goes through that accessor pair: the same driver
-// code runs over port I/O or MMIO (docs/experiments/mmio_vs_port_io.md).
+// access of the driver then goes through that struct regs (lib/regs.h): the
+// same driver code runs over port I/O or MMIO (docs/experiments/mmio_vs_port_io.md).
 //
 // Typical use:
 //   dma_init(DMA_ACCESS_PORT, DMA_IO_BASE, DMA_MMIO_BASE);

@@ -82,8 +82,17 @@ static int ioapic_vector(int irq) {
   return IOAPIC_VECTOR(irq);
 }
 
+// APIC mode needs both halves: the LAPIC that takes the messages, then the
+// IOAPIC that sends them (its entries name the LAPIC's id).
+static void apic_init(void) {
+  lapic_init();
+  ioapic_init();
+}
+
 const struct irq_chip ioapic_chip = {
     .name = "IOAPIC",
+    .init = apic_init,
+    .shutdown = 0,
     .mask = ioapic_mask,
     .unmask = ioapic_unmask,
     .eoi = ioapic_eoi,

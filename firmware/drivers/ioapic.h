@@ -22,6 +22,8 @@ uint32_t ioapic_max_redirection(void);
 // The redirection entry of a pin, high dword << 32 | low.
 uint64_t ioapic_read_entry(int pin);
 
+// The IOAPIC (with the LAPIC) as the kernel's irq_chip, registered for
+// KERNEL_APIC by drivers/pc.c: init = lapic_init() then ioapic_init().
 struct irq_chip;
 extern const struct irq_chip ioapic_chip;
 

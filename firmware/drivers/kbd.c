@@ -1,6 +1,7 @@
 // 8042 keyboard controller and set-1 keyboard driver.
 #include "drivers/kbd.h"
 
+#include "kernel/dev.h"
 #include "kernel/irq.h"
 #include "kernel/softirq.h"
 #include "kernel/syscall.h"
@@ -192,7 +193,11 @@ static int kbd_interrupt(int irq, void* dev) {
 }
 #endif
 
+// What SYS_read on fd 0 reaches (kernel/dev.h).
+static const struct dev_ops kbd_dev = {"keyboard", kbd_read};
+
 void kbd_init(void) {
+  dev_register(DEV_KEYBOARD, &kbd_dev);
   uint32_t flags = irq_save();
   while (inb(KBD_STATUS) & STATUS_OBF)  // stale bytes from before us
     (void)inb(KBD_DATA);

@@ -13,6 +13,8 @@
 
 #define KBD_IRQ 1
 
+// Empties the controller, switches its interrupt on (or starts the poller)
+// and registers the keyboard as DEV_KEYBOARD (kernel/dev.h: fd 0).
 void kbd_init(void);
 
 // Reads up to `len` characters. Blocking: sleeps until at least one

@@ -111,6 +111,8 @@ static int pic_vector(int irq) {
 
 const struct irq_chip pic_chip = {
     .name = "8259A",
+    .init = pic_init,
+    .shutdown = pic_disable,
     .mask = pic_mask,
     .unmask = pic_unmask,
     .eoi = pic_eoi,

@@ -29,7 +29,8 @@ uint16_t pic_read_isr(void);
 uint16_t pic_read_irr(void);
 uint16_t pic_read_imr(void);
 
-// The 8259A as the kernel's irq_chip.
+// The 8259A as the kernel's irq_chip (registered for KERNEL_PIC by
+// drivers/pc.c): init = pic_init, shutdown = pic_disable.
 struct irq_chip;
 extern const struct irq_chip pic_chip;
 

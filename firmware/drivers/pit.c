@@ -1,6 +1,7 @@
 // 8254 PIT (Intel 8254 datasheet). Channel 0 drives IRQ 0.
 #include "drivers/pit.h"
 
+#include "kernel/timer.h"
 #include "lib/io.h"
 
 #define PIT_CH0 0x40
@@ -25,3 +26,13 @@ uint16_t pit_read_count(void) {
   uint8_t hi = inb(PIT_CH0);
   return (uint16_t)(hi << 8 | lo);
 }
+
+static void pit_set_periodic(uint32_t hz) {
+  pit_start_periodic(pit_divisor_for(hz));
+}
+
+const struct clock_event pit_clockevent = {
+    .name = "8254",
+    .irq = PIT_IRQ,
+    .set_periodic = pit_set_periodic,
+};

@@ -19,4 +19,8 @@ static inline uint32_t pit_divisor_for(uint32_t hz) {
   return (PIT_HZ + hz / 2) / hz;
 }
 
+// Channel 0 as the kernel's tick device (registered by drivers/pc.c).
+struct clock_event;
+extern const struct clock_event pit_clockevent;
+
 #endif  // MINIPC_FW_DRIVERS_PIT_H

@@ -1,6 +1,8 @@
-// 16550A UART (National Semiconductor PC16550D datasheet), polled.
+// 16550A UART (National Semiconductor PC16550D datasheet), polled; COM1 is
+// the PC's console (console_init() registers it as a console backend).
 #include "drivers/uart.h"
 
+#include "lib/console.h"
 #include "lib/io.h"
 
 // Register offsets from the base port. With LCR.DLAB set, offsets 0 and 1
@@ -64,4 +66,12 @@ int uart_getc_nonblock(void) {
   if (!(inb(port + LSR) & LSR_DR))
     return -1;
   return inb(port + RBR);
+}
+
+// The PC's console: COM1, the port QEMU's -serial stdio shows as well.
+static struct console uart_console = {"ttyS0", uart_putc, 0};
+
+void console_init(void) {
+  uart_init(115200);
+  console_register(&uart_console);
 }

@@ -12,6 +12,16 @@ volatile int hardirq_depth;
 static struct irqaction actions[NR_ACTIONS];
 static int nactions;
 static signed char vector_irq[256];
+static const struct irq_chip* chips[NR_IRQ_MODES];
+
+void irq_register_chip(enum kernel_irq_mode mode, const struct irq_chip* chip) {
+  if ((unsigned)mode < NR_IRQ_MODES)
+    chips[mode] = chip;
+}
+
+const struct irq_chip* irq_chip_for(enum kernel_irq_mode mode) {
+  return (unsigned)mode < NR_IRQ_MODES ? chips[mode] : 0;
+}
 
 void irq_init(const struct irq_chip* chip) {
   for (int v = 0; v < 256; v++)

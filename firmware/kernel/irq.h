@@ -34,15 +34,33 @@ struct irqaction {
   struct irqaction* next;
 };
 
-// What an interrupt controller does for a line.
+// How device interrupts reach the CPU (kernel_init()'s argument):
+// KERNEL_PIC:  devices -> 8259A pair -> INTR (vectors 0x20-0x2F)
+// KERNEL_APIC: devices -> IOAPIC -> LAPIC (vectors 0x30-0xEF), 8259A masked
+enum kernel_irq_mode { KERNEL_PIC, KERNEL_APIC, NR_IRQ_MODES };
+
+// What an interrupt controller does for a line: the ops table a controller
+// driver registers (irq_register_chip) and the kernel calls through. There
+// is no ack-before-handlers step: every line the PC's chips serve is ended
+// by one EOI after its handlers, which is what keeps lower priorities back
+// while they run (see above); a chip that needs more does it in eoi().
 struct irq_chip {
   const char* name;
+  void (*init)(void);            // program the controller, every line masked
+  void (*shutdown)(void);        // mask every line, the chip stays programmed; may be 0
   void (*mask)(int irq);
   void (*unmask)(int irq);
   void (*eoi)(int irq);          // end of interrupt, after the handlers
-  int (*spurious)(int irq);      // 1 if this delivery was spurious (chip ends it itself)
-  int (*vector)(int irq);        // the IDT vector the line arrives on
+  int (*spurious)(int irq);      // 1 if this delivery was spurious (chip ends it itself); may be 0
+  int (*vector)(int irq);        // the IDT vector the line arrives on, or -1
 };
+
+// The machine's controller for `mode` (called from machine_init(),
+// kernel/machine.h). KERNEL_PIC's chip is the legacy one: kernel_init()
+// programs it in every mode, so nothing arrives on an exception vector.
+void irq_register_chip(enum kernel_irq_mode mode, const struct irq_chip* chip);
+// The chip registered for `mode`, or 0.
+const struct irq_chip* irq_chip_for(enum kernel_irq_mode mode);
 
 struct irq_desc {
   uint32_t status;
@@ -56,8 +74,8 @@ struct irq_desc {
 
 extern struct irq_desc irq_desc[NR_IRQS];
 
-// Chooses the controller for every line: irq_set_chip(&pic_chip) in PIC
-// mode, &ioapic_chip in APIC mode. Lines start disabled.
+// Chooses the controller for every line (kernel_init() passes the chip of
+// its mode). Lines start disabled.
 void irq_init(const struct irq_chip* chip);
 
 // Adds a handler to the line's chain (at the end) and enables the line.

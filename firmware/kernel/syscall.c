@@ -3,7 +3,7 @@
 
 #include <stdarg.h>
 
-#include "drivers/kbd.h"
+#include "kernel/dev.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
 #include "kernel/user.h"
@@ -37,11 +37,12 @@ static int sys_read(struct trapframe* tf) {
   int fd = (int)tf->ebx;
   char* p = (char*)tf->ecx;
   uint32_t len = tf->edx;
-  if (fd != FD_KEYBOARD)
+  const struct dev_ops* dev = fd == FD_KEYBOARD ? dev_get(DEV_KEYBOARD) : 0;
+  if (!dev || !dev->read)
     return -EBADF;
   if (!user_range_ok((uint32_t)p, len))
     return -EFAULT;
-  return kbd_read(p, len, (tf->esi & O_NONBLOCK) != 0);
+  return dev->read(p, len, (tf->esi & O_NONBLOCK) != 0);
 }
 
 static int sys_sleep(struct trapframe* tf) {
@@ -66,8 +67,11 @@ static int sys_exit(struct trapframe* tf) {
 
 static int sys_waitkey(struct trapframe* tf) {
   (void)tf;
+  const struct dev_ops* dev = dev_get(DEV_KEYBOARD);
+  if (!dev || !dev->read)
+    return -EBADF;
   char c;
-  int n = kbd_read(&c, 1, 0);
+  int n = dev->read(&c, 1, 0);
   return n == 1 ? (unsigned char)c : n;
 }
 

@@ -2,7 +2,6 @@
 // timeslice, defer the rest (sleeping tasks) to TIMER_SOFTIRQ.
 #include "kernel/timer.h"
 
-#include "drivers/pit.h"
 #include "kernel/irq.h"
 #include "kernel/softirq.h"
 #include "kernel/task.h"
@@ -10,6 +9,16 @@
 
 volatile uint32_t jiffies;
 void (*timer_tick_hook)(void);
+
+static const struct clock_event* tick_device;
+
+void clockevent_register(const struct clock_event* dev) {
+  tick_device = dev;
+}
+
+int timer_has_clockevent(void) {
+  return tick_device != 0;
+}
 
 static int timer_interrupt(int irq, void* dev) {
   (void)irq;
@@ -29,8 +38,8 @@ static void timer_softirq(void) {
 
 void timer_init(void) {
   open_softirq(TIMER_SOFTIRQ, timer_softirq);
-  pit_start_periodic(pit_divisor_for(HZ));
-  request_irq(PIT_IRQ, timer_interrupt, 0, "timer");
+  tick_device->set_periodic(HZ);
+  request_irq(tick_device->irq, timer_interrupt, 0, "timer");
 }
 
 void timer_busy_wait(uint32_t ticks) {

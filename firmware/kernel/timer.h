@@ -1,5 +1,6 @@
-// The tick: HZ interrupts per second from the 8254 (IRQ 0), counted in
-// jiffies. HZ is chosen at build time: -DHZ=100, 250 or 1000 (default).
+// The tick: HZ interrupts per second from the machine's tick device (on the
+// PC the 8254 on IRQ 0), counted in jiffies. HZ is chosen at build time:
+// -DHZ=100, 250 or 1000 (default).
 #ifndef MINIPC_FW_KERNEL_TIMER_H
 #define MINIPC_FW_KERNEL_TIMER_H
 
@@ -13,7 +14,17 @@
 
 extern volatile uint32_t jiffies;
 
-// Programs the PIT for HZ and requests IRQ 0.
+// A device that interrupts periodically (Linux: clock_event_device),
+// registered by the machine (kernel/machine.h).
+struct clock_event {
+  const char* name;                  // the device (e.g. "8254")
+  int irq;                           // the line it interrupts on
+  void (*set_periodic)(uint32_t hz); // start interrupting `hz` times a second
+};
+void clockevent_register(const struct clock_event* dev);
+int timer_has_clockevent(void);
+
+// Starts the tick device at HZ and requests its line.
 void timer_init(void);
 
 // Milliseconds since timer_init, from jiffies.
