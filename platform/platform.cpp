@@ -241,11 +241,9 @@ void Platform::build_storage(int cpu_master) {
   Param<uint64_t> dma_priority{"dma.bus_priority", 0, "arbitration priority of the DMA controller (smaller wins)"};
   Param<uint64_t> disk_priority{"disk0.bus_priority", 1,
                                 "arbitration priority of the disk's bus-master engine (smaller wins)"};
-  const int dma_master = bus_->connect_initiator(dma_->master, "dma", static_cast<unsigned>(dma_priority.get()));
-  const int disk_master = bus_->connect_initiator(disk_->master, "disk0", static_cast<unsigned>(disk_priority.get()));
-  dma_->report_activity(*bus_, dma_master);
-  disk_->report_activity(*bus_, disk_master);
-  dma_->observe_bus(*bus_, {cpu_master});
+  bus_->connect_master(dma_->master, "dma", static_cast<unsigned>(dma_priority.get()));
+  bus_->connect_master(disk_->master, "disk0", static_cast<unsigned>(disk_priority.get()));
+  dma_->observe_bus({cpu_master});
   dma_->bus_owner.bind(bus_->owner);
   // uart0's DMA request pins (docs/uart.md "DMA signalling"): TXRDY drives the
   // DREQ of channel uart0.tx_dma_channel, RXRDY that of uart0.rx_dma_channel
