@@ -45,7 +45,7 @@ bool BusMaster::transfer(tlm::tlm_command cmd, AddressSpace space, uint64_t addr
   socket->b_transport(p, d);
   if (space == AddressSpace::io) p.clear_extension(&io);
   if (on_granted) on_granted(d);
-  wait(d);
+  sc_core::wait(d);
   if (p.is_response_ok()) return true;
   failure_ = {cmd == tlm::TLM_WRITE_COMMAND, space, addr, len, p.get_response_status()};
   ++failures_;
