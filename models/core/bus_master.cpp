@@ -30,6 +30,15 @@ bool BusMaster::write(AddressSpace space, uint64_t addr, const uint8_t* data, un
 }
 
 bool BusMaster::transfer(tlm::tlm_command cmd, AddressSpace space, uint64_t addr, uint8_t* data, unsigned len) {
+  sc_time d = SC_ZERO_TIME;
+  const bool ok = transport(cmd, space, addr, data, len, d) == tlm::TLM_OK_RESPONSE;
+  if (on_granted) on_granted(d);
+  sc_core::wait(d);
+  return ok;
+}
+
+tlm::tlm_response_status BusMaster::transport(tlm::tlm_command cmd, AddressSpace space, uint64_t addr,
+                                              uint8_t* data, unsigned len, sc_time& delay) {
   tlm::tlm_generic_payload p;
   AddressSpaceExtension io(AddressSpace::io);
   if (space == AddressSpace::io) p.set_extension(&io);
@@ -41,15 +50,14 @@ bool BusMaster::transfer(tlm::tlm_command cmd, AddressSpace space, uint64_t addr
   p.set_byte_enable_ptr(nullptr);
   p.set_dmi_allowed(false);
   p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_time d = SC_ZERO_TIME;
-  socket->b_transport(p, d);
+  socket->b_transport(p, delay);
   if (space == AddressSpace::io) p.clear_extension(&io);
-  if (on_granted) on_granted(d);
-  sc_core::wait(d);
-  if (p.is_response_ok()) return true;
-  failure_ = {cmd == tlm::TLM_WRITE_COMMAND, space, addr, len, p.get_response_status()};
-  ++failures_;
-  return false;
+  const tlm::tlm_response_status status = p.get_response_status();
+  if (status != tlm::TLM_OK_RESPONSE) {
+    failure_ = {cmd == tlm::TLM_WRITE_COMMAND, space, addr, len, status};
+    ++failures_;
+  }
+  return status;
 }
 
 std::string BusMaster::describe(const Failure& f) {

@@ -64,6 +64,14 @@ class BusMaster {
   bool read(uint64_t addr, uint8_t* data, unsigned len) { return read(AddressSpace::memory, addr, data, len); }
   bool write(uint64_t addr, const uint8_t* data, unsigned len) { return write(AddressSpace::memory, addr, data, len); }
 
+  // The same transaction without the wait, for a device that keeps its own
+  // local time (temporal decoupling): issued at sc_time_stamp() + delay;
+  // on return delay is where the transaction ends, relative to
+  // sc_time_stamp() (the bus may have waited inside). on_granted is not
+  // called. Records a failure like read()/write().
+  tlm::tlm_response_status transport(tlm::tlm_command cmd, AddressSpace space, uint64_t addr, uint8_t* data,
+                                     unsigned len, sc_core::sc_time& delay);
+
   // Called when the bus hands a read()/write() back, with the time it still
   // takes from now (when masters arbitrate, the bus returns at the grant
   // with the occupancy), before the thread waits for it. The DMAC raises

@@ -143,6 +143,32 @@ TEST_F(BusMasterTest, WaitsTheAnnotatedDelayAfterTellingTheDevice) {
   EXPECT_EQ(granted[1], std::make_pair(sc_time(30, SC_NS), sc_time(30, SC_NS)));
 }
 
+TEST_F(BusMasterTest, TransportKeepsTheCallersLocalTime) {
+  Engine e("nic");
+  Checker t("t");
+  t.latency = sc_time(30, SC_NS);
+  t.error_from = 0x100;
+  e.master.socket.bind(t.socket);
+  bool hook_called = false;
+  e.master.on_granted = [&](const sc_time&) { hook_called = true; };
+  sc_time d1 = sc_time(5, SC_NS), d2 = SC_ZERO_TIME, at;
+  tlm::tlm_response_status s1 = tlm::TLM_INCOMPLETE_RESPONSE, s2 = tlm::TLM_INCOMPLETE_RESPONSE;
+  e.script = [&] {
+    uint8_t desc[16] = {};
+    s1 = e.master.transport(tlm::TLM_READ_COMMAND, AddressSpace::memory, 0x40, desc, 16, d1);
+    s2 = e.master.transport(tlm::TLM_WRITE_COMMAND, AddressSpace::memory, 0x200, desc, 4, d2);
+    at = sc_core::sc_time_stamp();
+  };
+  sc_core::sc_start(1, sc_core::SC_US);
+  EXPECT_EQ(s1, tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(d1, sc_time(35, SC_NS)) << "the local offset plus the target's latency";
+  EXPECT_EQ(at, SC_ZERO_TIME) << "no wait";
+  EXPECT_FALSE(hook_called);
+  EXPECT_EQ(s2, tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  EXPECT_EQ(e.master.failures(), 1u);
+  EXPECT_EQ(e.master.last_failure().address, 0x200u);
+}
+
 TEST_F(BusMasterTest, FailedAccessIsRecordedForTheDevicesErrorStatus) {
   Engine e("disk0");
   Checker t("t");
