@@ -40,7 +40,7 @@ Platform::Platform() {
   if (!apic_mode_ && interrupts.get() != "pic")
     throw ConfigError(interrupts.key() + ": '" + interrupts.get() + "' is not an interrupt mode (pic, apic)");
   bus_ = std::make_unique<Bus>("bus");
-  offer<Bus>("bus", bus_.get());
+  offer<sc_core::sc_signal<int>>("bus.owner", &bus_->owner);
   add_trace([this](sc_core::sc_trace_file* f) { sc_core::sc_trace(f, bus_->owner, "bus.owner"); });
   // Latency of every interrupt: line -> INTR -> ISR -> EOI (stats "irq.*").
   irq_monitor_ = std::make_unique<InterruptMonitor>("irq_monitor");
@@ -167,9 +167,19 @@ void Platform::register_window(TargetSocket& socket, const std::string& label, u
 
 int Platform::master(InitiatorSocket& socket, const std::string& name, unsigned priority) {
   const int index = bus_->connect_initiator(socket, name, priority);
+  record_master(name, priority, index);
+  return index;
+}
+
+int Platform::master(BusMaster& kit, const std::string& name, unsigned priority) {
+  const int index = bus_->connect_master(kit, name, priority);
+  record_master(name, priority, index);
+  return index;
+}
+
+void Platform::record_master(const std::string& name, unsigned priority, int index) {
   if (std::none_of(masters_.begin(), masters_.end(), [&](const MasterRecord& m) { return m.index == index; }))
     masters_.push_back({name, priority, index});
-  return index;
 }
 
 void Platform::direct(InitiatorSocket& socket, TargetSocket& target) {

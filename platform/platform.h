@@ -91,6 +91,7 @@ class Platform : public BlockBuilder {
   void register_window(TargetSocket& socket, const std::string& label, uint64_t size, uint64_t io_base_default,
                        uint64_t mmio_base_default = 0) override;
   int master(InitiatorSocket& socket, const std::string& master, unsigned priority) override;
+  int master(BusMaster& kit, const std::string& master, unsigned priority) override;
   void direct(InitiatorSocket& socket, TargetSocket& target) override;
   IrqLine& drive(const std::string& net, const std::string& driver, NetSharing sharing) override;
   IrqLine& read(const std::string& net, const std::string& reader) override;
@@ -111,6 +112,7 @@ class Platform : public BlockBuilder {
   void build_block(const std::string& name);
   [[noreturn]] void untyped_block(const std::string& name);
   void monitor_interrupts();
+  void record_master(const std::string& name, unsigned priority, int index);
 
   std::unique_ptr<Bus> bus_;
   std::unique_ptr<InterruptMonitor> irq_monitor_;

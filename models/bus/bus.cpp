@@ -2,8 +2,11 @@
 #include "core/hex.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <ostream>
 #include <sstream>
 
+#include "core/sim_control.h"
 #include "core/stats.h"
 
 namespace minipc {
@@ -19,6 +22,10 @@ Bus::Bus(const sc_core::sc_module_name& nm) : sc_core::sc_module(nm) {
                       "' is not an arbitration policy (fixed_priority, round_robin)");
   if (clock_hz.get() <= 0) throw ConfigError(clock_hz.key() + ": must be positive");
   if (width_bytes.get() == 0) throw ConfigError(width_bytes.key() + ": must be at least 1");
+  if (unmapped.get() == "error")
+    strict_ = true;
+  else if (unmapped.get() != "ones")
+    throw ConfigError(unmapped.key() + ": '" + unmapped.get() + "' is not an unmapped-access policy (ones, error)");
 
   targ_socket.register_b_transport(this, &Bus::b_transport);
   targ_socket.register_transport_dbg(this, &Bus::transport_dbg);
@@ -35,20 +42,110 @@ Bus::Bus(const sc_core::sc_module_name& nm) : sc_core::sc_module(nm) {
 }
 
 void Bus::map(AddressSpace space, uint64_t base, uint64_t size, int target, uint64_t offset) {
+  std::string why;
+  if (!try_map(space, base, size, target, offset, &why)) throw ConfigError(std::string(name()) + ": " + why);
+}
+
+bool Bus::check_window(AddressSpace space, uint64_t base, uint64_t size, int target, const Mapping* ignore,
+                       std::string* why) const {
+  auto fail = [why](std::string text) {
+    if (why) *why = std::move(text);
+    return false;
+  };
   if (target < 0 || static_cast<size_t>(target) >= targets_.size())
-    throw ConfigError(std::string(name()) + ": map to unknown target " + std::to_string(target));
-  if (size == 0) throw ConfigError(std::string(name()) + ": empty mapping for " + target_name(target));
+    return fail("map to unknown target " + std::to_string(target));
+  if (size == 0) return fail("empty mapping for " + target_name(target));
+  if (base + size < base)
+    return fail(std::string(to_string(space)) + " window at " + hex(base) + " of " + target_name(target) +
+                " runs past the end of the address space");
   for (const Mapping& m : maps_) {
-    if (m.space != space) continue;
+    if (m.space != space || &m == ignore) continue;
     if (base < m.base + m.size && m.base < base + size)
-      throw ConfigError(std::string(name()) + ": " + to_string(space) + " window [" + hex(base) + ", " +
-                        hex(base + size) + ") of " + target_name(target) + " overlaps [" + hex(m.base) + ", " +
-                        hex(m.base + m.size) + ") of " + target_name(m.target));
+      return fail(std::string(to_string(space)) + " window [" + hex(base) + ", " + hex(base + size) + ") of " +
+                  target_name(target) + " overlaps [" + hex(m.base) + ", " + hex(m.base + m.size) + ") of " +
+                  target_name(m.target));
   }
+  return true;
+}
+
+bool Bus::try_map(AddressSpace space, uint64_t base, uint64_t size, int target, uint64_t offset, std::string* why) {
+  if (!check_window(space, base, size, target, nullptr, why)) return false;
   maps_.push_back({space, base, size, target, offset});
   std::sort(maps_.begin(), maps_.end(), [](const Mapping& a, const Mapping& b) {
     return a.space != b.space ? a.space < b.space : a.base < b.base;
   });
+  changed(space, base, size);
+  return true;
+}
+
+bool Bus::unmap(AddressSpace space, uint64_t base, std::string* why) {
+  auto it = std::find_if(maps_.begin(), maps_.end(),
+                         [&](const Mapping& m) { return m.space == space && m.base == base; });
+  if (it == maps_.end()) {
+    if (why) *why = std::string("no ") + to_string(space) + " window starts at " + hex(base);
+    return false;
+  }
+  const uint64_t size = it->size;
+  maps_.erase(it);
+  changed(space, base, size);
+  return true;
+}
+
+size_t Bus::unmap_target(int target, AddressSpace space) {
+  size_t n = 0;
+  for (size_t i = 0; i < maps_.size();) {
+    const Mapping m = maps_[i];
+    if (m.target == target && m.space == space) {
+      maps_.erase(maps_.begin() + static_cast<std::ptrdiff_t>(i));
+      changed(space, m.base, m.size);
+      ++n;
+    } else {
+      ++i;
+    }
+  }
+  return n;
+}
+
+bool Bus::remap(AddressSpace space, uint64_t old_base, uint64_t new_base, std::string* why) {
+  auto it = std::find_if(maps_.begin(), maps_.end(),
+                         [&](const Mapping& m) { return m.space == space && m.base == old_base; });
+  if (it == maps_.end()) {
+    if (why) *why = std::string("no ") + to_string(space) + " window starts at " + hex(old_base);
+    return false;
+  }
+  const Mapping moved = *it;
+  if (!check_window(space, new_base, moved.size, moved.target, &*it, why)) return false;
+  it->base = new_base;
+  std::sort(maps_.begin(), maps_.end(), [](const Mapping& a, const Mapping& b) {
+    return a.space != b.space ? a.space < b.space : a.base < b.base;
+  });
+  changed(space, old_base, moved.size);
+  changed(space, new_base, moved.size);
+  return true;
+}
+
+// A DMI region a master holds may cover the old range (it must stop using
+// it) or the new one (a master that asked there before and was refused
+// remembers that: the CPU classifies pages by DMI grants).
+void Bus::changed(AddressSpace space, uint64_t base, uint64_t size) {
+  last_hit_ = 0;
+  if (!elaborated_) return;  // no master has asked for anything yet
+  ++map_generation_;
+  if (space != AddressSpace::memory) return;  // DMI is for memory only
+  for (unsigned i = 0; i < targ_socket.size(); ++i)
+    targ_socket[static_cast<int>(i)]->invalidate_direct_mem_ptr(base, base + size - 1);
+}
+
+void Bus::print_map(std::ostream& os) const {
+  for (const Mapping& m : maps_) {
+    const int digits = m.space == AddressSpace::io ? 4 : 8;
+    char range[64];
+    std::snprintf(range, sizeof range, "0x%0*llx-0x%0*llx", digits, static_cast<unsigned long long>(m.base), digits,
+                  static_cast<unsigned long long>(m.base + m.size - 1));
+    os << "  " << (m.space == AddressSpace::io ? "io    " : "memory") << " " << range << "  " << target_name(m.target);
+    if (m.offset) os << " + " << hex(m.offset);
+    os << "\n";
+  }
 }
 
 const Bus::Mapping* Bus::decode(AddressSpace space, uint64_t addr, unsigned len) const {
@@ -65,6 +162,7 @@ const Bus::Mapping* Bus::decode(AddressSpace space, uint64_t addr, unsigned len)
 }
 
 void Bus::end_of_elaboration() {
+  elaborated_ = true;
   auto& stats = StatsRegistry::instance();
   const std::string me = name();
   for (auto& in : initiators_) {
@@ -108,16 +206,16 @@ void Bus::b_transport(int socket_id, tlm::tlm_generic_payload& p, sc_time& delay
   const int id = socket_master_[static_cast<size_t>(socket_id)];
   const AddressSpace space = address_space_of(p);
   const uint64_t addr = p.get_address();
-  const Mapping* m = decode(space, addr, p.get_data_length());
-  if (!m) {
-    ++unmapped_;
-    p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    delay += cycle() * static_cast<double>(address_cycles.get());
+  const Mapping* found = decode(space, addr, p.get_data_length());
+  if (!found) {
+    unmapped_access(id, p, delay);
     return;
   }
+  // A copy: the target may change the maps (a BAR write) while it answers.
+  Mapping m = *found;
   auto forward = [&](sc_time& d) {
-    p.set_address(addr - m->base + m->offset);
-    init_socket[m->target]->b_transport(p, d);
+    p.set_address(addr - m.base + m.offset);
+    init_socket[m.target]->b_transport(p, d);
     p.set_address(addr);
   };
 
@@ -134,7 +232,7 @@ void Bus::b_transport(int socket_id, tlm::tlm_generic_payload& p, sc_time& delay
     forward(d);
     const sc_time end = now + d;
     if (contention.get()) busy_until_ = end;
-    account(id, *m, start - t, end - start);
+    account(id, m, start - t, end - start);
     post_owner(start, id);
     post_owner(end, -1);
     delay = d;
@@ -147,12 +245,24 @@ void Bus::b_transport(int socket_id, tlm::tlm_generic_payload& p, sc_time& delay
     delay = SC_ZERO_TIME;
   }
   Initiator& in = *initiators_[static_cast<size_t>(id)];
+  const uint64_t generation = map_generation_;
   in.requesting = true;
   in.granted = false;
   in.requested_at = sc_core::sc_time_stamp();
   arbitrate_.notify(SC_ZERO_TIME);
   while (!in.granted) wait(in.grant);
   in.granted = false;
+  if (generation != map_generation_) {
+    // The maps changed while this request waited: decode it again.
+    found = decode(space, addr, p.get_data_length());
+    if (!found) {
+      held_ = false;
+      arbitrate_.notify(SC_ZERO_TIME);
+      unmapped_access(id, p, delay);
+      return;
+    }
+    m = *found;
+  }
   const sc_time start = sc_core::sc_time_stamp();
   post_owner(start, id);
   sc_time d = own_occupancy(p);
@@ -162,8 +272,28 @@ void Bus::b_transport(int socket_id, tlm::tlm_generic_payload& p, sc_time& delay
   held_ = false;
   arbitrate_.notify(d);
   post_owner(busy_until_, -1);
-  account(id, *m, start - in.requested_at, d);
+  account(id, m, start - in.requested_at, d);
   delay = d;
+}
+
+void Bus::unmapped_access(int master, tlm::tlm_generic_payload& p, sc_time& delay) {
+  ++unmapped_;
+  p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  delay += cycle() * static_cast<double>(address_cycles.get());
+  if (!strict_) return;
+  const Initiator& in = *initiators_[static_cast<size_t>(master)];
+  const AddressSpace space = address_space_of(p);
+  std::string msg = std::string(name()) + ": machine check: " + std::to_string(p.get_data_length()) + "-byte " +
+                    (p.is_write() ? "write" : "read") + " by " + in.name;
+  if (in.context) msg += " (" + in.context() + ")";
+  msg += std::string(" at unmapped ") + (space == AddressSpace::io ? "io port " : "memory address ") +
+         hex(p.get_address()) + " (" + unmapped.key() + "=error)";
+  request_stop(StopReason::bus_fatal, exit_status::bus_fatal, msg);
+  // The master stops here, before it sees the answer (as a machine check
+  // aborts the access): the simulation ends at the end of this delta cycle.
+  // A method cannot wait; it gets the address error.
+  const auto kind = sc_core::sc_get_current_process_handle().proc_kind();
+  if (kind == sc_core::SC_THREAD_PROC_ || kind == sc_core::SC_CTHREAD_PROC_) wait(halt_);
 }
 
 void Bus::snoop(int master, const tlm::tlm_generic_payload& p, uint64_t addr) const {
@@ -254,6 +384,11 @@ unsigned int Bus::transport_dbg(int socket_id, tlm::tlm_generic_payload& p) {
   const int master = socket_master_[static_cast<size_t>(socket_id)];
   if (auto* reg = p.get_extension<SnoopRegistration>()) {
     add_snooper(master, reg->snooper);
+    reg->accepted = true;
+    return 0;
+  }
+  if (auto* reg = p.get_extension<MasterContextRegistration>()) {
+    describe_master(master, reg->context);
     reg->accepted = true;
     return 0;
   }

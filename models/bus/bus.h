@@ -3,9 +3,21 @@
 // Initiators (CPUs, DMA, bus-master devices) bind to `targ_socket`; targets
 // (RAM, ROM, register blocks) are reached through `init_socket`. A target is
 // mapped into the memory space, the I/O space or both; the payload address is
-// rewritten to base-relative offset (+ a mapping offset). Unmapped addresses
-// answer TLM_ADDRESS_ERROR_RESPONSE. DMI requests are forwarded with address
-// translation both ways.
+// rewritten to base-relative offset (+ a mapping offset). DMI requests are
+// forwarded with address translation both ways. Maps may change while the
+// simulation runs (try_map, unmap, remap): the DMI regions granted for the
+// ranges concerned are invalidated.
+//
+// Unmapped addresses answer TLM_ADDRESS_ERROR_RESPONSE (bus.unmapped=ones,
+// the default: the CPU then reads all ones, a DMA engine reports a bus
+// error). With bus.unmapped=error such an access is a machine check: the bus
+// stops the simulation (StopReason::bus_fatal) with a message naming the
+// master, the space, the address and what the master says about itself (the
+// CPU: its EIP), and the master never sees the answer.
+//
+// Bus masters: a device embeds the kit of core/bus_master.h and is connected
+// with connect_master(); the bus is its BusMasterHost (quiet/active state,
+// wait figures). Other initiators bind with connect_initiator().
 //
 // Contention (DESIGN.md §2): the bus is one shared resource with a busy
 // timeline. A transaction occupies it for address_cycles + data beats plus the
@@ -35,7 +47,9 @@
 // transport_dbg), so the target then sees the CPU's data, and drops lines a
 // write touches. An initiator that cannot name its master (the CPU does not
 // know the bus) registers through its socket with a transport_dbg carrying a
-// SnoopRegistration extension; the bus answers accepted = true.
+// SnoopRegistration extension (core/bus_host.h); the bus answers accepted =
+// true. A MasterContextRegistration registers the master's context the same
+// way.
 #pragma once
 
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
@@ -44,6 +58,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,23 +67,13 @@
 #include <tlm>
 
 #include "core/address_space.h"
+#include "core/bus_host.h"
+#include "core/bus_master.h"
 #include "core/params.h"
 
 namespace minipc {
 
-// A snoop callback: is_write, bus address, the payload's data, its length.
-using BusSnooper = std::function<void(bool is_write, uint64_t addr, const unsigned char* data, unsigned len)>;
-
-// transport_dbg extension: "register this snooper for the master owning the
-// socket this payload arrives on". Carries no address or data.
-struct SnoopRegistration : tlm::tlm_extension<SnoopRegistration> {
-  BusSnooper snooper;
-  bool accepted = false;
-  tlm::tlm_extension_base* clone() const override { return new SnoopRegistration(*this); }
-  void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const SnoopRegistration&>(e); }
-};
-
-class Bus : public sc_core::sc_module {
+class Bus : public sc_core::sc_module, public BusMasterHost {
  public:
   tlm_utils::multi_passthrough_target_socket<Bus> targ_socket{"targ_socket"};
   tlm_utils::multi_passthrough_initiator_socket<Bus> init_socket{"init_socket"};
@@ -78,6 +83,9 @@ class Bus : public sc_core::sc_module {
   Param<uint64_t> width_bytes{this, "width_bytes", 4, "bytes per data beat"};
   Param<uint64_t> address_cycles{this, "address_cycles", 1, "bus cycles of the address phase"};
   Param<bool> contention{this, "contention", true, "model the busy timeline and arbitration"};
+  Param<std::string> unmapped{this, "unmapped", "ones",
+                              "an access nobody answers: ones (TLM address error; the CPU reads all ones, "
+                              "a DMA engine reports a bus error) or error (machine check: the simulation stops)"};
 
   // The initiator holding the bus (connection index), -1 when idle.
   sc_core::sc_signal<int> owner{"owner", -1};
@@ -105,10 +113,23 @@ class Bus : public sc_core::sc_module {
     socket_master_.push_back(index);
     return index;
   }
+  // A device's bus-master kit: connects its socket, then hands the kit this
+  // bus and the master's index (the kit applies its quiet/active state).
+  int connect_master(BusMaster& kit, const std::string& master_name, unsigned priority = 0) {
+    const int index = connect_initiator(kit.socket, master_name, priority);
+    kit.attach(*this, index);
+    return index;
+  }
   // Declares whether a master may issue requests now (see "Quiet masters").
   // Every master starts active.
-  void set_active(int master, bool active);
+  void set_active(int master, bool active) override;
   bool active(int master) const { return initiators_.at(static_cast<size_t>(master))->active; }
+  // Names what a master is doing in the message of a fatal unmapped access
+  // (bus.unmapped=error); an initiator that only has its socket registers
+  // with a MasterContextRegistration instead.
+  void describe_master(int master, MasterContext context) {
+    initiators_.at(static_cast<size_t>(master))->context = std::move(context);
+  }
   // Calls fn on every memory-space access of the other masters (see
   // "Snooping" above).
   void add_snooper(int own_master, BusSnooper fn) { snoopers_.push_back({own_master, std::move(fn)}); }
@@ -119,8 +140,25 @@ class Bus : public sc_core::sc_module {
     return static_cast<int>(targets_.size() - 1);
   }
   // Maps [base, base+size) of `space` to target, whose offsets start at
-  // `offset`. Throws ConfigError when it overlaps another mapping.
+  // `offset`. Throws ConfigError when it overlaps another mapping (naming
+  // both targets), is empty or names no target. For elaboration.
   void map(AddressSpace space, uint64_t base, uint64_t size, int target, uint64_t offset = 0);
+
+  // Run-time map changes (a PCI BAR write, a decode enable). None throws:
+  // each returns false, with the reason in *why when given, and then changes
+  // nothing. Every change invalidates the DMI regions the masters hold for
+  // the old and the new range (invalidate_direct_mem_ptr on every initiator)
+  // and the decode cache; a transaction waiting for the bus is decoded again
+  // after its grant.
+  bool try_map(AddressSpace space, uint64_t base, uint64_t size, int target, uint64_t offset = 0,
+               std::string* why = nullptr);
+  // Removes the window of `space` that starts at base.
+  bool unmap(AddressSpace space, uint64_t base, std::string* why = nullptr);
+  // Removes every window of target in `space`; returns how many.
+  size_t unmap_target(int target, AddressSpace space);
+  // Moves the window of `space` at old_base to new_base (same size, target
+  // and target offset).
+  bool remap(AddressSpace space, uint64_t old_base, uint64_t new_base, std::string* why = nullptr);
 
   struct Mapping {
     AddressSpace space;
@@ -131,14 +169,18 @@ class Bus : public sc_core::sc_module {
   };
   // The mapping answering [addr, addr+len) in space, or nullptr.
   const Mapping* decode(AddressSpace space, uint64_t addr, unsigned len) const;
+  // The maps, memory space first, each in address order.
   const std::vector<Mapping>& mappings() const { return maps_; }
+  // The maps as a table for people (`minipc describe`): one line a window,
+  // "  memory 0x00000000-0x03ffffff  ram" (+ the target offset when not 0).
+  void print_map(std::ostream& os) const;
 
-  const std::string& initiator_name(int i) const { return initiators_.at(static_cast<size_t>(i))->name; }
+  const std::string& initiator_name(int i) const override { return initiators_.at(static_cast<size_t>(i))->name; }
   const std::string& target_name(int t) const { return targets_.at(static_cast<size_t>(t))->name; }
 
   // Per-initiator figures (also in the stats registry).
   uint64_t transactions(int initiator) const { return initiators_.at(static_cast<size_t>(initiator))->transactions; }
-  sc_core::sc_time wait_time(int initiator) const { return initiators_.at(static_cast<size_t>(initiator))->wait; }
+  sc_core::sc_time wait_time(int initiator) const override { return initiators_.at(static_cast<size_t>(initiator))->wait; }
   sc_core::sc_time busy_time(int initiator) const { return initiators_.at(static_cast<size_t>(initiator))->busy; }
   uint64_t unmapped_accesses() const { return unmapped_; }
   sc_core::sc_time cycle() const { return sc_core::sc_time(1.0 / clock_hz.get(), sc_core::SC_SEC); }
@@ -149,6 +191,7 @@ class Bus : public sc_core::sc_module {
     std::string name;
     unsigned priority;
     bool active = true;
+    MasterContext context;  // for fatal messages; may be empty
     uint64_t transactions = 0;
     sc_core::sc_time wait, busy;
     // arbitration state
@@ -171,8 +214,13 @@ class Bus : public sc_core::sc_module {
 
   void end_of_elaboration() override;
   void snoop(int master, const tlm::tlm_generic_payload& p, uint64_t addr) const;
-  // Forwards p (already translated) to the target; returns false if unmapped.
-  const Mapping* route(tlm::tlm_generic_payload& p, uint64_t& original_address);
+  // An access nobody answers: the address error, and with unmapped=error
+  // the machine check (the master never sees the answer).
+  void unmapped_access(int master, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  // What a window change must do: DMI and decode cache invalidated.
+  void changed(AddressSpace space, uint64_t base, uint64_t size);
+  bool check_window(AddressSpace space, uint64_t base, uint64_t size, int target, const Mapping* ignore,
+                    std::string* why) const;
   sc_core::sc_time own_occupancy(const tlm::tlm_generic_payload& p) const;
   void account(int id, const Mapping& m, const sc_core::sc_time& wait, const sc_core::sc_time& busy);
   void arbiter();
@@ -185,7 +233,11 @@ class Bus : public sc_core::sc_module {
   std::vector<std::unique_ptr<Target>> targets_;
   std::vector<Mapping> maps_;
   mutable size_t last_hit_ = 0;
+  uint64_t map_generation_ = 0;  // bumped by every map change after elaboration
+  bool elaborated_ = false;
   uint64_t unmapped_ = 0;
+  bool strict_ = false;  // unmapped == "error"
+  sc_core::sc_event halt_;  // never notified: where a master stopped by a machine check stays
   bool round_robin_ = false;
   int active_count_ = 0;  // masters not declared quiet
   std::vector<std::pair<int, BusSnooper>> snoopers_;  // own master, callback

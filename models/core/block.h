@@ -41,6 +41,8 @@
 
 namespace minipc {
 
+class BusMaster;
+
 using TargetSocket = tlm::tlm_base_target_socket_b<32, tlm::tlm_fw_transport_if<>, tlm::tlm_bw_transport_if<>>;
 using InitiatorSocket = tlm::tlm_base_initiator_socket_b<32, tlm::tlm_fw_transport_if<>, tlm::tlm_bw_transport_if<>>;
 
@@ -83,6 +85,9 @@ class BlockBuilder {
   // Connects an initiator socket as (part of) the bus master `master`; sockets
   // that name the same master share its arbitration slot. Returns its index.
   virtual int master(InitiatorSocket& socket, const std::string& master, unsigned priority) = 0;
+  // A device's bus-master kit (core/bus_master.h): connected and attached to
+  // the bus (quiet/active state, wait figures). Returns its index.
+  virtual int master(BusMaster& kit, const std::string& master, unsigned priority) = 0;
   // Binds an initiator straight to a target without the bus (no timing, not
   // a master): e.g. a CPU's socket to its own local APIC.
   virtual void direct(InitiatorSocket& socket, TargetSocket& target) = 0;

@@ -19,7 +19,7 @@ constexpr int data_error = 65;     // EX_DATAERR: malformed ELF, pcap, ...
 constexpr int no_input = 66;       // EX_NOINPUT: missing input file
 constexpr int internal = 70;       // EX_SOFTWARE: a simulator bug
 constexpr int cpu_fatal = 90;      // unsupported opcode, triple fault
-constexpr int bus_fatal = 91;      // CPU fetched from unmapped memory
+constexpr int bus_fatal = 91;      // CPU fetched from unmapped memory; bus.unmapped=error machine check
 constexpr int time_limit = 92;     // --time reached without the firmware exiting
 }  // namespace exit_status
 

@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "bus/bus.h"
 #include "core/address_space.h"
+#include "core/bus_host.h"
 #include "core/sim_control.h"
 #include "core/stats.h"
 
@@ -109,6 +109,12 @@ void Cpu::nmi_method() {
 
 void Cpu::end_of_elaboration() {
   has_lapic_ = lapic.size() > 0;
+  // Tell the bus what this CPU is doing when one of its accesses is fatal
+  // (bus.unmapped=error): the instruction's EIP. A target bound straight to
+  // the socket ignores the registration.
+  MasterContextRegistration context;
+  context.context = [this] { return "EIP=" + hex32(core_.current_eip()); };
+  register_through(mem, context);
   if (!cache_) return;
   // Register the cache's snoop callback with the bus behind the mem socket
   // (the CPU does not know the bus or its master index).
@@ -116,14 +122,7 @@ void Cpu::end_of_elaboration() {
   reg.snooper = [this](bool is_write, uint64_t addr, const unsigned char* data, unsigned len) {
     cache_->snoop(is_write, addr, data, len);
   };
-  tlm::tlm_generic_payload p;
-  p.set_command(tlm::TLM_IGNORE_COMMAND);
-  p.set_address(0);
-  p.set_data_length(0);
-  p.set_extension(&reg);
-  mem->transport_dbg(p);
-  p.clear_extension(&reg);
-  snooping_ = reg.accepted;
+  snooping_ = register_through(mem, reg);
 }
 
 // An info report (minipc --verbose): how many quantum syncs waited and how

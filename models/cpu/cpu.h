@@ -9,7 +9,7 @@
 //   fast      RAM through DMI (get_direct_mem_ptr on the mem socket), default
 //             quantum 1 us. Functional runs and regressions.
 //   accurate  every fetch, load and store is a b_transport; default quantum
-//             10 ns. Bus contention and latency studies.
+//             10 ns. For bus contention and latency studies.
 // Parameter <name>.quantum overrides the mode's default when non-zero.
 // Parameter <name>.adaptive_quantum (default true) lets the CPU skip a
 // quantum synchronisation when nothing else in the simulation could run
@@ -23,7 +23,7 @@
 // all of it (MMIO windows, ROM, the LAPIC page and I/O space never are).
 // Misses fetch a whole line with one b_transport; hits cost
 // <name>.cache.hit_cycles and no transaction. The cache registers a snoop
-// callback with the bus (SnoopRegistration, models/bus/bus.h), so DMA and
+// callback with the bus (SnoopRegistration, core/bus_host.h), so DMA and
 // bus-master writes invalidate its lines and their reads see dirty data.
 //
 // Time: each instruction costs cycles from the cost table (cycle_costs.h) at

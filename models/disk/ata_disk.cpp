@@ -45,6 +45,7 @@ AtaDisk::AtaDisk(const sc_core::sc_module_name& nm)
   BMISTA_R.on_write = [this](uint64_t v) { write_bmista(v); };
   BMIDTP_R.on_write = [this](uint64_t v) { write_bmidtp(v); };
   BMISTA_R.set(BMISTA_DRV0_DMA);
+  update_activity();
 
   SC_METHOD(due);
   sensitive << due_event_;
@@ -507,22 +508,6 @@ void AtaDisk::write_bmidtp(uint64_t v) {
   BMIDTP_R.set(v & ~uint64_t{3});
 }
 
-bool AtaDisk::bus_access(bool write, uint64_t addr, uint8_t* data, unsigned len) {
-  tlm::tlm_generic_payload p;
-  p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-  p.set_address(addr);
-  p.set_data_ptr(data);
-  p.set_data_length(len);
-  p.set_streaming_width(len);
-  p.set_byte_enable_ptr(nullptr);
-  p.set_dmi_allowed(false);
-  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_time d = SC_ZERO_TIME;
-  master->b_transport(p, d);
-  wait(d);
-  return p.is_response_ok();
-}
-
 // Moves len bytes between data and the memory the PRD table describes.
 AtaDisk::DmaOutcome AtaDisk::prd_transfer(uint8_t* data, unsigned len, bool to_memory, uint64_t generation) {
   unsigned done = 0;
@@ -532,7 +517,7 @@ AtaDisk::DmaOutcome AtaDisk::prd_transfer(uint8_t* data, unsigned len, bool to_m
       if (prd_eot_) return DmaOutcome::prd_error;  // the table ended before the data
       if ((prd_next_ >> 16) != (prd_table_ >> 16)) return DmaOutcome::prd_error;  // ran off its 64 KiB page
       uint8_t entry[8];
-      if (!bus_access(false, prd_next_, entry, 8)) return DmaOutcome::bus_error;
+      if (!master.read(prd_next_, entry, 8)) return DmaOutcome::bus_error;
       if (generation != generation_) return DmaOutcome::stopped;
       uint32_t lo, hi;
       std::memcpy(&lo, entry, 4);
@@ -544,7 +529,8 @@ AtaDisk::DmaOutcome AtaDisk::prd_transfer(uint8_t* data, unsigned len, bool to_m
       prd_next_ += 8;
     }
     const unsigned chunk = std::min<unsigned>(len - done, prd_left_);
-    if (!bus_access(to_memory, prd_base_, data + done, chunk)) return DmaOutcome::bus_error;
+    const bool ok = to_memory ? master.write(prd_base_, data + done, chunk) : master.read(prd_base_, data + done, chunk);
+    if (!ok) return DmaOutcome::bus_error;
     dma_bytes_.add(chunk);
     done += chunk;
     prd_base_ += chunk;

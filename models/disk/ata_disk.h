@@ -8,7 +8,7 @@
 //   bmi  - bus-master IDE registers of the primary channel (8 bytes, BAR4 + 0):
 //          BMICOM, BMISTA, BMIDTP.
 // The bus-master engine reads the PRD table and moves the data through
-// `master` (b_transport only). IRQ 14 is `irq`.
+// `master` (the kit of core/bus_master.h: b_transport only). IRQ 14 is `irq`.
 //
 // Timing is computed, not ticked (ATA-6 status protocol): a command written at
 // local time t keeps BSY until its data or its completion is due; Status is
@@ -19,7 +19,6 @@
 // next sector.
 #pragma once
 
-#include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
 #include <array>
@@ -30,7 +29,7 @@
 #include <systemc>
 #include <tlm>
 
-#include "bus/bus.h"
+#include "core/bus_master.h"
 #include "core/irq.h"
 #include "core/params.h"
 #include "core/register_bank.h"
@@ -47,7 +46,10 @@ class AtaDisk : public sc_core::sc_module {
   tlm_utils::simple_target_socket<AtaDisk> regs{"regs"};  // command block (8 bytes)
   tlm_utils::simple_target_socket<AtaDisk> ctrl{"ctrl"};  // control block (1 byte)
   tlm_utils::simple_target_socket<AtaDisk> bmi{"bmi"};    // bus-master IDE (8 bytes)
-  tlm_utils::simple_initiator_socket<AtaDisk> master{"master"};
+  // The bus-master engine: connect with bus.connect_master(disk.master,
+  // "disk0", prio). Quiet while BMICOM.start is clear (docs/bus.md, "Quiet
+  // masters").
+  BusMaster master{"master"};
   IrqOut irq{"irq"};  // INTRQ (IRQ 14), released while nIEN is set
 
   Param<double> clock_hz{this, "clock_hz", 8.333333e6, "register access clock (ISA bus, Hz)"};
@@ -64,14 +66,6 @@ class AtaDisk : public sc_core::sc_module {
                                      "BSY after SRST is cleared"};
   Param<std::string> model{this, "model", "MINIPC VIRTUAL ATA DISK", "IDENTIFY model string (40 chars max)"};
   Param<std::string> serial{this, "serial", "MP0001", "IDENTIFY serial number (20 chars max)"};
-
-  // Optional: declares the bus-master engine's master `master` quiet while
-  // BMICOM.start is clear (docs/bus.md, "Quiet masters").
-  void report_activity(Bus& bus, int master) {
-    activity_bus_ = &bus;
-    activity_master_ = master;
-    update_activity();
-  }
 
   uint64_t capacity() const { return image_->sectors(); }
   sc_core::sc_time sector_time() const;
@@ -126,11 +120,7 @@ class AtaDisk : public sc_core::sc_module {
   Register BMIDTP_R{bmi_bank_, "BMIDTP", BMIDTP, 4, 0x00000000};
 
  private:
-  void update_activity() {
-    if (activity_bus_) activity_bus_->set_active(activity_master_, BMICOM_R.get() & BMICOM_START);
-  }
-  Bus* activity_bus_ = nullptr;
-  int activity_master_ = -1;
+  void update_activity() { master.set_active(BMICOM_R.get() & BMICOM_START); }
 
   enum class Phase { none, data_in_ready, data_out_ready, complete, reset_done };
   enum class Transfer { none, pio_in, pio_out, dma_in, dma_out };
@@ -168,7 +158,6 @@ class AtaDisk : public sc_core::sc_module {
   void run_dma(uint64_t generation);
   enum class DmaOutcome { ok, bus_error, prd_error, stopped };
   DmaOutcome prd_transfer(uint8_t* data, unsigned len, bool to_memory, uint64_t generation);
-  bool bus_access(bool write, uint64_t addr, uint8_t* data, unsigned len);
 
   std::unique_ptr<DiskImage> image_;
   sc_core::sc_time access_time_;

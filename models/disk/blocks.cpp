@@ -1,5 +1,4 @@
 // Block types of this folder (models/core/block.h).
-#include "bus/bus.h"
 #include "core/block.h"
 #include "disk/ata_disk.h"
 
@@ -13,8 +12,7 @@ void register_disk_blocks(BlockRegistry& r) {
            auto& disk = b.own(std::make_unique<AtaDisk>(n.c_str()));
            Param<uint64_t> priority{n + ".bus_priority", 1,
                                     "arbitration priority of the disk's bus-master engine (smaller wins)"};
-           const int master = b.master(disk.master, n, static_cast<unsigned>(priority.get()));
-           disk.report_activity(*b.find<Bus>("bus"), master);
+           b.master(disk.master, n, static_cast<unsigned>(priority.get()));
            auto window = [&](const std::string& key, uint64_t def, const char* what) {
              return Param<uint64_t>{n + "." + key, def, what};
            };

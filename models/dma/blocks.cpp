@@ -1,5 +1,4 @@
 // Block types of this folder (models/core/block.h).
-#include "bus/bus.h"
 #include "core/block.h"
 #include "dma/dma_controller.h"
 
@@ -13,10 +12,9 @@ void register_dma_blocks(BlockRegistry& r) {
            auto& dma = b.own(std::make_unique<DmaController>(n.c_str()));
            Param<uint64_t> priority{n + ".bus_priority", 0,
                                     "arbitration priority of the DMA controller (smaller wins)"};
-           const int master = b.master(dma.master, n, static_cast<unsigned>(priority.get()));
-           Bus& bus = *b.find<Bus>("bus");
-           dma.report_activity(bus, master);
-           dma.bus_owner.bind(bus.owner);
+           b.master(dma.master, n, static_cast<unsigned>(priority.get()));
+           // Transparent mode's idea of "idle": the bus's owner signal.
+           dma.bus_owner.bind(*b.find<sc_core::sc_signal<int>>("bus.owner"));
            // DREQ n is the net <name>.dreq<n> (a device's request pin drives
            // it, e.g. uart0's TXRDY); DACK n drives <name>.ch<n>.dack.
            for (unsigned ch = 0; ch < DmaController::kChannels; ++ch) {
@@ -32,10 +30,11 @@ void register_dma_blocks(BlockRegistry& r) {
              b.trace(dma.hold_trace[ch], c + ".hold");
              b.trace(dma.hlda_trace[ch], c + ".hlda");
            }
-           b.on_connect([&dma, &bus](BlockBuilder& b) {
+           // The stall the DMAC causes: the CPUs' wait figures on the bus.
+           b.on_connect([&dma](BlockBuilder& b) {
              std::vector<int> cpus;
              for (const int* m : b.find_all<const int>("cpu.master")) cpus.push_back(*m);
-             dma.observe_bus(bus, cpus);
+             dma.observe_bus(cpus);
            });
          }});
 }

@@ -3,8 +3,6 @@
 
 #include <sstream>
 
-#include "core/address_space.h"
-
 namespace minipc {
 
 using sc_core::sc_time;
@@ -63,52 +61,36 @@ DmaController::DmaController(const sc_core::sc_module_name& nm) : Peripheral(nm,
     stats.probe(base + ".hold_ns", [&c] { return c.hold_time.to_seconds() * 1e9; }, "ns");
     auto stall = [this, n, &c] {
       sc_time s = c.cpu_stall;
-      if (bus_ && stall_channel_ == static_cast<int>(n)) s += others_wait() - stall_snapshot_;
+      if (master.observing() && stall_channel_ == static_cast<int>(n)) s += master.observed_wait() - stall_snapshot_;
       return s;
     };
     stats.probe(base + ".cpu_stall_ns_caused", [stall] { return stall().to_seconds() * 1e9; }, "ns");
     stats.probe(base + ".cpu_stall_cycles_caused", [this, stall] { return stall() / bus_cycle_; }, "bus cycles");
   }
 
+  master.on_granted = [this](const sc_time& remaining) { granted(remaining); };
+  update_activity();
+
   SC_THREAD(engine);
   SC_METHOD(update_irq);
   sensitive << irq_update_;
-}
-
-void DmaController::observe_bus(const Bus& bus, std::vector<int> cpu_masters) {
-  bus_ = &bus;
-  cpu_masters_ = std::move(cpu_masters);
-}
-
-sc_time DmaController::others_wait() const {
-  sc_time t = SC_ZERO_TIME;
-  if (bus_)
-    for (int m : cpu_masters_) t += bus_->wait_time(m);
-  return t;
 }
 
 // The CPU waits that completed since the previous hold began go to the
 // channel that held the bus then (exact in total; per channel exact when the
 // holds of different channels do not follow each other within one CPU access).
 void DmaController::attribute_stall(int ch) {
-  if (!bus_) return;
-  const sc_time now = others_wait();
+  if (!master.observing()) return;
+  const sc_time now = master.observed_wait();
   if (stall_channel_ >= 0) chan_[static_cast<size_t>(stall_channel_)].cpu_stall += now - stall_snapshot_;
   stall_snapshot_ = now;
   stall_channel_ = ch;
 }
 
-void DmaController::report_activity(Bus& bus, int master) {
-  activity_bus_ = &bus;
-  activity_master_ = master;
-  update_activity();
-}
-
 void DmaController::update_activity() {
-  if (!activity_bus_) return;
   bool any = false;
   for (const Channel& c : chan_) any = any || c.busy;
-  activity_bus_->set_active(activity_master_, any);
+  master.set_active(any);
 }
 
 void DmaController::end_of_elaboration() {
@@ -315,26 +297,12 @@ void DmaController::serve(unsigned ch) {
   if (c.mode() == cycle_steal) wait(bus_cycle_);
 }
 
-bool DmaController::access(bool write, bool io, uint64_t addr, uint8_t* data, unsigned len) {
-  tlm::tlm_generic_payload p;
-  if (io) p.set_extension(new AddressSpaceExtension(AddressSpace::io));  // freed with the payload
-  p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-  p.set_address(addr);
-  p.set_data_ptr(data);
-  p.set_data_length(len);
-  p.set_streaming_width(len);
-  p.set_byte_enable_ptr(nullptr);
-  p.set_dmi_allowed(false);
-  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_time d = SC_ZERO_TIME;
-  master->b_transport(p, d);
-  // With arbitration the bus returns at the grant with d = the occupancy.
-  if (hold_channel_ >= 0) {
-    hlda_trace[static_cast<unsigned>(hold_channel_)].write(true);
-    chan_[static_cast<size_t>(hold_channel_)].bus_busy += d;
-  }
-  wait(d);
-  return p.is_response_ok();
+// The bus handed a unit's transaction back (at the grant, when arbitrating):
+// HLDA, and the bus time of the channel whose unit it is.
+void DmaController::granted(const sc_time& remaining) {
+  if (hold_channel_ < 0) return;
+  hlda_trace[static_cast<unsigned>(hold_channel_)].write(true);
+  chan_[static_cast<size_t>(hold_channel_)].bus_busy += remaining;
 }
 
 // Moves one unit: a read from the source, then a write to the destination.
@@ -345,9 +313,10 @@ bool DmaController::move_unit(unsigned ch) {
   uint8_t buf[4] = {0, 0, 0, 0};
   if (device) dack[ch]->write(true);
   hold_channel_ = static_cast<int>(ch);
-  const bool read_ok = access(false, c.ctrl & CTRL_SRC_IO, c.src, buf, len);
+  auto space = [&](uint32_t io_bit) { return c.ctrl & io_bit ? AddressSpace::io : AddressSpace::memory; };
+  const bool read_ok = master.read(space(CTRL_SRC_IO), c.src, buf, len);
   bool write_ok = false;
-  if (read_ok) write_ok = access(true, c.ctrl & CTRL_DST_IO, c.dst, buf, len);
+  if (read_ok) write_ok = master.write(space(CTRL_DST_IO), c.dst, buf, len);
   hold_channel_ = -1;
   // In a burst DACK stays asserted across the units (8237 demand mode).
   if (device) dack[ch]->write(false);

@@ -1,8 +1,8 @@
 // minipc DMAC: minipc's own four-channel DMA controller (docs/dma.md).
 //
 // A register target (one socket `regs`, a 0x100-byte window the platform maps
-// in the memory space, the I/O space or both) and a bus master (`master`,
-// b_transport only: never DMI, never host pointers). Each channel moves
+// in the memory space, the I/O space or both) and a bus master (`master`, the
+// kit of core/bus_master.h: b_transport only, never DMI, never host pointers). Each channel moves
 // COUNT units of 1, 2 or 4 bytes memory->memory, device->memory or
 // memory->device; a device side is a fixed port or MMIO address (increment
 // off) paced by the channel's DREQ/DACK handshake.
@@ -25,14 +25,12 @@
 // master socket carries one transaction at a time.
 #pragma once
 
-#include <tlm_utils/simple_initiator_socket.h>
-
 #include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "bus/bus.h"
+#include "core/bus_master.h"
 #include "core/irq.h"
 #include "core/peripheral.h"
 #include "core/stats.h"
@@ -48,8 +46,10 @@ class DmaController : public Peripheral {
   SC_HAS_PROCESS(DmaController);
   explicit DmaController(const sc_core::sc_module_name& nm);
 
-  // Bus master port: bind with bus.connect_initiator(dma.master, "dma", prio).
-  tlm_utils::simple_initiator_socket<DmaController> master{"master"};
+  // The bus master: connect with bus.connect_master(dma.master, "dma", prio). The
+  // DMAC declares itself quiet while no channel is busy (docs/bus.md, "Quiet
+  // masters"), so an idle DMAC costs the CPU nothing.
+  BusMaster master{"master"};
   // Level interrupt: any bit of IRQ_STATUS & IRQ_ENABLE.
   IrqOut irq{"irq"};
   // Per channel: the device requests a unit (DREQ), the DMAC acknowledges the
@@ -70,12 +70,9 @@ class DmaController : public Peripheral {
                                           "bus cycles the bus must be idle before a transparent unit"};
 
   // Optional: lets the DMAC measure the stall it causes from the bus's
-  // per-master wait figures of these masters (the CPUs).
-  void observe_bus(const Bus& bus, std::vector<int> cpu_masters);
-  // Optional: declares the DMAC's bus master `master` quiet while no channel
-  // is busy (docs/bus.md, "Quiet masters"), so an idle DMAC costs the CPU
-  // nothing.
-  void report_activity(Bus& bus, int master);
+  // per-master wait figures of these masters (the CPUs). Takes effect once
+  // `master` is connected with connect_master().
+  void observe_bus(std::vector<int> cpu_masters) { master.observe(std::move(cpu_masters)); }
 
   // ---- register map (offsets) -------------------------------------------
   enum : uint64_t {
@@ -158,10 +155,9 @@ class DmaController : public Peripheral {
   bool bus_idle_for_window();
   void serve(unsigned ch);
   bool move_unit(unsigned ch);
-  bool access(bool write, bool io, uint64_t addr, uint8_t* data, unsigned len);
+  void granted(const sc_core::sc_time& remaining);
   void finish(unsigned ch, uint32_t error);
   void attribute_stall(int ch);
-  sc_core::sc_time others_wait() const;
 
   void update_irq();
   uint32_t irq_status() const;
@@ -172,10 +168,6 @@ class DmaController : public Peripheral {
   sc_core::sc_event_or_list wake_;
   sc_core::sc_time bus_cycle_;
 
-  const Bus* bus_ = nullptr;
-  Bus* activity_bus_ = nullptr;
-  int activity_master_ = -1;
-  std::vector<int> cpu_masters_;
   sc_core::sc_time stall_snapshot_;
   int stall_channel_ = -1;
   int hold_channel_ = -1;  // the channel whose unit is on the bus

@@ -200,6 +200,22 @@ TEST(BadInput, ExecutingUnmappedMemoryIs91) {
   EXPECT_TRUE(has(r.err, "0xF0000000") || has(r.err, "0xf0000000")) << r.err;
 }
 
+// bus.unmapped=error (docs/bus.md): the same jump is a machine check raised
+// by the bus, naming the master, its EIP and the address; firmware that
+// touches nothing unmapped runs as before.
+TEST(BadInput, StrictUnmappedAccessIsAMachineCheck91) {
+  const RunResult r = minipc("--firmware " JUMP_UNMAPPED " --no-vcd --set bus.unmapped=error", scratch());
+  EXPECT_EQ(r.status, 91) << r.err;
+  EXPECT_TRUE(has(r.out, "faults: jumping to unmapped memory")) << r.out;
+  EXPECT_TRUE(has(r.err, "bus: machine check: 4-byte read by cpu0 (EIP=0xF0000000) at unmapped memory address "
+                         "0xf0000000 (bus.unmapped=error)"))
+      << r.err;
+  expect_hello(minipc("--firmware " HELLO_CLANG " --no-vcd --set bus.unmapped=error", scratch()), "clang");
+  const RunResult bad = minipc("--firmware " HELLO_CLANG " --no-vcd --set bus.unmapped=zeros", scratch());
+  EXPECT_EQ(bad.status, 64);
+  EXPECT_TRUE(has(bad.err, "bus.unmapped: 'zeros' is not an unmapped-access policy (ones, error)")) << bad.err;
+}
+
 TEST(BadInput, UnsupportedOpcodeIs90AndNamesEipAndBytes) {
   const RunResult r = minipc("--firmware " BAD_OPCODE " --no-vcd", scratch());
   EXPECT_EQ(r.status, 90) << r.err;

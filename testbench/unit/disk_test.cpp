@@ -59,7 +59,7 @@ struct ImageFile {
 class CpuMaster : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(CpuMaster);
-  tlm_utils::simple_initiator_socket<CpuMaster> socket{"socket"};
+  BusMaster master{"socket"};  // the kit: a CPU-like master needs nothing else
   std::function<void()> script;
   bool finished = false;
 
@@ -117,18 +117,8 @@ class CpuMaster : public sc_core::sc_module {
     finished = true;
   }
   void access(tlm::tlm_command cmd, AddressSpace s, uint64_t addr, uint8_t* data, unsigned len) {
-    tlm::tlm_generic_payload p;
-    if (s == AddressSpace::io) p.set_extension(new AddressSpaceExtension(s));
-    p.set_command(cmd);
-    p.set_address(addr);
-    p.set_data_ptr(data);
-    p.set_data_length(len);
-    p.set_streaming_width(len);
-    p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_time d = SC_ZERO_TIME;
-    socket->b_transport(p, d);
-    EXPECT_EQ(p.get_response_status(), tlm::TLM_OK_RESPONSE) << "address " << std::hex << addr;
-    wait(d);
+    const bool ok = cmd == tlm::TLM_WRITE_COMMAND ? master.write(s, addr, data, len) : master.read(s, addr, data, len);
+    EXPECT_TRUE(ok) << "address " << std::hex << addr;
   }
 };
 
@@ -140,8 +130,8 @@ struct DiskSystem {
   IrqLine irq14{"irq14"};
 
   DiskSystem() {
-    bus.connect_initiator(disk.master, "disk0", 0);
-    bus.connect_initiator(cpu.socket, "cpu", 1);
+    bus.connect_master(disk.master, "disk0", 0);
+    bus.connect_master(cpu.master, "cpu", 1);
     bus.map(AddressSpace::memory, 0, ram.bytes(), bus.connect_target(ram.port, "ram"));
     bus.map(AddressSpace::io, kCmd, 8, bus.connect_target(disk.regs, "disk0.cmd"));
     bus.map(AddressSpace::io, kCtrl, 1, bus.connect_target(disk.ctrl, "disk0.ctrl"));

@@ -47,12 +47,16 @@ sc_time ns(double v) { return sc_time(v, SC_NS); }
 class CpuMaster : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(CpuMaster);
-  tlm_utils::simple_initiator_socket<CpuMaster> socket{"socket"};
+  BusMaster master{"socket"};  // the kit: a CPU-like master needs nothing else
   std::function<void()> script;
   bool finished = false;
   std::vector<sc_time> waits;  // per access: grant time - request time
 
-  explicit CpuMaster(const sc_core::sc_module_name& nm) : sc_module(nm) { SC_THREAD(run); }
+  explicit CpuMaster(const sc_core::sc_module_name& nm) : sc_module(nm) {
+    // The bus returns at the grant: the wait is the time since the request.
+    master.on_granted = [this](const sc_time&) { waits.push_back(sc_core::sc_time_stamp() - requested_); };
+    SC_THREAD(run);
+  }
 
   uint64_t read(AddressSpace s, uint64_t addr, unsigned len = 4) {
     uint64_t v = 0;
@@ -90,21 +94,11 @@ class CpuMaster : public sc_core::sc_module {
     finished = true;
   }
   void access(tlm::tlm_command cmd, AddressSpace s, uint64_t addr, uint8_t* data, unsigned len) {
-    tlm::tlm_generic_payload p;
-    if (s == AddressSpace::io) p.set_extension(new AddressSpaceExtension(s));
-    p.set_command(cmd);
-    p.set_address(addr);
-    p.set_data_ptr(data);
-    p.set_data_length(len);
-    p.set_streaming_width(len);
-    p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_time d = SC_ZERO_TIME;
-    const sc_time requested = sc_core::sc_time_stamp();
-    socket->b_transport(p, d);
-    waits.push_back(sc_core::sc_time_stamp() - requested);  // the bus returns at the grant
-    last_status = p.get_response_status();
-    wait(d);
+    requested_ = sc_core::sc_time_stamp();
+    const bool ok = cmd == tlm::TLM_WRITE_COMMAND ? master.write(s, addr, data, len) : master.read(s, addr, data, len);
+    last_status = ok ? tlm::TLM_OK_RESPONSE : master.last_failure().status;
   }
+  sc_time requested_;
 };
 
 // A scripted DMA device: a data port (byte wide) and one DREQ/DACK pair.
@@ -167,8 +161,8 @@ struct DmaSystem {
   int dma_master = -1, cpu_master = -1;
 
   DmaSystem() {
-    dma_master = bus.connect_initiator(dma.master, "dma", 0);  // HOLD wins over the CPU
-    cpu_master = bus.connect_initiator(cpu.socket, "cpu", 1);
+    dma_master = bus.connect_master(dma.master, "dma", 0);  // HOLD wins over the CPU
+    cpu_master = bus.connect_master(cpu.master, "cpu", 1);
     bus.map(AddressSpace::memory, 0, ram.bytes(), bus.connect_target(ram.port, "ram"));
     const int regs = bus.connect_target(dma.regs, "dma");
     bus.map(AddressSpace::io, kIoBase, D::kWindowBytes, regs);
@@ -186,7 +180,7 @@ struct DmaSystem {
       dma.dreq[n].bind(dreq_idle[n - 1]);
       dma.dack[n].bind(dack_idle[n - 1]);
     }
-    dma.observe_bus(bus, {cpu_master});
+    dma.observe_bus({cpu_master});
   }
   void fill(uint64_t addr, size_t len, uint8_t seed) {
     for (size_t i = 0; i < len; ++i) ram.data()[addr + i] = static_cast<uint8_t>(seed + i * 7);
