@@ -1,5 +1,7 @@
 #include "describe.h"
 
+#include "pci_wiring.h"
+
 #include <algorithm>
 #include <iomanip>
 #include <sstream>
@@ -73,9 +75,36 @@ void describe(const Platform& pc, std::ostream& out) {
       out << "  " << pad(join(n->drivers), 16) << "-> " << pad(n->name, 6) << "-> " << join(n->readers) << "\n";
   }
 
+  if (PciWiring* pci = pc.service<PciWiring>("pci")) {
+    pci->settle_for_describe();
+    out << "\nPCI functions (bus 0; BARs as the platform, acting as the BIOS, assigns them at reset)\n";
+    for (const auto& f : pci->functions()) {
+      PciFunction& fn = *f.fn;
+      std::ostringstream line;
+      line << "  00:" << std::hex << std::setw(2) << std::setfill('0') << f.device << "." << f.function << "  "
+           << std::setw(4) << fn.config_read(PciFunction::VID, 2) << ":" << std::setw(4)
+           << fn.config_read(PciFunction::DID, 2) << "  class " << std::setw(6)
+           << (fn.config_read(PciFunction::RID, 4) >> 8) << std::dec << "  " << pad(fn.basename(), 10);
+      if (fn.interrupt_pin())
+        line << "INT" << static_cast<char>('A' + fn.interrupt_pin() - 1) << " -> IRQ "
+             << fn.config_read(PciFunction::INTLN, 1) << "  ";
+      out << line.str() << "\n";
+      for (int n = 0; n < PciFunction::kBars; ++n) {
+        const auto& bar = fn.bar(n);
+        if (bar.kind == PciFunction::BarKind::none) continue;
+        const uint32_t v = fn.config_read(PciFunction::BAR0 + 4 * n, 4);
+        const bool io = bar.kind == PciFunction::BarKind::io;
+        const uint64_t base = v & (io ? ~3u : ~15u);
+        out << "      BAR" << n << "  " << (io ? "I/O    " : "memory ") << hex(base, io ? 4 : 8) << "-"
+            << hex(base + bar.size - 1, io ? 4 : 8) << "  (" << bar.size << " bytes)\n";
+      }
+    }
+  }
+
   out << "\nbus masters (bus.arbitration: " << bus.arbitration.get() << "; smaller priority wins)\n";
-  for (const auto& m : pc.masters())
-    out << "  " << m.index << "  " << pad(m.name, w) << "priority " << m.priority << "\n";
+  for (size_t i = 0; i < bus.initiator_count(); ++i)
+    out << "  " << i << "  " << pad(bus.initiator_name(static_cast<int>(i)), w) << "priority "
+        << bus.initiator_priority(static_cast<int>(i)) << "\n";
 }
 
 }  // namespace minipc

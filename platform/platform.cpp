@@ -41,6 +41,7 @@ Platform::Platform() {
     throw ConfigError(interrupts.key() + ": '" + interrupts.get() + "' is not an interrupt mode (pic, apic)");
   bus_ = std::make_unique<Bus>("bus");
   offer<sc_core::sc_signal<int>>("bus.owner", &bus_->owner);
+  offer<Bus>("bus", bus_.get());  // for the platform's own block types (pci_wiring.cpp)
   add_trace([this](sc_core::sc_trace_file* f) { sc_core::sc_trace(f, bus_->owner, "bus.owner"); });
   // Latency of every interrupt: line -> INTR -> ISR -> EOI (stats "irq.*").
   irq_monitor_ = std::make_unique<InterruptMonitor>("irq_monitor");
@@ -217,7 +218,7 @@ IrqLine& Platform::drive(const std::string& name, const std::string& driver, Net
 
 IrqLine& Platform::read(const std::string& name, const std::string& reader) {
   Net& n = net(name);
-  if (reader != "vcd") n.record.readers.push_back(reader);
+  if (!reader.empty() && reader != "vcd") n.record.readers.push_back(reader);
   return *n.line;
 }
 

@@ -1,6 +1,8 @@
 // ATA disk driver (ata.h): PIO and bus-master DMA, polling or IRQ 14.
 #include "drivers/ata.h"
 
+#include "drivers/pci.h"
+
 #include "kernel/irq.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
@@ -21,6 +23,7 @@ uint8_t ata_last_status, ata_last_error, ata_last_bmista;
 static enum ata_wait wait_mode;
 // The bus-master block answers in the I/O space and in the memory space.
 static struct regs bm_regs = {REGS_PORT, ATA_BM_IO_BASE};
+static uint16_t bm_io_base = ATA_BM_IO_BASE;  // BAR4 of the PCI IDE function once found
 static void (*idle_hook)(void);
 static int irq_requested;
 
@@ -240,7 +243,21 @@ void ata_set_wait(enum ata_wait wait) {
 }
 
 void ata_set_bm_access(enum ata_bm_access bm) {
-  bm_regs = bm == ATA_BM_MMIO ? regs_mmio(ATA_BM_MMIO_BASE) : regs_port(ATA_BM_IO_BASE);
+  bm_regs = bm == ATA_BM_MMIO ? regs_mmio(ATA_BM_MMIO_BASE) : regs_port(bm_io_base);
+}
+
+// The PCI IDE function (class 01 01, bus-master capable): its BAR4 is where
+// the bus-master registers are (docs/pci.md), and bus mastering is the
+// driver's to enable. Without one the registers stay at ATA_BM_IO_BASE.
+static void find_bus_master(void) {
+  struct pci_dev ide;
+  int io;
+  if (pci_find_class(0x010100, 0, &ide) < 0)
+    return;
+  uint32_t base = pci_bar_base(&ide, 4, &io);
+  if (io && base)
+    bm_io_base = (uint16_t)base;
+  pci_enable(&ide, PCI_COMMAND_MASTER);
 }
 
 void ata_set_idle_hook(void (*hook)(void)) {
@@ -248,6 +265,7 @@ void ata_set_idle_hook(void (*hook)(void)) {
 }
 
 int ata_init(enum ata_wait wait, enum ata_bm_access bm) {
+  find_bus_master();
   ata_set_bm_access(bm);
   wait_mode = ATA_POLL;
   if (!tick_hook_installed) {

@@ -3,8 +3,10 @@
 //
 // Register and bit names follow ATA/ATAPI-6 (command block 0x1F0-0x1F7,
 // control block 0x3F6) and SFF-8038i for the bus-master IDE registers
-// (BMICOM, BMISTA, BMIDTP), which the driver reaches by port I/O (0xC000) or
-// through their memory-mapped window (0xFEB01000), chosen at ata_init().
+// (BMICOM, BMISTA, BMIDTP), which the driver reaches by port I/O (BAR4 of the
+// PCI IDE function, found at ata_init(), which also sets its Bus Master
+// Enable; 0xC000 without one) or through their memory-mapped window
+// (0xFEB01000), chosen at ata_init().
 //
 // Transfers: PIO (READ/WRITE SECTORS, REP INSW/OUTSW per 512-byte sector)
 // and bus-master DMA (READ/WRITE DMA through a PRD table built from the
@@ -62,7 +64,7 @@
 #define ATA_CMD_IDENTIFY 0xEC
 
 // Bus-master IDE registers (SFF-8038i), offsets into the window.
-#define ATA_BM_IO_BASE 0xC000
+#define ATA_BM_IO_BASE 0xC000  // without a PCI IDE function
 #define ATA_BM_MMIO_BASE 0xFEB01000u
 #define ATA_BMICOM 0
 #define ATA_BMISTA 2

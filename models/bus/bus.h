@@ -175,6 +175,8 @@ class Bus : public sc_core::sc_module, public BusMasterHost {
   // "  memory 0x00000000-0x03ffffff  ram" (+ the target offset when not 0).
   void print_map(std::ostream& os) const;
 
+  size_t initiator_count() const { return initiators_.size(); }
+  unsigned initiator_priority(int i) const { return initiators_.at(static_cast<size_t>(i))->priority; }
   const std::string& initiator_name(int i) const override { return initiators_.at(static_cast<size_t>(i))->name; }
   const std::string& target_name(int t) const { return targets_.at(static_cast<size_t>(t))->name; }
 

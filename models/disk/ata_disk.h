@@ -200,4 +200,14 @@ class AtaDisk : public sc_core::sc_module {
   Counter& errors_;
 };
 
+// The ata_disk block (blocks.cpp) as other blocks see it: a PCI IDE function
+// may claim the disk's bus-master engine and its bus-master registers (BAR4);
+// unclaimed, the block connects them to the bus itself.
+struct AtaDiskBlock {
+  AtaDisk* disk = nullptr;
+  unsigned bus_priority = 1;
+  bool claimed = false;
+};
+
+
 }  // namespace minipc

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "core/block.h"
+#include "core/peripheral.h"
 
 namespace minipc {
 
@@ -37,6 +38,9 @@ void build_pic8259_pair(BlockBuilder& b, const std::function<void(Pic& master, P
   b.register_window(elcr_master.regs, "elcr_master", 1, 0x4D0);
   b.register_window(elcr_slave.regs, "elcr_slave", 1, 0x4D1);
   b.template offer<InterruptAcknowledgeIf>("inta.pic", &master);
+  // The ELCRs, which the BIOS programs for PCI's level-triggered lines.
+  b.template offer<Peripheral>("elcr.master", &elcr_master);
+  b.template offer<Peripheral>("elcr.slave", &elcr_slave);
   auto view = [&b](Pic& pic) {
     auto v = std::make_unique<Pic8259View>();
     v->vector_base = [&pic] { return pic.programmed_vector_base(); };
