@@ -34,6 +34,9 @@ bool isa_line(const std::string& net, unsigned* n) {
 
 void describe(const Platform& pc, std::ostream& out) {
   const Bus& bus = pc.bus();
+  // The PCI windows are routed at the end of elaboration and the BARs
+  // assigned at reset: do both now, so the maps show them.
+  if (PciWiring* pci = pc.service<PciWiring>("pci")) pci->settle_for_describe();
   out << "blocks\n";
   size_t w = 4;
   for (const auto& b : pc.blocks()) w = std::max(w, b.name.size());
@@ -49,7 +52,10 @@ void describe(const Platform& pc, std::ostream& out) {
       const Platform::BlockRecord* b = pc.target_block(m.target);
       out << "  " << hex(m.base, digits) << "-" << hex(m.base + m.size - 1, digits) << "  "
           << pad(bus.target_name(m.target), 14) << (b ? "block " + b->name + " (" + b->type + ", " + b->impl + ")" : "")
-          << (m.offset ? "  at offset " + hex(m.offset, 1) : "") << "\n";
+          << ((m.offset & PciWiring::kBarTag) ? "  PCI window: BARs decode here"
+              : m.offset                       ? "  at offset " + hex(m.offset, 1)
+                                               : "")
+          << "\n";
     }
   }
 
@@ -76,7 +82,6 @@ void describe(const Platform& pc, std::ostream& out) {
   }
 
   if (PciWiring* pci = pc.service<PciWiring>("pci")) {
-    pci->settle_for_describe();
     out << "\nPCI functions (bus 0; BARs as the platform, acting as the BIOS, assigns them at reset)\n";
     for (const auto& f : pci->functions()) {
       PciFunction& fn = *f.fn;

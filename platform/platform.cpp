@@ -126,6 +126,11 @@ void Platform::build_block(const std::string& name) {
   blocks_.push_back({name, type->value, impl, t->description});
   current_ = &blocks_.back();
   t->build(*this);
+  // Targets a block connected to the bus by itself (the PCI wiring's) are
+  // that block's too.
+  target_blocks_.resize(bus_->target_count(), nullptr);
+  for (auto& owner : target_blocks_)
+    if (!owner) owner = current_;
   current_ = &platform_record_;
 }
 

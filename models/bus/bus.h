@@ -176,6 +176,7 @@ class Bus : public sc_core::sc_module, public BusMasterHost {
   void print_map(std::ostream& os) const;
 
   size_t initiator_count() const { return initiators_.size(); }
+  size_t target_count() const { return targets_.size(); }
   unsigned initiator_priority(int i) const { return initiators_.at(static_cast<size_t>(i))->priority; }
   const std::string& initiator_name(int i) const override { return initiators_.at(static_cast<size_t>(i))->name; }
   const std::string& target_name(int t) const { return targets_.at(static_cast<size_t>(t))->name; }

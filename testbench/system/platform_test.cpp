@@ -26,7 +26,9 @@ TEST(Describe, DefaultConfigShowsBlocksMapsRoutingAndMasters) {
                            "0x03F8-0x03FF  uart0", "0x0020-0x0021  pic_master", "0x0064-0x0064  kbd",
                            "uart0.irq       -> irq4  -> pic_master.ir4, ioapic.pin4",
                            "disk0.irq       -> irq14 -> pic_slave.ir6, ioapic.pin14",
-                           "pic_slave.int   -> pic_cascade -> pic_master.ir2", "0  cpu0    priority 2",
+                           "pic_slave.int   -> pic_cascade -> pic_master.ir2", "piix3.pirqA     -> pirqA -> ioapic.pin16",
+                           "00:00.0  8086:1237  class 060000  i440fx", "00:01.1  8086:7010  class 010180  piix3_ide",
+                           "BAR4  I/O    0xC000-0xC00F  (16 bytes)", "0x0CF8-0x0D02  pci_host", "0  cpu0    priority 2",
                            "1  dma     priority 0", "2  disk0   priority 1"})
     EXPECT_TRUE(has(r.out, line)) << line << "\n" << r.out;
 }
