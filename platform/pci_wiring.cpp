@@ -75,10 +75,8 @@ PciWiring::PciWiring(const sc_core::sc_module_name& nm, const Links& links)
   add_function(*isa_, kPiix3Device, 0, "");
   add_function(*ide_, kPiix3Device, 1, "disk0.bmi");
   ide_target_ = slots_.back().target;
-  ports_.push_back(std::make_unique<BarPort>("windows_port", *this));
-  windows_target_ = bus.connect_target(ports_.back()->port, "pci_windows");
   if (bmi_mmio_base.get()) {
-    ports_[ports_.size() - 2]->alias = [this](tlm::tlm_generic_payload& p, sc_core::sc_time& d) { ide_->bmi_alias_transport(p, d); };
+    ports_.back()->alias = [this](tlm::tlm_generic_payload& p, sc_core::sc_time& d) { ide_->bmi_alias_transport(p, d); };
     bus.map(AddressSpace::memory, bmi_mmio_base.get(), 8, slots_.back().target);
   }
   if (bmi_io_base.get() && (bmi_io_base.get() & (Piix3IdeFunction::kBmibaBytes - 1) ||
@@ -146,47 +144,28 @@ bool PciWiring::window_free(const PciFunction* fn, int bar, bool io, uint64_t ba
     if (base < w.base + w.size && w.base < base + size)
       return fail(std::string("over BAR") + std::to_string(w.bar) + " of " + w.fn->name() + " at " + hex(w.base));
   }
+  // Anything else the bus maps there (RAM, a fixed device) refuses it; the
+  // BAR's own current window does not.
   const AddressSpace space = io ? AddressSpace::io : AddressSpace::memory;
-  uint64_t covered = base;  // the window must lie in the PCI windows the bus routes to BAR ports
-  for (const Bus::Mapping& m : links_.bus.mappings()) {  // sorted by space, then base
+  const Window* own = nullptr;
+  for (const Window& w : windows_)
+    if (w.fn == fn && w.bar == bar && w.io == io) own = &w;
+  for (const Bus::Mapping& m : links_.bus.mappings()) {
     if (m.space != space || !(base < m.base + m.size && m.base < base + size)) continue;
-    if (!(m.offset & kBarTag)) return fail("over " + links_.bus.target_name(m.target) + " at " + hex(m.base));
-    if (m.base > covered) break;
-    covered = std::max(covered, m.base + m.size);
+    if (own && (m.offset & kBarTag) && m.base == own->base) continue;
+    return fail("over " + links_.bus.target_name(m.target) + " at " + hex(m.base));
   }
-  if (covered < base + size)
-    return fail("outside the PCI " + std::string(io ? "I/O" : "memory") + " windows (pci." + (io ? "io" : "mem") +
-                "_base/_limit, less fixed devices)");
   return true;
 }
 
-// The PCI windows, once every fixed device is mapped: the free parts of
-// [pci.io_base, pci.io_limit) and [pci.mem_base, pci.mem_limit) (and the
-// IDE BAR4's pinned window) go to BAR ports, so BARs move at run time
-// without touching the bus's map.
+// The BIOS's BAR ranges, checked once the config is complete.
 void PciWiring::end_of_elaboration() {
-  Bus& bus = links_.bus;
-  auto route_free = [&](AddressSpace space, uint64_t lo, uint64_t hi, int target) {
-    std::vector<std::pair<uint64_t, uint64_t>> gaps;
-    uint64_t cursor = lo;
-    for (const Bus::Mapping& m : bus.mappings()) {
-      if (m.space != space || m.base + m.size <= cursor || m.base >= hi) continue;
-      if (m.base > cursor) gaps.emplace_back(cursor, m.base);
-      cursor = std::max(cursor, m.base + m.size);
-    }
-    if (cursor < hi) gaps.emplace_back(cursor, hi);
-    for (const auto& [a, b] : gaps) bus.map(space, a, b - a, target, kBarTag | a);
-  };
   if (io_base.get() >= io_limit.get() || io_limit.get() > 0x10000)
     throw ConfigError(io_base.key() + "/" + io_limit.key() + ": [" + hex(io_base.get()) + ", " + hex(io_limit.get()) +
                       ") is not a range of the 64 KiB I/O space");
   if (mem_base.get() >= mem_limit.get() || mem_limit.get() > 0x100000000ull)
     throw ConfigError(mem_base.key() + "/" + mem_limit.key() + ": [" + hex(mem_base.get()) + ", " +
                       hex(mem_limit.get()) + ") is not a range of the 4 GiB memory space");
-  if (bmi_io_base.get())
-    route_free(AddressSpace::io, bmi_io_base.get(), bmi_io_base.get() + Piix3IdeFunction::kBmibaBytes, ide_target_);
-  route_free(AddressSpace::io, io_base.get(), io_limit.get(), windows_target_);
-  route_free(AddressSpace::memory, mem_base.get(), mem_limit.get(), windows_target_);
 }
 
 bool PciWiring::map_bar(PciFunction& fn, int bar, bool io, uint64_t base, uint64_t size) {
@@ -196,11 +175,25 @@ bool PciWiring::map_bar(PciFunction& fn, int bar, bool io, uint64_t base, uint64
                                std::to_string(size) + " bytes) not decoded: " + why).c_str());
     return false;
   }
+  // The function's BAR port answers the window; the offset carries the tag
+  // and the bus address, so the port finds the BAR (bar_access).
+  int target = -1;
+  for (const Slot& sl : slots_)
+    if (sl.fn == &fn) target = sl.target;
+  const AddressSpace space = io ? AddressSpace::io : AddressSpace::memory;
+  if (target < 0 || !links_.bus.try_map(space, base, size, target, kBarTag | base, &why)) {
+    SC_REPORT_WARNING(name(), (std::string(fn.name()) + " BAR" + std::to_string(bar) + " at " + hex(base) + " (" +
+                               std::to_string(size) + " bytes) not decoded: " +
+                               (target < 0 ? std::string("the function has no BAR port") : why)).c_str());
+    return false;
+  }
   windows_.push_back({io, base, size, &fn, bar});
   return true;
 }
 
 void PciWiring::unmap_bar(PciFunction& fn, int bar) {
+  for (const Window& w : windows_)
+    if (w.fn == &fn && w.bar == bar) links_.bus.unmap(w.io ? AddressSpace::io : AddressSpace::memory, w.base);
   windows_.erase(std::remove_if(windows_.begin(), windows_.end(),
                                 [&](const Window& w) { return w.fn == &fn && w.bar == bar; }),
                  windows_.end());

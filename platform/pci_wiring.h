@@ -8,16 +8,13 @@
 // bus-master engine and its bmi block (Platform::build_storage): the disk's
 // master index on the bus stays where it was.
 //
-// BAR decoding without changing the bus's map at run time: at the end of
-// elaboration the free parts of the PCI windows ([pci.io_base, pci.io_limit)
-// and [pci.mem_base, pci.mem_limit), as the host bridge forwards them to PCI)
-// are mapped to BAR ports with the address tagged: the IDE BAR4's window at
-// disk0.bmi_io_base to the port named "disk0.bmi" (the bus's stats keep that
-// name), the rest to "pci_windows". A port looks the address up in the
-// windows decoded now and hands the access to that function's BAR, or
-// answers TLM_ADDRESS_ERROR_RESPONSE (as the bus does for unmapped space).
-// A BAR may be placed inside those windows only; RAM, fixed devices and other
-// decoded BARs refuse it.
+// BAR decoding: a BAR that the firmware (or the BIOS) places while decoding
+// is enabled becomes a window on the bus at run time (Bus::try_map, which
+// invalidates DMI and the decode cache), answered by the function's BAR port
+// with the address tagged; moving the BAR moves the window, clearing the
+// command bit unmaps it. A window over RAM, a fixed device or another BAR is
+// refused: the BAR keeps its old value, with a warning. The BIOS assigns BARs
+// from [pci.io_base, pci.io_limit) and [pci.mem_base, pci.mem_limit).
 #pragma once
 
 #include <tlm_utils/simple_target_socket.h>
@@ -151,7 +148,6 @@ class PciWiring : public sc_core::sc_module, public PciBarMapper {
   std::array<std::unique_ptr<IrqLine>, 16> isa_unused_;  // PIIX3 outputs to lines it may not drive
   int disk_master_ = -1;
   int ide_target_ = -1;      // the IDE function's BAR port ("disk0.bmi")
-  int windows_target_ = -1;  // the rest of the PCI windows ("pci_windows")
 };
 
 // Builds the PCI side and connects it to the bus (see Links). Throws
