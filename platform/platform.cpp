@@ -209,12 +209,10 @@ Platform::Net& Platform::net(const std::string& name) {
 IrqLine& Platform::drive(const std::string& name, const std::string& driver, NetSharing sharing) {
   Net& n = net(name);
   if (!n.record.drivers.empty()) {
-    if (sharing == NetSharing::exclusive || n.record.sharing == NetSharing::exclusive)
-      throw ConfigError(driver + source_of(driver) + " and " + n.record.drivers.front() +
+    // Every driver is exclusive today (core/block.h, NetSharing).
+    throw ConfigError(driver + source_of(driver) + " and " + n.record.drivers.front() +
                         source_of(n.record.drivers.front()) + " both drive " + name +
                         " (a line with one driver: give one of them another line)");
-    // Wired-OR of level-triggered outputs: sc_signal allows one writer per
-    // process, so shared lines need a resolver (PCI PIRQ lines add one).
   }
   n.record.drivers.push_back(driver);
   n.record.sharing = sharing;

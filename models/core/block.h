@@ -49,7 +49,9 @@ using InitiatorSocket = tlm::tlm_base_initiator_socket_b<32, tlm::tlm_fw_transpo
 // How an output may share its net with other outputs.
 enum class NetSharing {
   exclusive,  // one driver (an ISA IRQ output, a pin): a second driver is a config error
-  shared,     // wired-OR of level-triggered outputs (PCI INTx through a PIRQ line)
+  // Not yet: `shared`, a wired-OR of level-triggered outputs (several PCI
+  // devices' INTx on one PIRQ line, or a PIRQ steered onto a line an ISA
+  // device drives). Today the PIIX3 ORs the INTx of its functions itself.
 };
 
 // The platform under construction, as a block type sees it. Names of windows,
