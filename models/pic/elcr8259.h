@@ -10,9 +10,8 @@
 // forced follows the PIC's wiring at the time of the access: a PIC attached
 // as a slave (attach_slave) gets ELCR2's mask, any other ELCR1's.
 //
-// A template over the 8259A implementation: Elcr8259 binds the TLM model,
-// Elcr8259Rtl (rtl/pic8259/elcr8259_rtl.h) the Verilated twin. Both need
-// set_elcr(), elcr() and wired_as_slave().
+// It binds to the 8259A's face, so it serves the TLM model and the RTL twin
+// alike (set_elcr(), elcr() and wired_as_slave()).
 #pragma once
 
 #include <cstdint>
@@ -20,14 +19,13 @@
 #include <string>
 
 #include "core/peripheral.h"
-#include "pic/pic8259.h"
+#include "pic/pic8259_face.h"
 
 namespace minipc {
 
-template <typename Pic>
-class BasicElcr8259 : public Peripheral {
+class Elcr8259 : public Peripheral {
  public:
-  BasicElcr8259(const sc_core::sc_module_name& nm, Pic& pic) : Peripheral(nm), pic_(pic) {
+  Elcr8259(const sc_core::sc_module_name& nm, Pic8259Face& pic) : Peripheral(nm), pic_(pic) {
     for (unsigned l = 0; l < 8; ++l) ELCR.field("IR" + std::to_string(l) + "_LEVEL", l, 1);
     ELCR.on_write = [this](uint64_t v) { write_elcr(v); };
     ELCR.on_read = [this] { return read_elcr(); };
@@ -60,9 +58,7 @@ class BasicElcr8259 : public Peripheral {
     return pic_.elcr();
   }
 
-  Pic& pic_;
+  Pic8259Face& pic_;
 };
-
-using Elcr8259 = BasicElcr8259<Pic8259>;
 
 }  // namespace minipc

@@ -1,7 +1,6 @@
 #include "pic/pic8259.h"
 
 #include <bitset>
-#include <sstream>
 
 namespace minipc {
 
@@ -10,29 +9,12 @@ constexpr uint8_t bit(unsigned level) { return static_cast<uint8_t>(1u << level)
 unsigned popcount(uint8_t v) { return static_cast<unsigned>(std::bitset<8>(v).count()); }
 }  // namespace
 
-Pic8259::Pic8259(const sc_core::sc_module_name& nm)
-    : Peripheral(nm),
-      interrupts_(StatsRegistry::instance().counter(std::string(name()) + ".interrupts", "interrupts")),
-      spurious_(StatsRegistry::instance().counter(std::string(name()) + ".spurious", "interrupts")),
-      masked_while_pending_(StatsRegistry::instance().counter(std::string(name()) + ".masked_while_pending", "edges")),
-      eoi_without_isr_(StatsRegistry::instance().counter(std::string(name()) + ".eoi_without_isr", "commands")) {
-  for (unsigned l = 0; l < 8; ++l)
-    acks_[l] = &StatsRegistry::instance().counter(std::string(name()) + ".acks.ir" + std::to_string(l), "interrupts");
-
-  ICW1.field("IC4", 0, 1).field("SNGL", 1, 1).field("ADI", 2, 1).field("LTIM", 3, 1).field("A7_A5", 5, 3);
-  ICW2.field("T7_T3", 3, 5);
-  ICW4.field("uPM", 0, 1).field("AEOI", 1, 1).field("MS", 2, 1).field("BUF", 3, 1).field("SFNM", 4, 1);
-  OCW2.field("L", 0, 3).field("EOI", 5, 1).field("SL", 6, 1).field("R", 7, 1);
-  OCW3.field("RIS", 0, 1).field("RR", 1, 1).field("P", 2, 1).field("SMM", 5, 1).field("ESMM", 6, 1);
-  POLL.field("W", 0, 3).field("I", 7, 1);
-
+Pic8259::Pic8259(const sc_core::sc_module_name& nm) : Pic8259Face(nm) {
   // A0=1 writes: the initialization sequence takes them while it expects an
   // ICW, OCW1 otherwise.
   ICW2.selected = [this] { return step_ == InitStep::expect_icw2; };
   ICW3.selected = [this] { return step_ == InitStep::expect_icw3; };
   ICW4.selected = [this] { return step_ == InitStep::expect_icw4; };
-  // A0=0 writes are told apart by the data (D4, D3): write_command decodes them.
-  OCW2.selected = OCW3.selected = [] { return false; };
   // A0=0 reads: the poll word once after a poll command, else IRR or ISR.
   POLL.selected = [this] { return poll_; };
   IRR.selected = [this] { return !poll_ && !read_isr_; };
@@ -49,10 +31,6 @@ Pic8259::Pic8259(const sc_core::sc_module_name& nm)
   IRR.on_read = [this] { return read_irr(); };
   ISR.on_read = [this] { return read_isr(); };
 
-  SC_METHOD(on_change);
-  for (auto& line : ir) sensitive << line;
-  sensitive << changed_;
-
   reset_state();
 }
 
@@ -67,18 +45,9 @@ void Pic8259::reset_state() {
   changed();
 }
 
-void Pic8259::attach_slave(unsigned ir_line, Pic8259& slave) {
-  if (ir_line >= 8) {
-    SC_REPORT_ERROR(name(), ("attach_slave: IR line " + std::to_string(ir_line) + " is not 0..7").c_str());
-    return;
-  }
-  slaves_[ir_line] = &slave;
-  slave.wired_as_slave_ = true;
-}
-
 bool Pic8259::is_master() const {
   const uint8_t icw4 = static_cast<uint8_t>(ICW4.get());
-  return (icw4 & ICW4_BUF) ? (icw4 & ICW4_MS) != 0 : !wired_as_slave_;
+  return (icw4 & ICW4_BUF) ? (icw4 & ICW4_MS) != 0 : !wired_as_slave();
 }
 
 // ---- writes -------------------------------------------------------------------
@@ -91,13 +60,13 @@ void Pic8259::write_command(uint64_t v) {
   }
   const char* what = (b & OCW3_SELECT) ? "OCW3" : "OCW2";
   if (step_ == InitStep::uninitialized) {
-    warn(std::string(what) + " " + hex(b) + " before ICW1 ignored (the chip is not initialized)");
+    warn_before_icw1(what, b);
     return;
   }
   if (step_ != InitStep::ready) {
     // The sequence expects A0=1 writes; the command decoder still acts on it.
     const char* expecting = step_ == InitStep::expect_icw2 ? "ICW2" : step_ == InitStep::expect_icw3 ? "ICW3" : "ICW4";
-    warn(std::string(what) + " " + hex(b) + " written while the initialization sequence expects " + expecting);
+    warn_command_during_init(what, b, expecting);
   }
   if (b & OCW3_SELECT) {
     OCW3.set(b);
@@ -147,16 +116,13 @@ void Pic8259::write_icw4(uint64_t v) {
 
 void Pic8259::finish_init() {
   step_ = InitStep::ready;
-  if (!(ICW4.get() & ICW4_UPM) && !warned_mcs80_) {
-    warned_mcs80_ = true;
-    warn("ICW4 " + hex(ICW4.get()) + ": MCS-80/85 mode (uPM=0) is not modelled; INTA returns 8086 vectors");
-  }
+  check_icw4(ICW4.get());
   changed();
 }
 
 void Pic8259::write_imr(uint64_t v) {
   if (step_ == InitStep::uninitialized) {
-    warn("OCW1 (IMR) " + hex(v) + " before ICW1 ignored (the chip is not initialized)");
+    warn_before_icw1("OCW1 (IMR)", v);
     return;
   }
   sample_lines();
@@ -185,10 +151,7 @@ void Pic8259::write_ocw2(uint8_t v) {
 
 void Pic8259::end_of_interrupt(int level, bool rotate, const char* what, uint8_t value) {
   if (level < 0 || !(ISR.get() & bit(static_cast<unsigned>(level)))) {
-    eoi_without_isr_.add();
-    std::string msg = std::string("OCW2 ") + hex(value) + " (" + what + ")";
-    msg += level < 0 ? " with nothing in service" : " for IR" + std::to_string(level) + ", which is not in service";
-    warn(msg + " (ISR=" + hex(ISR.get()) + "): no ISR bit cleared");
+    eoi_without_isr(value, what, level, static_cast<uint8_t>(ISR.get()));
   } else {
     ISR.set(ISR.get() & ~bit(static_cast<unsigned>(level)));
     if (on_eoi) on_eoi(static_cast<unsigned>(level), access_time());
@@ -235,7 +198,7 @@ uint64_t Pic8259::read_poll() {
 int Pic8259::acknowledge() {
   sample_lines();
   if (step_ != InitStep::ready) {
-    warn("INTA while the chip is not initialized: no vector");
+    warn_inta_uninitialized();
     return -1;
   }
   const int resolved = resolve();
@@ -252,14 +215,13 @@ int Pic8259::acknowledge() {
   if (cascade_line(level)) {
     // Second INTA: the master puts the level on CAS0-2 and the slave with that
     // ID drives the vector.
-    if (Pic8259* slave = slaves_[level]) {
+    if (Pic8259Face* slave = this->slave(level)) {
       vector = slave->cascade_acknowledge(level);
       // A slave that still requests keeps its INT high, which an edge-sensed
       // master input would never see again: count it as a fresh request.
       if (slave->int_level()) armed_ |= bit(level);
     } else {
-      warn("INTA for IR" + std::to_string(level) + ", a cascade line (ICW3=" + hex(ICW3.get()) +
-           ") with no slave attached: the data bus floats (0xFF)");
+      warn_no_slave(level, static_cast<uint8_t>(ICW3.get()));
       vector = 0xFF;
     }
   }
@@ -274,8 +236,7 @@ int Pic8259::acknowledge() {
 
 int Pic8259::cascade_acknowledge(unsigned cascade_address) {
   if (step_ == InitStep::ready && (ICW3.get() & 7) != cascade_address) {
-    warn("INTA on CAS address " + std::to_string(cascade_address) + " but this slave's ID (ICW3) is " +
-         std::to_string(ICW3.get() & 7) + ": no slave answers, the data bus floats (0xFF)");
+    warn_cas_mismatch(cascade_address, static_cast<uint8_t>(ICW3.get()));
     return 0xFF;
   }
   return acknowledge();
@@ -339,10 +300,8 @@ void Pic8259::set_elcr(uint8_t level_lines) {
 
 // ---- pins ---------------------------------------------------------------------------
 
-void Pic8259::end_of_elaboration() { elaborated_ = true; }
-
 void Pic8259::sample_lines() {
-  if (!elaborated_) return;  // ports are not bound yet
+  if (!elaborated()) return;  // ports are not bound yet
   uint8_t now = 0;
   for (unsigned l = 0; l < 8; ++l)
     if (ir[l].read()) now |= bit(l);
@@ -351,31 +310,6 @@ void Pic8259::sample_lines() {
   // A rising edge arms the edge sense latch; a low line disarms it.
   armed_ = static_cast<uint8_t>((armed_ | rising) & now);
   lines_ = now;
-}
-
-void Pic8259::changed() {
-  IRR.set(irr());
-  if (sc_core::sc_get_status() & (sc_core::SC_RUNNING | sc_core::SC_PAUSED)) changed_.notify(sc_core::SC_ZERO_TIME);
-}
-
-void Pic8259::on_change() {
-  sample_lines();
-  IRR.set(irr());
-  drive(intr, int_level());
-  const auto trace = [](sc_core::sc_signal<uint8_t>& s, uint64_t v) {
-    if (s.read() != static_cast<uint8_t>(v)) s.write(static_cast<uint8_t>(v));
-  };
-  trace(irr_trace, IRR.get());
-  trace(isr_trace, ISR.get());
-  trace(imr_trace, IMR.get());
-}
-
-void Pic8259::warn(const std::string& msg) const { SC_REPORT_WARNING(name(), msg.c_str()); }
-
-std::string Pic8259::hex(uint64_t v) {
-  std::ostringstream s;
-  s << "0x" << std::hex << std::uppercase << v;
-  return s.str();
 }
 
 }  // namespace minipc

@@ -8,7 +8,7 @@ namespace minipc {
 
 void register_pit_blocks(BlockRegistry& r) {
   r.add({"pit8254", "tlm", "8254 programmable interval timer (0x40-0x43), counter 0 on IRQ 0",
-         [](BlockBuilder& b) { build_pit8254<Pit8254>(b); }});
+         [](BlockBuilder& b) { wire_pit8254(b, b.own(std::make_unique<Pit8254>(b.name().c_str()))); }});
   r.add({"system_control_port_b", "tlm",
          "port B (0x61): the 8254 counter 2's gate and output, speaker data, refresh toggle", [](BlockBuilder& b) {
            auto& port = b.own(std::make_unique<SystemControlPortB>(b.name().c_str()));

@@ -1,112 +1,42 @@
 #include "pit/pit8254.h"
 
-#include <cmath>
-#include <sstream>
-#include <string>
-
 namespace minipc {
 
-namespace {
-std::string hex2(uint64_t v) {
-  std::ostringstream s;
-  s << "0x" << std::hex << (v & 0xFF);
-  return s.str();
-}
-}  // namespace
-
-Pit8254::Pit8254(const sc_core::sc_module_name& nm) : Peripheral(nm) {
-  if (!(input_hz.get() > 0)) throw ConfigError(input_hz.key() + ": must be a positive frequency");
-  units_per_clock_ = 1.0L / static_cast<long double>(sc_core::sc_get_time_resolution().to_seconds()) /
-                     static_cast<long double>(input_hz.get());
-
-  IrqIn* gates[kCounters] = {&gate0, &gate1, &gate2};
-  IrqOut* outs[kCounters] = {&out0, &out1, &out2};
-  Register* regs[kCounters] = {&COUNTER0, &COUNTER1, &COUNTER2};
-  auto& stats = StatsRegistry::instance();
-  for (unsigned i = 0; i < kCounters; ++i) {
-    Channel& ch = channels_[i];
-    ch.gate = gates[i];
-    ch.out = outs[i];
-    ch.reg = regs[i];
-    const std::string prefix = std::string(name()) + ".counter" + std::to_string(i);
-    ch.reloads = &stats.counter(prefix + ".reloads", "loads");
-    ch.out_edges = &stats.counter(prefix + ".out_edges", "edges");
-    ch.wakeups = &stats.counter(prefix + ".wakeups", "events");
-    stats.probe(prefix + ".mode", [this, i] { return static_cast<double>(channels_[i].core.mode()); });
-
-    regs[i]->on_read = [this, i] { return read_counter(i); };
-    regs[i]->on_write = [this, i](uint64_t v) { write_counter(i, v); };
-
-    // One small method per counter, woken only at its predicted OUT changes.
-    // It runs once at initialization to drive the initial level.
-    sc_core::sc_spawn_options opts;
-    opts.spawn_method();
-    opts.set_sensitivity(&ch.wakeup);
-    sc_core::sc_spawn([this, i] { drive_out(i); }, ("out" + std::to_string(i) + "_driver").c_str(), &opts);
-  }
-  CONTROL_WORD.field("BCD", 0, 1).field("M", 1, 3).field("RW", 4, 2).field("SC", 6, 2);
-  CONTROL_WORD.on_write = [this](uint64_t v) { write_control_word(v); };
-
-  SC_METHOD(on_gate);
-  sensitive << gate0 << gate1 << gate2;
-  dont_initialize();
-}
-
-void Pit8254::before_end_of_elaboration() {
-  // GATE inputs the platform left open are tied high (GATE0/GATE1 on a PC).
-  for (IrqIn* g : {&gate0, &gate1, &gate2})
-    if (g->bind_count() == 0) g->bind(gate_tied_high_);
-}
+Pit8254::Pit8254(const sc_core::sc_module_name& nm) : Pit8254Face(nm) {}
 
 void Pit8254::start_of_simulation() {
-  for (Channel& ch : channels_) ch.core.init_gate(ch.gate->read());
+  for (unsigned i = 0; i < kCounters; ++i) counters_[i].core.init_gate(gate(i).read());
   started_ = true;
 }
 
 void Pit8254::reset_state() {
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   for (unsigned i = 0; i < kCounters; ++i) {
-    Channel& ch = channels_[i];
+    PitCounter& c = counters_[i].core;
     const sc_core::sc_time t = sync(i, now);
-    const bool before = ch.core.out();
-    ch.core.power_on_reset();
-    if (ch.core.out() != before) record_out(i, t, ch.core.out());
+    const bool before = c.out();
+    c.power_on_reset();
+    if (c.out() != before) record_out(i, t, c.out());
     schedule(i);
   }
-}
-
-// ---- clock arithmetic ------------------------------------------------------------
-
-sc_core::sc_time Pit8254::clock_edge_time(uint64_t k) const {
-  return sc_core::sc_time::from_value(
-      static_cast<sc_dt::uint64>(std::llround(static_cast<long double>(k) * units_per_clock_)));
-}
-
-uint64_t Pit8254::clock_edges_at(const sc_core::sc_time& t) const {
-  const sc_dt::uint64 units = t.value();
-  uint64_t k = static_cast<uint64_t>(std::floor(static_cast<long double>(units) / units_per_clock_));
-  // Settle rounding: the answer is the largest k with clock_edge_time(k) <= t.
-  while (clock_edge_time(k + 1).value() <= units) ++k;
-  while (k > 0 && clock_edge_time(k).value() > units) --k;
-  return k;
 }
 
 // ---- register callbacks -------------------------------------------------------------
 
 uint64_t Pit8254::read_counter(unsigned i) {
   sync(i, access_time());
-  const uint8_t v = channels_[i].core.read_byte();
-  channels_[i].reg->set(v);  // what a debug read shows
+  const uint8_t v = counters_[i].core.read_byte();
+  counter_register(i).set(v);  // what a debug read shows
   return v;
 }
 
 void Pit8254::write_counter(unsigned i, uint64_t v) {
-  Channel& ch = channels_[i];
+  PitCounter& c = counters_[i].core;
   const sc_core::sc_time t = sync(i, access_time());
-  const bool before = ch.core.out();
-  ch.core.write_count_byte(static_cast<uint8_t>(v));
-  ch.reg->set(v);
-  if (ch.core.out() != before) record_out(i, t, ch.core.out());
+  const bool before = c.out();
+  c.write_count_byte(static_cast<uint8_t>(v));
+  counter_register(i).set(v);
+  if (c.out() != before) record_out(i, t, c.out());
   warn_count(i, static_cast<uint8_t>(v));
   schedule(i);
 }
@@ -116,103 +46,57 @@ void Pit8254::write_control_word(uint64_t v) {
   const unsigned sc = (v & CW_SC) >> 6;
   if ((v & CW_SC) == CW_SC_READ_BACK) {
     // Read-back: D5 = /COUNT, D4 = /STATUS, D3..D1 = counters 2..0, D0 = 0.
-    if (v & 0x01)
-      SC_REPORT_WARNING(name(), ("CONTROL_WORD read-back " + hex2(v) + " has reserved bit D0 set (must be 0)").c_str());
+    if (v & 0x01) warn_read_back_reserved(v);
     for (unsigned i = 0; i < kCounters; ++i) {
       if (!(v & (RB_COUNTER0 << i))) continue;
       sync(i, access_time());
-      if (!(v & RB_NOT_COUNT)) channels_[i].core.latch_count();
-      if (!(v & RB_NOT_STATUS)) channels_[i].core.latch_status();
+      if (!(v & RB_NOT_COUNT)) counters_[i].core.latch_count();
+      if (!(v & RB_NOT_STATUS)) counters_[i].core.latch_status();
     }
     return;
   }
-  Channel& ch = channels_[sc];
+  PitCounter& c = counters_[sc].core;
   const sc_core::sc_time t = sync(sc, access_time());
   if ((v & CW_RW) == 0) {  // counter latch command
-    ch.core.latch_count();
+    c.latch_count();
     return;
   }
-  if (ch.core.count_half_written())
-    SC_REPORT_WARNING(name(), ("CONTROL_WORD " + hex2(v) + " written while COUNTER" + std::to_string(sc) +
-                               " waits for the MSB of its count: the half-written count is dropped")
-                                  .c_str());
-  const bool before = ch.core.out();
-  ch.core.write_control(static_cast<uint8_t>(v));
-  if (ch.core.out() != before) record_out(sc, t, ch.core.out());
+  if (c.count_half_written()) warn_half_written(v, sc);
+  const bool before = c.out();
+  c.write_control(static_cast<uint8_t>(v));
+  if (c.out() != before) record_out(sc, t, c.out());
   schedule(sc);
 }
 
 void Pit8254::warn_count(unsigned i, uint8_t byte) {
-  const PitCounter& c = channels_[i].core;
-  if (c.illegal_count())
-    SC_REPORT_WARNING(name(), ("COUNTER" + std::to_string(i) + " count 1 written (last byte " + hex2(byte) +
-                               ") is illegal in mode " + std::to_string(c.mode()) +
-                               ": the model keeps OUT high")
-                                  .c_str());
+  const PitCounter& c = counters_[i].core;
+  if (c.illegal_count()) warn_illegal_count(i, byte, c.mode());
 }
 
 // ---- time ----------------------------------------------------------------------------
 
 sc_core::sc_time Pit8254::sync(unsigned i, const sc_core::sc_time& t) {
-  Channel& ch = channels_[i];
+  CounterState& s = counters_[i];
   // With several temporally decoupled initiators a later access may carry an
   // earlier local time; the counter cannot go back, so it is applied "now".
-  if (t > ch.synced) ch.synced = t;
-  ch.core.advance_to(clock_edges_at(ch.synced),
-                     [&](uint64_t edge, bool level) { record_out(i, clock_edge_time(edge), level); });
-  ch.reloads->add(ch.core.reloads() - ch.reloads_reported);
-  ch.reloads_reported = ch.core.reloads();
-  return ch.synced;
-}
-
-void Pit8254::record_out(unsigned i, const sc_core::sc_time& t, bool level) {
-  channels_[i].pending_out.emplace_back(t, level);
-  channels_[i].out_edges->add();
-}
-
-void Pit8254::schedule(unsigned i) {
-  if (!started_) return;  // the drivers run at initialization and schedule then
-  Channel& ch = channels_[i];
-  sc_core::sc_time next;
-  if (!ch.pending_out.empty()) {
-    next = ch.pending_out.front().first;
-  } else {
-    const uint64_t edge = ch.core.next_out_change();
-    if (edge == PitCounter::kNever) return;
-    next = clock_edge_time(edge);
-  }
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
-  // sc_event keeps the earliest pending notification; a stale earlier one
-  // only costs a wake-up that finds nothing to do.
-  ch.wakeup.notify(next > now ? next - now : sc_core::SC_ZERO_TIME);
-}
-
-void Pit8254::drive_out(unsigned i) {
-  Channel& ch = channels_[i];
-  ch.wakeups->add();
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
-  sync(i, now);
-  bool level = ch.out->read();
-  bool changed = false;
-  while (!ch.pending_out.empty() && ch.pending_out.front().first <= now) {
-    level = ch.pending_out.front().second;
-    ch.pending_out.pop_front();
-    changed = true;
-  }
-  if (changed) drive(*ch.out, level);
-  schedule(i);
+  if (t > s.synced) s.synced = t;
+  s.core.advance_to(clock_edges_at(s.synced),
+                    [&](uint64_t edge, bool level) { record_out(i, clock_edge_time(edge), level); });
+  reloads(i).add(s.core.reloads() - s.reloads_reported);
+  s.reloads_reported = s.core.reloads();
+  return s.synced;
 }
 
 void Pit8254::on_gate() {
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   for (unsigned i = 0; i < kCounters; ++i) {
-    Channel& ch = channels_[i];
-    const bool level = ch.gate->read();
-    if (level == ch.core.gate()) continue;
+    PitCounter& c = counters_[i].core;
+    const bool level = gate(i).read();
+    if (level == c.gate()) continue;
     const sc_core::sc_time t = sync(i, now);
-    const bool before = ch.core.out();
-    ch.core.set_gate(level);
-    if (ch.core.out() != before) record_out(i, t, ch.core.out());
+    const bool before = c.out();
+    c.set_gate(level);
+    if (c.out() != before) record_out(i, t, c.out());
     schedule(i);
   }
 }

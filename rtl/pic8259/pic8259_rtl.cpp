@@ -9,7 +9,6 @@
 #include "pic8259/pic8259_rtl.h"
 
 #include <bitset>
-#include <sstream>
 
 namespace minipc {
 
@@ -85,31 +84,15 @@ struct Pic8259Rtl::Rtl {
 };
 
 Pic8259Rtl::Pic8259Rtl(const sc_core::sc_module_name& nm)
-    : Peripheral(nm),
-      rtl_(std::make_unique<Rtl>(std::string(name()) + ".rtl")),
-      interrupts_(StatsRegistry::instance().counter(std::string(name()) + ".interrupts", "interrupts")),
-      spurious_(StatsRegistry::instance().counter(std::string(name()) + ".spurious", "interrupts")),
-      masked_while_pending_(StatsRegistry::instance().counter(std::string(name()) + ".masked_while_pending", "edges")),
-      eoi_without_isr_(StatsRegistry::instance().counter(std::string(name()) + ".eoi_without_isr", "commands")) {
-  for (unsigned l = 0; l < 8; ++l)
-    acks_[l] = &StatsRegistry::instance().counter(std::string(name()) + ".acks.ir" + std::to_string(l), "interrupts");
-
+    : Pic8259Face(nm), rtl_(std::make_unique<Rtl>(std::string(name()) + ".rtl")) {
   // clk_i cycles ticked so far (bench/rtl_cost); RTL-only, not in Pic8259's stats.
   StatsRegistry::instance().probe(std::string(name()) + ".rtl_cycles",
                                   [this] { return static_cast<double>(cycles_); }, "cycles");
-
-  ICW1.field("IC4", 0, 1).field("SNGL", 1, 1).field("ADI", 2, 1).field("LTIM", 3, 1).field("A7_A5", 5, 3);
-  ICW2.field("T7_T3", 3, 5);
-  ICW4.field("uPM", 0, 1).field("AEOI", 1, 1).field("MS", 2, 1).field("BUF", 3, 1).field("SFNM", 4, 1);
-  OCW2.field("L", 0, 3).field("EOI", 5, 1).field("SL", 6, 1).field("R", 7, 1);
-  OCW3.field("RIS", 0, 1).field("RR", 1, 1).field("P", 2, 1).field("SMM", 5, 1).field("ESMM", 6, 1);
-  POLL.field("W", 0, 3).field("I", 7, 1);
 
   // Register selection follows the RTL's state (observation word).
   ICW2.selected = [this] { return step() == kIcw2; };
   ICW3.selected = [this] { return step() == kIcw3; };
   ICW4.selected = [this] { return step() == kIcw4; };
-  OCW2.selected = OCW3.selected = [] { return false; };
   POLL.selected = [this] { return Obs(obs0(), 0).poll; };
   IRR.selected = [this] { const Obs o(obs0(), 0); return !o.poll && !o.ris; };
   ISR.selected = [this] { const Obs o(obs0(), 0); return !o.poll && o.ris; };
@@ -118,10 +101,6 @@ Pic8259Rtl::Pic8259Rtl(const sc_core::sc_module_name& nm)
   for (Register* r : {&ICW2, &ICW3, &ICW4, &IMR}) r->on_write = [this](uint64_t v) { write_a0_1(v); };
   for (Register* r : {&POLL, &IRR, &ISR}) r->on_read = [this] { return read_a0(false); };
   IMR.on_read = [this] { return read_a0(true); };
-
-  SC_METHOD(on_change);
-  for (auto& line : ir) sensitive << line;
-  sensitive << changed_;
 
   // Power-on reset, bus idle, SP/EN high (master) until attach_slave().
   Vpic8259& m = *rtl_->top;
@@ -175,15 +154,16 @@ void Pic8259Rtl::reset_state() {
   changed();
 }
 
-void Pic8259Rtl::attach_slave(unsigned ir_line, Pic8259Rtl& slave) {
-  if (ir_line >= 8) {
-    SC_REPORT_ERROR(name(), ("attach_slave: IR line " + std::to_string(ir_line) + " is not 0..7").c_str());
+void Pic8259Rtl::slave_attached(unsigned ir_line, Pic8259Face& slave) {
+  auto* rtl_slave = dynamic_cast<Pic8259Rtl*>(&slave);
+  if (!rtl_slave) {
+    SC_REPORT_ERROR(name(), "attach_slave: the RTL 8259A reads its slave's INT pin from the slave's RTL; "
+                            "the slave must be an RTL twin too");
     return;
   }
-  slaves_[ir_line] = &slave;
-  slave.wired_as_slave_ = true;
-  slave.rtl_->top->sp_en_ni = 0;  // strapped as a slave
-  slave.rtl_->top->eval();
+  rtl_slaves_[ir_line] = rtl_slave;
+  rtl_slave->rtl_->top->sp_en_ni = 0;  // strapped as a slave
+  rtl_slave->rtl_->top->eval();
 }
 
 // ---- the RTL ----------------------------------------------------------------------
@@ -206,14 +186,14 @@ void Pic8259Rtl::tick() {
   ++cycles_;
 }
 
-void Pic8259Rtl::sync_lines() {
-  if (!elaborated_) return;  // ports are not bound yet
+void Pic8259Rtl::sample_lines() {
+  if (!elaborated()) return;  // ports are not bound yet
   // A line with an attached slave is that slave's INT pin, read from its
   // RTL as a wire would (the `intr` signal between the two follows a delta
   // cycle later and would show the master a stale level right after an INTA).
   uint8_t now = 0;
   for (unsigned l = 0; l < 8; ++l)
-    if (slaves_[l] ? static_cast<bool>(slaves_[l]->rtl_->top->int_o) : ir[l].read()) now |= bit(l);
+    if (rtl_slaves_[l] ? static_cast<bool>(rtl_slaves_[l]->rtl_->top->int_o) : ir[l].read()) now |= bit(l);
   if (now == pins_) return;
   const uint8_t rising = static_cast<uint8_t>(now & ~pins_);
   masked_while_pending_.add(popcount(static_cast<uint8_t>(rising & Obs(obs0(), 0).imr)));
@@ -223,7 +203,7 @@ void Pic8259Rtl::sync_lines() {
 }
 
 uint8_t Pic8259Rtl::bus(bool a0, bool write, uint8_t d) {
-  sync_lines();
+  sample_lines();
   Vpic8259& m = *rtl_->top;
   m.cs_ni = 0;
   m.a0_i = a0 ? 1 : 0;
@@ -264,13 +244,13 @@ void Pic8259Rtl::write_a0_0(uint64_t v) {
   const char* what = (b & OCW3_SELECT) ? "OCW3" : "OCW2";
   const unsigned st = step();
   if (st == kUninit) {
-    warn(std::string(what) + " " + hex(b) + " before ICW1 ignored (the chip is not initialized)");
+    warn_before_icw1(what, b);
     bus(false, true, b);  // the RTL ignores it too
     return;
   }
   if (st != kReady) {
     const char* expecting = st == kIcw2 ? "ICW2" : st == kIcw3 ? "ICW3" : "ICW4";
-    warn(std::string(what) + " " + hex(b) + " written while the initialization sequence expects " + expecting);
+    warn_command_during_init(what, b, expecting);
   }
   if (b & OCW3_SELECT) {
     OCW3.set(b);
@@ -287,14 +267,10 @@ void Pic8259Rtl::write_a0_0(uint64_t v) {
     if (cleared) {
       if (on_eoi) on_eoi(static_cast<unsigned>(lowest_bit(cleared)), access_time());
     } else {
-      eoi_without_isr_.add();
       const bool specific = (b & OCW2_SL) != 0;
       const char* kind = (b & OCW2_R) ? (specific ? "rotate on specific EOI" : "rotate on non-specific EOI")
                                       : (specific ? "specific EOI" : "non-specific EOI");
-      std::string msg = std::string("OCW2 ") + hex(b) + " (" + kind + ")";
-      msg += specific ? " for IR" + std::to_string(b & OCW2_LEVEL) + ", which is not in service"
-                      : std::string(" with nothing in service");
-      warn(msg + " (ISR=" + hex(before) + "): no ISR bit cleared");
+      eoi_without_isr(b, kind, specific ? static_cast<int>(b & OCW2_LEVEL) : -1, before);
     }
   }
   changed();
@@ -304,7 +280,7 @@ void Pic8259Rtl::write_a0_1(uint64_t v) {
   const uint8_t b = static_cast<uint8_t>(v);
   const unsigned st = step();
   if (st == kUninit) {
-    warn("OCW1 (IMR) " + hex(b) + " before ICW1 ignored (the chip is not initialized)");
+    warn_before_icw1("OCW1 (IMR)", b);
     bus(true, true, b);
     return;
   }
@@ -315,13 +291,7 @@ void Pic8259Rtl::write_a0_1(uint64_t v) {
     case kIcw4: ICW4.set(b); break;
     default: IMR.set(b); break;
   }
-  if (st != kReady && step() == kReady) {
-    const Obs o(obs0(), 0);
-    if (!(o.icw4 & ICW4_UPM) && !warned_mcs80_) {
-      warned_mcs80_ = true;
-      warn("ICW4 " + hex(o.icw4) + ": MCS-80/85 mode (uPM=0) is not modelled; INTA returns 8086 vectors");
-    }
-  }
+  if (st != kReady && step() == kReady) check_icw4(Obs(obs0(), 0).icw4);
   changed();
 }
 
@@ -345,20 +315,19 @@ uint64_t Pic8259Rtl::read_a0(bool a0) {
 int Pic8259Rtl::acknowledge() { return acknowledge_cycle(false, 0); }
 
 int Pic8259Rtl::cascade_acknowledge(unsigned cas) {
-  sync_lines();
+  sample_lines();
   const Obs o(obs0(), 0);
   if (o.step == kReady && (o.icw3 & 7) != cas) {
-    warn("INTA on CAS address " + std::to_string(cas) + " but this slave's ID (ICW3) is " +
-         std::to_string(o.icw3 & 7) + ": no slave answers, the data bus floats (0xFF)");
+    warn_cas_mismatch(cas, o.icw3);
     return 0xFF;
   }
   return acknowledge_cycle(true, cas);
 }
 
 int Pic8259Rtl::acknowledge_cycle(bool as_slave, unsigned cas) {
-  sync_lines();
+  sample_lines();
   if (step() != kReady) {
-    warn("INTA while the chip is not initialized: no vector");
+    warn_inta_uninitialized();
     return -1;
   }
   Vpic8259& m = *rtl_->top;
@@ -379,14 +348,13 @@ int Pic8259Rtl::acknowledge_cycle(bool as_slave, unsigned cas) {
   int slave_vector = -2;
   if (m.cas_oe_o) {
     const unsigned line = m.cas_o;
-    if (Pic8259Rtl* slave = slaves_[line]) {
+    if (Pic8259Face* slave = this->slave(line)) {
       slave_vector = slave->cascade_acknowledge(line);
       if (slave->int_level()) pins_ |= bit(line);
       else pins_ &= static_cast<uint8_t>(~bit(line));
       m.ir_i = pins_;
     } else {
-      warn("INTA for IR" + std::to_string(line) + ", a cascade line (ICW3=" + hex(o.icw3) +
-           ") with no slave attached: the data bus floats (0xFF)");
+      warn_no_slave(line, o.icw3);
       slave_vector = 0xFF;
     }
   }
@@ -404,19 +372,17 @@ int Pic8259Rtl::acknowledge_cycle(bool as_slave, unsigned cas) {
 // ---- pins ---------------------------------------------------------------------------------
 
 bool Pic8259Rtl::int_level() {
-  sync_lines();
+  sample_lines();
   return rtl_->top->int_o;
 }
 
 void Pic8259Rtl::set_elcr(uint8_t level_lines) {
-  sync_lines();
+  sample_lines();
   elcr_ = level_lines;
   rtl_->top->elcr_i = level_lines;
   tick();
   changed();
 }
-
-void Pic8259Rtl::end_of_elaboration() { elaborated_ = true; }
 
 void Pic8259Rtl::refresh_registers() {
   const Obs o(obs0(), 0);
@@ -425,30 +391,6 @@ void Pic8259Rtl::refresh_registers() {
   IMR.set(o.imr);
 }
 
-void Pic8259Rtl::changed() {
-  refresh_registers();
-  if (sc_core::sc_get_status() & (sc_core::SC_RUNNING | sc_core::SC_PAUSED)) changed_.notify(sc_core::SC_ZERO_TIME);
-}
-
-void Pic8259Rtl::on_change() {
-  sync_lines();
-  refresh_registers();
-  drive(intr, rtl_->top->int_o);
-  const auto trace = [](sc_core::sc_signal<uint8_t>& s, uint8_t v) {
-    if (s.read() != v) s.write(v);
-  };
-  const Obs o(obs0(), 0);
-  trace(irr_trace, o.irr);
-  trace(isr_trace, o.isr);
-  trace(imr_trace, o.imr);
-}
-
-void Pic8259Rtl::warn(const std::string& msg) const { SC_REPORT_WARNING(name(), msg.c_str()); }
-
-std::string Pic8259Rtl::hex(uint64_t v) {
-  std::ostringstream s;
-  s << "0x" << std::hex << std::uppercase << v;
-  return s.str();
-}
+bool Pic8259Rtl::int_pin() { return rtl_->top->int_o; }
 
 }  // namespace minipc

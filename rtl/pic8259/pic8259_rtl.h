@@ -1,6 +1,6 @@
 // minipc::Pic8259Rtl: the synthesizable 8259A (rtl/pic8259/pic8259.sv),
-// Verilated to C++, behind exactly the C++ interface of the TLM model
-// minipc::Pic8259 (models/pic/pic8259.h): the `regs` target socket (offsets
+// Verilated to C++, behind the 8259A's face (models/pic/pic8259_face.h) that
+// the TLM model minipc::Pic8259 also has: the `regs` target socket (offsets
 // 0-1, the same Register names), ir[8], intr, acknowledge(), attach_slave(),
 // int_level(), elcr()/set_elcr(), the trace signals, on_eoi,
 // programmed_vector_base(), the same stats and warnings.
@@ -24,69 +24,26 @@
 
 #include <array>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 
-#include <systemc>
-
-#include "core/irq.h"
-#include "core/peripheral.h"
-#include "core/stats.h"
+#include "pic/pic8259_face.h"
 
 namespace minipc {
 
-class Pic8259Rtl : public Peripheral, public InterruptAcknowledgeIf {
+class Pic8259Rtl : public Pic8259Face {
  public:
-  SC_HAS_PROCESS(Pic8259Rtl);
   explicit Pic8259Rtl(const sc_core::sc_module_name& nm);
   ~Pic8259Rtl() override;
 
-  // ---- pins ----------------------------------------------------------------
-  sc_core::sc_vector<IrqIn> ir{"ir", 8};
-  IrqOut intr{"intr"};
-
-  sc_core::sc_signal<uint8_t> irr_trace{"irr_trace"};
-  sc_core::sc_signal<uint8_t> isr_trace{"isr_trace"};
-  sc_core::sc_signal<uint8_t> imr_trace{"imr_trace"};
-
-  // ---- registers (as Pic8259; their callbacks run bus cycles) -----------------
-  Register ICW1{bank_, "ICW1", 0, 1, 0x00, Access::write_only};
-  Register ICW2{bank_, "ICW2", 1, 1, 0x00, Access::write_only};
-  Register ICW3{bank_, "ICW3", 1, 1, 0x00, Access::write_only};
-  Register ICW4{bank_, "ICW4", 1, 1, 0x00, Access::write_only};
-  Register IMR{bank_, "IMR", 1, 1, 0x00};
-  Register OCW2{bank_, "OCW2", 0, 1, 0x00, Access::write_only};
-  Register OCW3{bank_, "OCW3", 0, 1, 0x00, Access::write_only};
-  Register POLL{bank_, "POLL", 0, 1, 0x00, Access::read_only};
-  Register IRR{bank_, "IRR", 0, 1, 0x00, Access::read_only};
-  Register ISR{bank_, "ISR", 0, 1, 0x00, Access::read_only};
-
-  enum : uint8_t {
-    ICW1_IC4 = 0x01, ICW1_SNGL = 0x02, ICW1_ADI = 0x04, ICW1_LTIM = 0x08, ICW1_INIT = 0x10,
-    ICW4_UPM = 0x01, ICW4_AEOI = 0x02, ICW4_MS = 0x04, ICW4_BUF = 0x08, ICW4_SFNM = 0x10,
-    OCW2_R = 0x80, OCW2_SL = 0x40, OCW2_EOI = 0x20, OCW2_LEVEL = 0x07,
-    OCW3_ESMM = 0x40, OCW3_SMM = 0x20, OCW3_SELECT = 0x08, OCW3_P = 0x04, OCW3_RR = 0x02, OCW3_RIS = 0x01,
-    POLL_I = 0x80,
-  };
-
-  // ---- the INTA cycle (two INTA# pulses on the RTL) ------------------------------
+  // The INTA cycle: two INTA# pulses on the RTL.
   int acknowledge() override;
-  // As Pic8259::attach_slave; also ties the slave's SP/EN# pin low, and this
-  // chip's IR `ir_line` pin then follows the slave RTL's int_o directly.
-  void attach_slave(unsigned ir_line, Pic8259Rtl& slave);
-
-  std::function<void(unsigned level, const sc_core::sc_time& at)> on_eoi;
-  uint8_t programmed_vector_base() const;
-
-  bool int_level();
-
-  uint8_t elcr() const { return elcr_; }
-  void set_elcr(uint8_t level_lines);
-
-  bool is_master() const;
-  bool wired_as_slave() const { return wired_as_slave_; }
-  bool initialized() const;
+  int cascade_acknowledge(unsigned cas) override;
+  uint8_t programmed_vector_base() const override;
+  bool int_level() override;
+  void set_elcr(uint8_t level_lines) override;
+  bool is_master() const override;
+  bool initialized() const override;
 
   // Writes the RTL's internals (Verilator VCD tracer) to `path`.
   void open_trace(const std::string& path);
@@ -94,7 +51,6 @@ class Pic8259Rtl : public Peripheral, public InterruptAcknowledgeIf {
 
  protected:
   void reset_state() override;
-  void end_of_elaboration() override;
   void end_of_simulation() override;
 
  private:
@@ -106,37 +62,23 @@ class Pic8259Rtl : public Peripheral, public InterruptAcknowledgeIf {
 
   void tick();                                          // one clk_i cycle
   uint8_t bus(bool a0, bool write, uint8_t d);          // one access + idle cycle
-  void sync_lines();                                    // IR pins <- ports
+  void sample_lines() override;                         // IR pins <- ports
+  void refresh_registers() override;
+  bool int_pin() override;
+  // Also ties the slave's SP/EN# pin low; this chip's IR `ir_line` pin then
+  // follows the slave RTL's int_o directly (so the slave must be an RTL twin).
+  void slave_attached(unsigned ir_line, Pic8259Face& slave) override;
   void inta_pulse(bool first, uint8_t* data, bool* driven);
-  // The INTA cycle of a slave addressed with `cas` by its master.
-  int cascade_acknowledge(unsigned cas);
   int acknowledge_cycle(bool as_slave, unsigned cas);
 
   void write_a0_0(uint64_t v);
   void write_a0_1(uint64_t v);
   uint64_t read_a0(bool a0);
-  void refresh_registers();
-
-  void on_change();
-  void changed();
-  void warn(const std::string& msg) const;
-  static std::string hex(uint64_t v);
 
   std::unique_ptr<Rtl> rtl_;
-  std::array<Pic8259Rtl*, 8> slaves_{};
-  uint8_t elcr_ = 0;
+  std::array<Pic8259Rtl*, 8> rtl_slaves_{};
   uint8_t pins_ = 0;  // IR levels on the RTL's pins
-  bool wired_as_slave_ = false;
-  bool warned_mcs80_ = false;
-  bool elaborated_ = false;
   uint64_t cycles_ = 0;
-  sc_core::sc_event changed_;
-
-  Counter& interrupts_;
-  Counter& spurious_;
-  std::array<Counter*, 8> acks_{};
-  Counter& masked_while_pending_;
-  Counter& eoi_without_isr_;
 };
 
 }  // namespace minipc

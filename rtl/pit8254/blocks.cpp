@@ -6,7 +6,8 @@ namespace minipc {
 
 void register_rtl_pit_blocks(BlockRegistry& r) {
   r.add({"pit8254", "rtl", "the 8254 as Verilated SystemVerilog (rtl/pit8254)", [](BlockBuilder& b) {
-           auto& pit = build_pit8254<Pit8254Rtl>(b);
+           auto& pit = b.own(std::make_unique<Pit8254Rtl>(b.name().c_str()));
+           wire_pit8254(b, pit);
            const std::string path = b.rtl_trace_path(b.name());
            if (!path.empty()) pit.open_trace(path);
          }});

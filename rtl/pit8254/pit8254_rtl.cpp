@@ -13,21 +13,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
-#include <sstream>
 #include <type_traits>
 
 namespace minipc {
 
 namespace {
-constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
-
-std::string hex2(uint64_t v) {
-  std::ostringstream s;
-  s << "0x" << std::hex << (v & 0xFF);
-  return s.str();
-}
-
 uint32_t from_bcd(uint32_t v) {
   return (v >> 12 & 0xF) * 1000 + (v >> 8 & 0xF) * 100 + (v >> 4 & 0xF) * 10 + (v & 0xF);
 }
@@ -116,43 +106,11 @@ struct Pit8254Rtl::Rtl {
 };
 
 Pit8254Rtl::Pit8254Rtl(const sc_core::sc_module_name& nm)
-    : Peripheral(nm), rtl_(std::make_unique<Rtl>(std::string(name()) + ".rtl")) {
-  if (!(input_hz.get() > 0)) throw ConfigError(input_hz.key() + ": must be a positive frequency");
-  units_per_clock_ = 1.0L / static_cast<long double>(sc_core::sc_get_time_resolution().to_seconds()) /
-                     static_cast<long double>(input_hz.get());
-
-  IrqIn* gates[kCounters] = {&gate0, &gate1, &gate2};
-  IrqOut* outs[kCounters] = {&out0, &out1, &out2};
-  Register* regs[kCounters] = {&COUNTER0, &COUNTER1, &COUNTER2};
+    : Pit8254Face(nm), rtl_(std::make_unique<Rtl>(std::string(name()) + ".rtl")) {
   auto& stats = StatsRegistry::instance();
-  for (unsigned i = 0; i < kCounters; ++i) {
-    Channel& ch = channels_[i];
-    ch.gate = gates[i];
-    ch.out = outs[i];
-    ch.reg = regs[i];
-    const std::string prefix = std::string(name()) + ".counter" + std::to_string(i);
-    ch.reloads = &stats.counter(prefix + ".reloads", "loads");
-    ch.out_edges = &stats.counter(prefix + ".out_edges", "edges");
-    ch.wakeups = &stats.counter(prefix + ".wakeups", "events");
-    stats.probe(prefix + ".mode", [this, i] { return static_cast<double>(mode(i)); });
-
-    regs[i]->on_read = [this, i] { return read_counter(i); };
-    regs[i]->on_write = [this, i](uint64_t v) { write_counter(i, v); };
-
-    sc_core::sc_spawn_options opts;
-    opts.spawn_method();
-    opts.set_sensitivity(&ch.wakeup);
-    sc_core::sc_spawn([this, i] { drive_out(i); }, ("out" + std::to_string(i) + "_driver").c_str(), &opts);
-  }
   // clk_i cycles ticked so far (bench/rtl_cost); RTL-only, not in Pit8254's stats.
   stats.probe(std::string(name()) + ".rtl_cycles", [this] { return static_cast<double>(cycles_); }, "cycles");
   stats.probe(std::string(name()) + ".rtl_skipped_pulses", [this] { return static_cast<double>(skipped_); }, "pulses");
-  CONTROL_WORD.field("BCD", 0, 1).field("M", 1, 3).field("RW", 4, 2).field("SC", 6, 2);
-  CONTROL_WORD.on_write = [this](uint64_t v) { write_control_word(v); };
-
-  SC_METHOD(on_gate);
-  sensitive << gate0 << gate1 << gate2;
-  dont_initialize();
 
   SC_METHOD(pin_clock);
   sensitive << pin_event_;
@@ -181,17 +139,12 @@ Pit8254Rtl::~Pit8254Rtl() {
   if (rtl_ && rtl_->vcd) rtl_->vcd->close();
 }
 
-void Pit8254Rtl::before_end_of_elaboration() {
-  for (IrqIn* g : {&gate0, &gate1, &gate2})
-    if (g->bind_count() == 0) g->bind(gate_tied_high_);
-}
-
 void Pit8254Rtl::start_of_simulation() {
   // The GATE levels at start: the RTL sees them in one idle cycle (its
   // counters are unprogrammed, so a level is not an edge that matters).
   uint8_t g = 0;
   for (unsigned i = 0; i < kCounters; ++i)
-    if (channels_[i].gate->read()) g |= static_cast<uint8_t>(1u << i);
+    if (gate(i).read()) g |= static_cast<uint8_t>(1u << i);
   gate_pins_ = g;
   tick(false, sc_core::SC_ZERO_TIME);
   tick(false, sc_core::SC_ZERO_TIME);
@@ -229,27 +182,12 @@ void Pit8254Rtl::reset_state() {
   tick(false, t);
   collect_out(t);
   for (unsigned i = 0; i < kCounters; ++i) {
-    channels_[i].illegal = false;
+    illegal_[i] = false;
     schedule(i);
   }
 }
 
 unsigned Pit8254Rtl::mode(unsigned counter) const { return Obs(obs(counter)).mode; }
-
-// ---- clock arithmetic (as Pit8254) ----------------------------------------------
-
-sc_core::sc_time Pit8254Rtl::clock_edge_time(uint64_t k) const {
-  return sc_core::sc_time::from_value(
-      static_cast<sc_dt::uint64>(std::llround(static_cast<long double>(k) * units_per_clock_)));
-}
-
-uint64_t Pit8254Rtl::clock_edges_at(const sc_core::sc_time& t) const {
-  const sc_dt::uint64 units = t.value();
-  uint64_t k = static_cast<uint64_t>(std::floor(static_cast<long double>(units) / units_per_clock_));
-  while (clock_edge_time(k + 1).value() <= units) ++k;
-  while (k > 0 && clock_edge_time(k).value() > units) --k;
-  return k;
-}
 
 // ---- the pins -------------------------------------------------------------------------
 
@@ -299,8 +237,7 @@ void Pit8254Rtl::collect_out(const sc_core::sc_time& t) {
   if (!changed) return;
   for (unsigned i = 0; i < kCounters; ++i) {
     if (!(changed & (1u << i))) continue;
-    channels_[i].pending_out.emplace_back(t, (now >> i) & 1);
-    channels_[i].out_edges->add();
+    record_out(i, t, (now >> i) & 1);
   }
   out_pins_ = now;
 }
@@ -343,7 +280,7 @@ sc_core::sc_time Pit8254Rtl::sync(const sc_core::sc_time& t) {
     edge_ = first + j - 1;  // the pulse whose effects are now visible
     if (reload) {
       for (unsigned i = 0; i < kCounters; ++i)
-        if (obs(i) & kObsReload) channels_[i].reloads->add();
+        if (obs(i) & kObsReload) reloads(i).add();
     }
     if (m.out_o != out_pins_) collect_out(clock_edge_time(edge_));
   }
@@ -394,22 +331,18 @@ void Pit8254Rtl::skip_plain_pulses(uint64_t target) {
 uint64_t Pit8254Rtl::read_counter(unsigned i) {
   const sc_core::sc_time t = sync(access_time());
   const uint8_t v = bus(i, false, 0, t);
-  channels_[i].reg->set(v);
+  counter_register(i).set(v);
   return v;
 }
 
 void Pit8254Rtl::write_counter(unsigned i, uint64_t v) {
-  Channel& ch = channels_[i];
   const sc_core::sc_time t = sync(access_time());
   bus(i, true, static_cast<uint8_t>(v), t);
-  ch.reg->set(v);
+  counter_register(i).set(v);
   collect_out(t);
   const Obs o(obs(i));
-  if (!o.wr_msb) ch.illegal = (o.mode == 2 || o.mode == 3) && o.cr == 1;  // a count is complete
-  if (ch.illegal)
-    SC_REPORT_WARNING(name(), ("COUNTER" + std::to_string(i) + " count 1 written (last byte " + hex2(v) +
-                               ") is illegal in mode " + std::to_string(o.mode) + ": the model keeps OUT high")
-                                  .c_str());
+  if (!o.wr_msb) illegal_[i] = (o.mode == 2 || o.mode == 3) && o.cr == 1;  // a count is complete
+  if (illegal_[i]) warn_illegal_count(i, static_cast<uint8_t>(v), o.mode);
   schedule(i);
 }
 
@@ -418,14 +351,10 @@ void Pit8254Rtl::write_control_word(uint64_t v) {
   const sc_core::sc_time t = sync(access_time());
   const unsigned sc = (v & CW_SC) >> 6;
   if ((v & CW_SC) == CW_SC_READ_BACK) {
-    if (v & 0x01)
-      SC_REPORT_WARNING(name(), ("CONTROL_WORD read-back " + hex2(v) + " has reserved bit D0 set (must be 0)").c_str());
+    if (v & 0x01) warn_read_back_reserved(v);
   } else if ((v & CW_RW) != 0) {
-    if (Obs(obs(sc)).wr_msb)
-      SC_REPORT_WARNING(name(), ("CONTROL_WORD " + hex2(v) + " written while COUNTER" + std::to_string(sc) +
-                                 " waits for the MSB of its count: the half-written count is dropped")
-                                    .c_str());
-    channels_[sc].illegal = false;
+    if (Obs(obs(sc)).wr_msb) warn_half_written(v, sc);
+    illegal_[sc] = false;
   }
   bus(3, true, static_cast<uint8_t>(v), t);
   collect_out(t);
@@ -466,42 +395,11 @@ uint64_t Pit8254Rtl::predict_next_out(unsigned i) const {
   }
 }
 
-void Pit8254Rtl::schedule(unsigned i) {
-  if (!started_) return;
-  Channel& ch = channels_[i];
-  sc_core::sc_time next;
-  if (!ch.pending_out.empty()) {
-    next = ch.pending_out.front().first;
-  } else {
-    const uint64_t edge = predict_next_out(i);
-    if (edge == kNever) return;
-    next = clock_edge_time(edge);
-  }
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
-  ch.wakeup.notify(next > now ? next - now : sc_core::SC_ZERO_TIME);
-}
-
-void Pit8254Rtl::drive_out(unsigned i) {
-  Channel& ch = channels_[i];
-  ch.wakeups->add();
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
-  if (started_) sync(now);
-  bool level = ch.out->read();
-  bool changed = false;
-  while (!ch.pending_out.empty() && ch.pending_out.front().first <= now) {
-    level = ch.pending_out.front().second;
-    ch.pending_out.pop_front();
-    changed = true;
-  }
-  if (changed) drive(*ch.out, level);
-  schedule(i);
-}
-
 void Pit8254Rtl::on_gate() {
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   uint8_t g = 0;
   for (unsigned i = 0; i < kCounters; ++i)
-    if (channels_[i].gate->read()) g |= static_cast<uint8_t>(1u << i);
+    if (gate(i).read()) g |= static_cast<uint8_t>(1u << i);
   if (g == gate_pins_) return;
   const sc_core::sc_time t = sync(now);
   gate_pins_ = g;
@@ -520,7 +418,7 @@ void Pit8254Rtl::pin_clock() {
     sync(now);
     clk_trace.write(true);
     for (unsigned i = 0; i < kCounters; ++i)
-      if (!channels_[i].pending_out.empty()) channels_[i].wakeup.notify(sc_core::SC_ZERO_TIME);
+      wake_if_pending(i);
     pin_event_.notify(input_period() / 2);
   } else {
     clk_trace.write(false);

@@ -10,9 +10,9 @@
 // RTL twin built by another factory.
 //
 // Typed tests: PcPics<PicT> builds the pair from the implementation type
-// (the TLM Pic8259 with Elcr8259, or the Verilated Pic8259Rtl with
-// Elcr8259Rtl); pic_test holds the TLM instances, pic_rtl_test (the same
-// source with MINIPC_PIC_TEST_RTL_ONLY) the RTL ones.
+// (the TLM Pic8259 or the Verilated Pic8259Rtl; the ELCR binds to either,
+// through the 8259A's face); pic_test holds the TLM instances, pic_rtl_test
+// (the same source with MINIPC_PIC_TEST_RTL_ONLY) the RTL ones.
 #include <gtest/gtest.h>
 #include <tlm_utils/simple_initiator_socket.h>
 
@@ -25,7 +25,6 @@
 #include "pic/elcr8259.h"
 #include "pic/pic8259.h"
 #ifdef MINIPC_HAVE_RTL_PIC
-#include "pic8259/elcr8259_rtl.h"
 #include "pic8259/pic8259_rtl.h"
 #endif
 
@@ -82,28 +81,13 @@ void settle() {
   while (sc_core::sc_pending_activity_at_current_time()) sc_core::sc_start(SC_ZERO_TIME);
 }
 
-// The ELCR type that binds to a PIC implementation.
-template <typename PicT>
-struct ElcrFor;
-template <>
-struct ElcrFor<Pic8259> {
-  using type = Elcr8259;
-};
-#ifdef MINIPC_HAVE_RTL_PIC
-template <>
-struct ElcrFor<Pic8259Rtl> {
-  using type = Elcr8259Rtl;
-};
-#endif
-
 // The PC's two 8259As, their ELCRs and the lines around them.
 template <typename PicT>
 struct PcPics {
-  using Elcr = typename ElcrFor<PicT>::type;
   PicT master{"pic_master"};
   PicT slave{"pic_slave"};
-  Elcr elcr_master{"elcr_master", master};
-  Elcr elcr_slave{"elcr_slave", slave};
+  Elcr8259 elcr_master{"elcr_master", master};
+  Elcr8259 elcr_slave{"elcr_slave", slave};
   Initiator port20{"port20"}, portA0{"portA0"}, port4D0{"port4D0"}, port4D1{"port4D1"};
   InterruptAcknowledger cpu{"cpu"};
   sc_core::sc_vector<IrqLine> irq{"irq", 16};  // IRQ0-15 (irq[2] is unused on a PC)
