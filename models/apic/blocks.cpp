@@ -33,7 +33,7 @@ void register_apic_blocks(BlockRegistry& r) {
            b.offer<IoApic>("apic.ioapic", &ioapic);
          }});
   r.add({"apic_bus", "tlm",
-         "APIC messages (interrupt messages, IPIs) as memory writes to 0xFEE00000; on the bus in APIC mode",
+         "APIC messages (interrupt messages, IPIs, MSIs) as memory writes to 0xFEE00000; IOAPIC and LAPIC messages cross the bus in APIC mode",
          [](BlockBuilder& b) {
            auto& bus = b.own(std::make_unique<ApicMessageTarget>(b.name().c_str()));
            b.on_connect([&bus](BlockBuilder& b) {
@@ -48,11 +48,14 @@ void register_apic_blocks(BlockRegistry& r) {
              if (b.apic_mode()) {
                for (IoApic* io : ioapics) b.master(io->msg, io->basename(), 0);
                for (LocalApic* l : lapics) b.master(l->msg, l->basename(), 0);
-               b.window(AddressSpace::memory, 0xFEE00000, 0x100000, b.target(bus.port, b.name()), b.name());
              } else {
                for (IoApic* io : ioapics) b.direct(io->msg, bus.port);
                for (LocalApic* l : lapics) b.direct(l->msg, bus.port);
              }
+             // In both modes the window is on the bus, so that a bus master's
+             // write there (a PCI function's MSI) is an APIC message, as on a
+             // PC. The CPUs reach their own LAPIC there without the bus.
+             b.window(AddressSpace::memory, 0xFEE00000, 0x100000, b.target(bus.port, b.name()), b.name());
            });
          }});
 }

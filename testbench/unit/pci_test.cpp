@@ -7,7 +7,9 @@
 #include <memory>
 #include <vector>
 
+#include "apic/apic_message_target.h"
 #include "apic/io_apic.h"
+#include "apic/local_apic.h"
 #include "bus/bus.h"
 #include "core/address_space.h"
 #include "core/params.h"
@@ -242,6 +244,48 @@ TEST(PciFunction, MsiCapabilityIsInTheListAndSendsAnApicMessage) {
   EXPECT_EQ(sink.writes, 1);
   EXPECT_EQ(sink.addr, 0xFEE01000u);
   EXPECT_EQ(sink.data, 0x41u);
+}
+
+// A function's MSI crosses the bus to 0xFEE00000, where the APIC message
+// target is mapped in both interrupt modes (models/apic/blocks.cpp), and
+// reaches the local APIC as a fixed interrupt: no IOAPIC involved.
+TEST(PciFunction, MsiOverTheBusReachesTheLocalApic) {
+  quiet_warnings();
+  Bus bus{"bus"};
+  ApicMessageTarget apic_bus{"apic_bus"};
+  LocalApic lapic{"lapic0"};
+  TestFunction f{"f"};
+  TestInitiator device{"device"}, cpu{"cpu"};
+  IrqLine intr{"intr"}, nmi{"nmi"}, lint0{"lint0"}, lint1{"lint1"};
+  lapic.intr.bind(intr);
+  lapic.nmi.bind(nmi);
+  lapic.lint0.bind(lint0);
+  lapic.lint1.bind(lint1);
+  lapic.msg.bind(apic_bus.port);
+  apic_bus.attach(lapic);
+  cpu.socket.bind(lapic.regs);
+  bus.connect_initiator(device.socket, "f");
+  bus.map(AddressSpace::memory, 0xFEE00000, 0x100000, bus.connect_target(apic_bus.port, "apic_bus"));
+  sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  // Software-enable the LAPIC (SVR), as firmware does.
+  uint32_t svr = 0x1FF;
+  tlm::tlm_generic_payload p;
+  p.set_command(tlm::TLM_WRITE_COMMAND);
+  p.set_address(0x0F0);
+  p.set_data_ptr(reinterpret_cast<unsigned char*>(&svr));
+  p.set_data_length(4);
+  p.set_streaming_width(4);
+  sc_core::sc_time delay;
+  cpu.socket->b_transport(p, delay);
+  ASSERT_TRUE(lapic.software_enabled());
+  f.config_write(0x54, 4, 0xFEE00000u);  // destination APIC ID 0
+  f.config_write(0x58, 2, 0x0041);       // fixed, vector 0x41
+  f.config_write(0x52, 2, MsiCapability::MSIE);
+  f.config_write(PciFunction::PCICMD, 2, PciFunction::CMD_BME);
+  EXPECT_FALSE(lapic.intr_pending());
+  ASSERT_TRUE(f.msi.send(*device.socket.operator->(), delay));
+  EXPECT_TRUE(lapic.intr_pending()) << "the MSI is a fixed interrupt in the LAPIC's IRR";
+  EXPECT_EQ(lapic.acknowledge(), 0x41);
 }
 
 // ---- the host bridge --------------------------------------------------------------------
