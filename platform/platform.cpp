@@ -116,7 +116,7 @@ void Platform::build_block(const std::string& name) {
                       list + ")" + (impl == "rtl" ? "; 'rtl' needs Verilator, and this minipc was built without it" : ""));
   }
   // Parameter descriptions for `minipc params`.
-  ConfigStore::instance().register_param({name + ".type", "string", "", type->value, t->description});
+  ConfigStore::instance().register_param({name + ".type", "string", type->value, type->value, t->description});
   ConfigStore::instance().register_param(
       {name + ".impl", "string", "tlm", impl, "implementation of " + name + " (" + [&] {
          std::string l;
