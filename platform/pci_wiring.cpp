@@ -74,7 +74,6 @@ PciWiring::PciWiring(const sc_core::sc_module_name& nm, const Links& links)
   add_function(*i440fx_, kHostDevice, 0, "");
   add_function(*isa_, kPiix3Device, 0, "");
   add_function(*ide_, kPiix3Device, 1, "disk0.bmi");
-  ide_target_ = slots_.back().target;
   if (bmi_mmio_base.get()) {
     ports_.back()->alias = [this](tlm::tlm_generic_payload& p, sc_core::sc_time& d) { ide_->bmi_alias_transport(p, d); };
     bus.map(AddressSpace::memory, bmi_mmio_base.get(), 8, slots_.back().target);
@@ -334,15 +333,14 @@ void register_pci_blocks(BlockRegistry& r) {
            std::array<IrqLine*, 4> pirq{};
            for (unsigned n = 0; n < 4; ++n) {
              const std::string net = std::string("pirq") + static_cast<char>('A' + n);
-             pirq[n] = &b.drive(net, "piix3." + net, NetSharing::exclusive);
+             pirq[n] = &b.drive(net, "piix3." + net);
            }
            disk->claimed = true;
            auto& pci = b.own(build_pci({*bus, *disk->disk, *ioapic, isa, *elcr_master, *elcr_slave,
                                         disk->bus_priority, pirq}));
            // The 8259 inputs the PIIX3 drives (pci.isa_irqs): one driver each.
            for (unsigned i = 0; i < 16; ++i)
-             if (pci.isa().isa_irq_available(i)) b.drive("irq" + std::to_string(i), "piix3.irq" + std::to_string(i),
-                                                         NetSharing::exclusive);
+             if (pci.isa().isa_irq_available(i)) b.drive("irq" + std::to_string(i), "piix3.irq" + std::to_string(i));
            b.offer<PciWiring>("pci", &pci);
          }});
 }

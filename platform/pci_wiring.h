@@ -4,9 +4,10 @@
 // registers, the platform's BAR decoding (PciBarMapper over the bus), INTx
 // steering to the 8259 and the I/O APIC, and the BIOS's PCI setup at reset.
 //
-// The platform calls build_pci() once, where it used to connect the disk's
-// bus-master engine and its bmi block (Platform::build_storage): the disk's
-// master index on the bus stays where it was.
+// The block type i440fx_piix3 (register_pci_blocks, below the builder in
+// pci_wiring.cpp) calls build_pci() once, after the ata_disk block, whose
+// bus-master engine and bmi block it claims: the disk's master index on the
+// bus stays where it was.
 //
 // BAR decoding: a BAR that the firmware (or the BIOS) places while decoding
 // is enabled becomes a window on the bus at run time (Bus::try_map, which
@@ -86,8 +87,6 @@ class PciWiring : public sc_core::sc_module, public PciBarMapper {
   I440fxHostFunction& host_function() { return *i440fx_; }
   Piix3IsaFunction& isa() { return *isa_; }
   Piix3IdeFunction& ide() { return *ide_; }
-  // PIRQA-D as levels (the I/O APIC's pins 16-19).
-  IrqLine& pirq_line(unsigned n) { return *pirq_lines_.at(n); }
 
   // PciBarMapper
   bool map_bar(PciFunction& fn, int bar, bool io, uint64_t base, uint64_t size) override;
@@ -147,7 +146,6 @@ class PciWiring : public sc_core::sc_module, public PciBarMapper {
   std::array<std::unique_ptr<IrqLine>, Piix3IsaFunction::kPirqs> pirq_lines_;
   std::array<std::unique_ptr<IrqLine>, 16> isa_unused_;  // PIIX3 outputs to lines it may not drive
   int disk_master_ = -1;
-  int ide_target_ = -1;      // the IDE function's BAR port ("disk0.bmi")
 };
 
 // Builds the PCI side and connects it to the bus (see Links). Throws

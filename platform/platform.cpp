@@ -23,6 +23,13 @@ std::string source_of(const std::string& key) {
   return e ? " (" + e->source + ")" : "";
 }
 
+// "a, b, c"
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
 // SystemC object names may not contain dots: nets "uart0.txrdy" become
 // signals "uart0_txrdy".
 std::string object_name(const std::string& net) {
@@ -90,10 +97,8 @@ void Platform::untyped_block(const std::string& name) {
       where = " (" + e.source + ")";
       break;
     }
-  std::string known;
-  for (const auto& n : BlockRegistry::instance().types()) known += (known.empty() ? "" : ", ") + n;
   throw ConfigError("block '" + name + "'" + where + ": no 'type' and no block has such a part (is the name right? " +
-                    "known types: " + known + ")");
+                    "known types: " + join(BlockRegistry::instance().types()) + ")");
 }
 
 void Platform::build_block(const std::string& name) {
@@ -102,27 +107,18 @@ void Platform::build_block(const std::string& name) {
   const auto impl_entry = cfg.take(name + ".impl");
   const std::string impl = impl_entry ? impl_entry->value : "tlm";
   const auto impls = BlockRegistry::instance().impls(type->value);
-  if (impls.empty()) {
-    std::string known;
-    for (const auto& n : BlockRegistry::instance().types()) known += (known.empty() ? "" : ", ") + n;
+  if (impls.empty())
     throw ConfigError(name + ".type (" + type->source + "): unknown block type '" + type->value + "' (known: " +
-                      known + ")");
-  }
+                      join(BlockRegistry::instance().types()) + ")");
   const BlockType* t = BlockRegistry::instance().find(type->value, impl);
-  if (!t) {
-    std::string list;
-    for (const auto& i : impls) list += (list.empty() ? "" : ", ") + i;
+  if (!t)
     throw ConfigError(name + ".impl" + source_of(name + ".impl") + ": '" + impl + "' is not an implementation (" +
-                      list + ")" + (impl == "rtl" ? "; 'rtl' needs Verilator, and this minipc was built without it" : ""));
-  }
+                      join(impls) + ")" +
+                      (impl == "rtl" ? "; 'rtl' needs Verilator, and this minipc was built without it" : ""));
   // Parameter descriptions for `minipc params`.
   ConfigStore::instance().register_param({name + ".type", "string", type->value, type->value, t->description});
   ConfigStore::instance().register_param(
-      {name + ".impl", "string", "tlm", impl, "implementation of " + name + " (" + [&] {
-         std::string l;
-         for (const auto& i : impls) l += (l.empty() ? "" : ", ") + i;
-         return l;
-       }() + ")"});
+      {name + ".impl", "string", "tlm", impl, "implementation of " + name + " (" + join(impls) + ")"});
   blocks_.push_back({name, type->value, impl, t->description});
   current_ = &blocks_.back();
   t->build(*this);
@@ -172,20 +168,11 @@ void Platform::register_window(TargetSocket& socket, const std::string& label, u
 }
 
 int Platform::master(InitiatorSocket& socket, const std::string& name, unsigned priority) {
-  const int index = bus_->connect_initiator(socket, name, priority);
-  record_master(name, priority, index);
-  return index;
+  return bus_->connect_initiator(socket, name, priority);
 }
 
 int Platform::master(BusMaster& kit, const std::string& name, unsigned priority) {
-  const int index = bus_->connect_master(kit, name, priority);
-  record_master(name, priority, index);
-  return index;
-}
-
-void Platform::record_master(const std::string& name, unsigned priority, int index) {
-  if (std::none_of(masters_.begin(), masters_.end(), [&](const MasterRecord& m) { return m.index == index; }))
-    masters_.push_back({name, priority, index});
+  return bus_->connect_master(kit, name, priority);
 }
 
 void Platform::direct(InitiatorSocket& socket, TargetSocket& target) {
@@ -206,16 +193,14 @@ Platform::Net& Platform::net(const std::string& name) {
   return n;
 }
 
-IrqLine& Platform::drive(const std::string& name, const std::string& driver, NetSharing sharing) {
+IrqLine& Platform::drive(const std::string& name, const std::string& driver) {
   Net& n = net(name);
   if (!n.record.drivers.empty()) {
-    // Every driver is exclusive today (core/block.h, NetSharing).
     throw ConfigError(driver + source_of(driver) + " and " + n.record.drivers.front() +
                         source_of(n.record.drivers.front()) + " both drive " + name +
                         " (a line with one driver: give one of them another line)");
   }
   n.record.drivers.push_back(driver);
-  n.record.sharing = sharing;
   return *n.line;
 }
 
@@ -230,7 +215,7 @@ IrqLine& Platform::isa_irq(const std::string& param, uint64_t default_line, cons
   if (p.get() >= 16 || p.get() == 2)
     throw ConfigError(p.key() + ": IRQ " + std::to_string(p.get()) + " is not 0..15 (2 is the cascade)" +
                       source_of(p.key()));
-  return drive("irq" + std::to_string(p.get()), p.key(), NetSharing::exclusive);
+  return drive("irq" + std::to_string(p.get()), p.key());
 }
 
 std::vector<const Platform::NetRecord*> Platform::nets() const {

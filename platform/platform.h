@@ -52,16 +52,9 @@ class Platform : public BlockBuilder {
     std::string name;
     std::vector<std::string> drivers;  // "uart0.irq"
     std::vector<std::string> readers;  // "pic_master.ir4", "ioapic.pin4"
-    NetSharing sharing = NetSharing::exclusive;
   };
   // In the order nets were first named.
   std::vector<const NetRecord*> nets() const;
-  struct MasterRecord {
-    std::string name;
-    unsigned priority;
-    int index;
-  };
-  const std::vector<MasterRecord>& masters() const { return masters_; }
   // The block that declared bus target `index` (for the maps).
   const BlockRecord* target_block(int index) const {
     return index >= 0 && static_cast<size_t>(index) < target_blocks_.size() ? target_blocks_[static_cast<size_t>(index)]
@@ -93,7 +86,7 @@ class Platform : public BlockBuilder {
   int master(InitiatorSocket& socket, const std::string& master, unsigned priority) override;
   int master(BusMaster& kit, const std::string& master, unsigned priority) override;
   void direct(InitiatorSocket& socket, TargetSocket& target) override;
-  IrqLine& drive(const std::string& net, const std::string& driver, NetSharing sharing) override;
+  IrqLine& drive(const std::string& net, const std::string& driver) override;
   IrqLine& read(const std::string& net, const std::string& reader) override;
   IrqLine& isa_irq(const std::string& param, uint64_t default_line, const std::string& what) override;
   std::string rtl_trace_path(const std::string& module) override;
@@ -112,7 +105,6 @@ class Platform : public BlockBuilder {
   void build_block(const std::string& name);
   [[noreturn]] void untyped_block(const std::string& name);
   void monitor_interrupts();
-  void record_master(const std::string& name, unsigned priority, int index);
 
   std::unique_ptr<Bus> bus_;
   std::unique_ptr<InterruptMonitor> irq_monitor_;
@@ -122,7 +114,6 @@ class Platform : public BlockBuilder {
   bool apic_mode_ = false;
   std::map<std::string, Net> nets_;
   std::vector<std::string> net_order_;
-  std::vector<MasterRecord> masters_;
   std::vector<const BlockRecord*> target_blocks_;
   std::vector<std::pair<std::string, std::string>> window_owners_;  // per window: block, key
   std::vector<std::function<void(sc_core::sc_trace_file*)>> traces_;

@@ -46,14 +46,6 @@ class BusMaster;
 using TargetSocket = tlm::tlm_base_target_socket_b<32, tlm::tlm_fw_transport_if<>, tlm::tlm_bw_transport_if<>>;
 using InitiatorSocket = tlm::tlm_base_initiator_socket_b<32, tlm::tlm_fw_transport_if<>, tlm::tlm_bw_transport_if<>>;
 
-// How an output may share its net with other outputs.
-enum class NetSharing {
-  exclusive,  // one driver (an ISA IRQ output, a pin): a second driver is a config error
-  // Not yet: `shared`, a wired-OR of level-triggered outputs (several PCI
-  // devices' INTx on one PIRQ line, or a PIRQ steered onto a line an ISA
-  // device drives). Today the PIIX3 ORs the INTx of its functions itself.
-};
-
 // The platform under construction, as a block type sees it. Names of windows,
 // masters and nets are global; a block names its own things after itself
 // ("uart0", "disk0.ctrl").
@@ -97,7 +89,11 @@ class BlockBuilder {
   // ---- nets ----------------------------------------------------------------
   // A named net (created on first use); nets "irq0".."irq15" are the ISA IRQ
   // lines. `driver` names the output for collision errors ("uart0.irq").
-  virtual IrqLine& drive(const std::string& net, const std::string& driver, NetSharing sharing) = 0;
+  // Every net has one driver: a second is a config error naming both. (Not
+  // yet: wired-OR nets, several level-triggered outputs on one line, e.g.
+  // a PCI PIRQ steered onto an ISA device's line; the PIIX3 ORs its
+  // functions' INTx itself.)
+  virtual IrqLine& drive(const std::string& net, const std::string& driver) = 0;
   // A net read by `reader` ("pic_master.ir4"; named by `minipc describe`).
   // A net nobody drives stays low.
   virtual IrqLine& read(const std::string& net, const std::string& reader) = 0;

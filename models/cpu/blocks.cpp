@@ -36,8 +36,8 @@ void register_cpu_blocks(BlockRegistry& r) {
            b.offer<const int>("cpu.master", &b.own(std::make_unique<int>(master)));
            // The CPU reaches its own LAPIC without crossing the bus.
            b.direct(cpu.lapic, lapic.regs);
-           lapic.intr.bind(b.drive(ln + ".intr", ln + ".intr", NetSharing::exclusive));
-           lapic.nmi.bind(b.drive(ln + ".nmi", ln + ".nmi", NetSharing::exclusive));
+           lapic.intr.bind(b.drive(ln + ".intr", ln + ".intr"));
+           lapic.nmi.bind(b.drive(ln + ".nmi", ln + ".nmi"));
            cpu.nmi.bind(b.read(ln + ".nmi", n + ".nmi"));  // NMI messages (ICR, LINT1 in NMI mode)
            cpu.on_nmi_acknowledge = [&lapic] { lapic.acknowledge_nmi(); };
            // Virtual wire: the 8259A's INT behind LINT0 (ExtINT); LINT1 is

@@ -200,7 +200,7 @@ sc_core::sc_time Cpu::local_offset() const {
 //    reference's wait(local) from base_, with nothing to run between.
 // 5. Time limit: sc_start(d) stops at an instant the CPU cannot see, and the
 //    reference CPU never resumes past it. When the platform has told the
-//    CPU that instant (set_time_limit(), Platform::run()), the CPU never
+//    CPU that instant (set_time_limit(), RunSession::run()), the CPU never
 //    skips past it nor from it (a skip to it is fine: the reference resumes
 //    there too); that is all the rule needs, and fast mode skips like
 //    accurate mode. Otherwise (tests calling sc_start() themselves) the

@@ -20,7 +20,7 @@ void register_dma_blocks(BlockRegistry& r) {
            for (unsigned ch = 0; ch < DmaController::kChannels; ++ch) {
              const std::string c = std::to_string(ch);
              dma.dreq[ch].bind(b.read(n + ".dreq" + c, n + ".dreq" + c));
-             dma.dack[ch].bind(b.drive(n + ".ch" + c + ".dack", n + ".dack" + c, NetSharing::exclusive));
+             dma.dack[ch].bind(b.drive(n + ".ch" + c + ".dack", n + ".dack" + c));
            }
            b.register_window(dma.regs, n, DmaController::kWindowBytes, 0xD000, 0xFEB00000);
            dma.irq.bind(b.isa_irq("irq", 10, "IRQ line of the DMA controller"));

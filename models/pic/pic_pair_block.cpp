@@ -18,9 +18,9 @@ void wire_pic8259_pair(BlockBuilder& b, Pic8259Face& master, Pic8259Face& slave)
                              : b.read("irq" + ir, "pic_master.ir" + ir));
     slave.ir[i].bind(b.read("irq" + std::to_string(8 + i), "pic_slave.ir" + ir));
   }
-  slave.intr.bind(b.drive("pic_cascade", "pic_slave.int", NetSharing::exclusive));
+  slave.intr.bind(b.drive("pic_cascade", "pic_slave.int"));
   master.attach_slave(2, slave);
-  master.intr.bind(b.drive("pic_int", "pic_master.int", NetSharing::exclusive));
+  master.intr.bind(b.drive("pic_int", "pic_master.int"));
   b.register_window(master.regs, "pic_master", 2, 0x20);
   b.register_window(slave.regs, "pic_slave", 2, 0xA0);
   b.register_window(elcr_master.regs, "elcr_master", 1, 0x4D0);

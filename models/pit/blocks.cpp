@@ -14,7 +14,7 @@ void register_pit_blocks(BlockRegistry& r) {
            auto& port = b.own(std::make_unique<SystemControlPortB>(b.name().c_str()));
            Param<std::string> pit{b.name() + ".pit", "pit0", "the 8254 whose counter 2 this port gates and reads"};
            b.register_window(port.regs, b.name(), 1, 0x61);
-           port.gate2.bind(b.drive(pit.get() + ".gate2", b.name() + ".gate2", NetSharing::exclusive));
+           port.gate2.bind(b.drive(pit.get() + ".gate2", b.name() + ".gate2"));
            port.out2.bind(b.read(pit.get() + ".out2", b.name() + ".out2"));
          }});
 }

@@ -35,7 +35,7 @@ void register_uart_blocks(BlockRegistry& r) {
                                " (a DREQ has one source)");
            auto pin = [&](int ch, const std::string& pin_name) -> IrqLine& {
              const std::string net = ch >= 0 ? dmac.get() + ".dreq" + std::to_string(ch) : b.name() + "." + pin_name;
-             IrqLine& line = b.drive(net, b.name() + "." + pin_name, NetSharing::exclusive);
+             IrqLine& line = b.drive(net, b.name() + "." + pin_name);
              b.trace(line, b.name() + "." + pin_name);
              return line;
            };
