@@ -128,6 +128,17 @@ void PciWiring::add_function(PciFunction& fn, unsigned device, unsigned function
   slots_.push_back(s);
 }
 
+void PciWiring::plug(PciFunction& fn, unsigned device, const std::string& key) {
+  if (device < 2 || device > 31)
+    throw ConfigError(key + ": PCI device " + std::to_string(device) +
+                      " is not free on bus 0 (0: host bridge, 1: PIIX3; 2-31 are)");
+  for (const Slot& s : slots_)
+    if (s.device == device)
+      throw ConfigError(key + ": PCI device " + std::to_string(device) + " is taken by " + s.fn->name());
+  add_function(fn, device, 0, "");
+  fn.set_intx_sink(isa_.get(), device);
+}
+
 // ---- BAR decoding ------------------------------------------------------------------
 
 bool PciWiring::window_free(const PciFunction* fn, int bar, bool io, uint64_t base, uint64_t size,
@@ -342,6 +353,7 @@ void register_pci_blocks(BlockRegistry& r) {
            for (unsigned i = 0; i < 16; ++i)
              if (pci.isa().isa_irq_available(i)) b.drive("irq" + std::to_string(i), "piix3.irq" + std::to_string(i));
            b.offer<PciWiring>("pci", &pci);
+           b.offer<PciSlots>("pci.slots", &pci);
          }});
 }
 

@@ -41,7 +41,7 @@
 
 namespace minipc {
 
-class PciWiring : public sc_core::sc_module, public PciBarMapper {
+class PciWiring : public sc_core::sc_module, public PciBarMapper, public PciSlots {
  public:
   // What the PCI side connects to. isa_irq: the platform's IRQ lines 0-15
   // (the PIIX3 drives the ones pci.isa_irqs lists); elcr_*: the ELCR
@@ -84,6 +84,11 @@ class PciWiring : public sc_core::sc_module, public PciBarMapper {
   // function's Bus Master Enable gate).
   int disk_master() const { return disk_master_; }
   PciHostBridge& host() { return *host_; }
+  // Plugs a further function (a block of its own, e.g. a NIC) into bus 0 at
+  // `device` (2-31), function 0, before the BIOS runs: its BARs get windows
+  // and addresses, its INTx pin is swizzled onto a PIRQ. `key` names the
+  // config key the device number came from (in errors).
+  void plug(PciFunction& fn, unsigned device, const std::string& key) override;
   I440fxHostFunction& host_function() { return *i440fx_; }
   Piix3IsaFunction& isa() { return *isa_; }
   Piix3IdeFunction& ide() { return *ide_; }

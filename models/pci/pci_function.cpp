@@ -124,6 +124,7 @@ void PciFunction::write_command(uint64_t v) {
     for (int n = 0; n < kBars; ++n)
       if (bars_[static_cast<size_t>(n)].kind != BarKind::none) update_decode(n, bar_register(n));
   if ((old ^ now) & CMD_INTDIS) update_intx();
+  command_written();
 }
 
 void PciFunction::write_status(uint64_t v) {

@@ -67,6 +67,18 @@ class PciIntxSink {
   virtual void set_intx(unsigned device, unsigned pin, bool level) = 0;  // pin 1..4 = INTA..INTD
 };
 
+// Bus 0's free device numbers, for a function that is a block of its own (a
+// NIC): the platform (platform/pci_wiring.h) offers this as the service
+// "pci.slots". plug() before the simulation starts; the BIOS then assigns
+// the function's BARs and interrupt line like the chipset's own.
+class PciSlots {
+ public:
+  virtual ~PciSlots() = default;
+  // device 2-31, function 0. `key`: the config key the number came from
+  // (named in the ConfigError when the device is taken or out of range).
+  virtual void plug(PciFunction& fn, unsigned device, const std::string& key) = 0;
+};
+
 class PciFunction : public sc_core::sc_module {
  public:
   // PCICMD bits (PCI 2.x §6.2.2).
@@ -82,6 +94,7 @@ class PciFunction : public sc_core::sc_module {
   enum : uint16_t {
     STS_INTS = 1u << 3,    // Interrupt Status (RO)
     STS_CAPL = 1u << 4,    // Capabilities List (RO)
+    STS_RMA = 1u << 13,    // Received Master Abort (the function's own cycle was not answered)
     STS_W1C = 0xF900,      // DPE, SSE, RMA, RTA, STA, Master Data Parity Error: write 1 to clear
   };
   // Configuration header offsets (type 0).
@@ -157,6 +170,10 @@ class PciFunction : public sc_core::sc_module {
   void declare_bar(int n, BarKind kind, uint64_t size, bool prefetchable = false);
   // Device state outside the header (called by reset()).
   virtual void reset_state() {}
+  // After every PCICMD write (a device waiting for Bus Master Enable).
+  virtual void command_written() {}
+  // Sets PCISTS bits a device reports (e.g. STS_RMA after a master abort).
+  void set_status_bits(uint16_t bits) { PCISTS_R.set(PCISTS_R.get() | bits); }
 
   RegisterBank config_;
 

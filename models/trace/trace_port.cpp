@@ -105,7 +105,25 @@ nlohmann::json TracePort::to_chrome_trace() const {
     }
     events.push_back(j);
   }
+  // Other blocks' slices: async events (one process per track), so a
+  // packet's slices overlap without nesting.
+  std::map<std::string, int> track_pid;
+  for (const Slice& sl : slices_) {
+    auto [it, fresh] = track_pid.emplace(sl.track, 2 + static_cast<int>(track_pid.size()));
+    if (fresh)
+      events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", it->second}, {"args", {{"name", sl.track}}}});
+    const std::string id = hex(sl.id);
+    events.push_back({{"name", sl.name}, {"cat", sl.track}, {"ph", "b"}, {"id", id}, {"pid", it->second},
+                      {"tid", 1}, {"ts", sl.begin.to_seconds() * 1e6}, {"args", sl.args}});
+    events.push_back({{"name", sl.name}, {"cat", sl.track}, {"ph", "e"}, {"id", id}, {"pid", it->second},
+                      {"tid", 1}, {"ts", sl.end.to_seconds() * 1e6}});
+  }
   return {{"traceEvents", events}, {"displayTimeUnit", "ns"}};
+}
+
+void TracePort::add_slice(const std::string& track, const std::string& name, uint64_t id,
+                          const sc_core::sc_time& begin, const sc_core::sc_time& end, nlohmann::json args) {
+  slices_.push_back({track, name, id, begin, end, std::move(args)});
 }
 
 void TracePort::write_chrome_trace(const std::string& path) const {

@@ -45,6 +45,12 @@ class TracePort : public Peripheral {
   };
   const std::vector<Event>& events() const { return events_; }
 
+  // A slice another block records on a track of its own (Perfetto shows
+  // overlapping slices of one track in lanes): e.g. a received packet's life
+  // in the NIC. track: "nic0.rx"; args: shown with the slice.
+  void add_slice(const std::string& track, const std::string& name, uint64_t id, const sc_core::sc_time& begin,
+                 const sc_core::sc_time& end, nlohmann::json args);
+
   // The Chrome trace-event document of the events so far.
   nlohmann::json to_chrome_trace() const;
   // Writes it; throws InputError when the file cannot be written.
@@ -62,6 +68,13 @@ class TracePort : public Peripheral {
   void write_metric(uint32_t value);
 
   std::vector<Event> events_;
+  struct Slice {
+    std::string track, name;
+    uint64_t id;
+    sc_core::sc_time begin, end;
+    nlohmann::json args;
+  };
+  std::vector<Slice> slices_;
   uint32_t depth_ = 0;
   std::string metric_name_;
   std::map<std::string, double> metrics_;
