@@ -292,7 +292,10 @@ void PciWiring::run_bios() {
   };
   const bool pin_bmi = bmi_io_base.get() != 0;
   if (pin_bmi) {
-    const Bar b{&slots_.back(), Piix3IdeFunction::kBmiba, PciFunction::BarKind::io, Piix3IdeFunction::kBmibaBytes};
+    Slot* ide_slot = nullptr;
+    for (Slot& sl : slots_)
+      if (sl.fn == ide_.get()) ide_slot = &sl;
+    const Bar b{ide_slot, Piix3IdeFunction::kBmiba, PciFunction::BarKind::io, Piix3IdeFunction::kBmibaBytes};
     std::string why;
     if (!window_free(ide_.get(), b.n, true, bmi_io_base.get(), b.size, &why))
       throw ConfigError(bmi_io_base.key() + ": BAR4 of " + ide_->name() + " at " + hex(bmi_io_base.get()) + " is " + why);

@@ -100,9 +100,12 @@ E1000::E1000(const sc_core::sc_module_name& nm)
   sensitive << tx_timer_packet_ << tx_timer_abs_;
   dont_initialize();
   master.set_active(false);
+  check_config();
 }
 
-void E1000::end_of_elaboration() {
+// The parameters, checked while the platform is built (`minipc describe`
+// reports them too).
+void E1000::check_config() {
   mac_ = parse_mac(mac.key(), mac.get());
   const uint64_t mbps = link_mbps.get();
   if (mbps != 10 && mbps != 100 && mbps != 1000)

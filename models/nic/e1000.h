@@ -197,7 +197,6 @@ class E1000 : public PciFunction {
  protected:
   void reset_state() override;
   void command_written() override;
-  void end_of_elaboration() override;
 
  private:
   SC_HAS_PROCESS(E1000);
@@ -213,7 +212,7 @@ class E1000 : public PciFunction {
   };
   static constexpr size_t kKeptTxFrames = 4096;
 
-  void declare_registers();
+  void check_config();
   void reset_registers();
   void register_access(tlm::tlm_generic_payload& p, uint32_t offset, sc_core::sc_time& delay);
   uint32_t read_register(uint32_t offset, const sc_core::sc_time& at);

@@ -134,3 +134,33 @@ TEST(BadConfig, PlatformWithoutCpuIs64) {
   EXPECT_EQ(r.status, 64);
   EXPECT_TRUE(has(r.err, "the platform has no CPU")) << r.err;
 }
+
+// A PCI function that is a block of its own (the NIC) gets the next free
+// BARs; the IDE function's BAR4 stays where disk0.bmi_io_base pins it.
+TEST(Describe, APluggedNicGetsItsBarsAndTheIdeBar4StaysAt0xC000) {
+  const fs::path d = scratch();
+  write(d / "nic.yaml", "include: " DEFAULT_CONFIG "\nnic0:\n  type: e1000\n");
+  const RunResult r = minipc("describe --config nic.yaml", d);
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const char* line : {"BAR4  I/O    0xC000-0xC00F  (16 bytes)",
+                           "00:03.0  8086:100e  class 020000  nic0      INTA -> IRQ 11",
+                           "BAR0  memory 0xFEA00000-0xFEA1FFFF  (131072 bytes)", "BAR1  I/O    0xC040-0xC07F  (64 bytes)",
+                           "3  nic0    priority 1"})
+    EXPECT_TRUE(has(r.out, line)) << line << "\n" << r.out;
+}
+
+TEST(BadConfig, ANicOnATakenPciDeviceIs64AndNamesTheKey) {
+  const fs::path d = scratch();
+  write(d / "nic.yaml", "include: " DEFAULT_CONFIG "\nnic0:\n  type: e1000\n  pci_device: 1\n");
+  const RunResult r = minipc("describe --config nic.yaml", d);
+  EXPECT_EQ(r.status, 64);
+  EXPECT_TRUE(has(r.err, "nic0.pci_device: PCI device 1 is not free")) << r.err;
+}
+
+TEST(BadConfig, ANicWithABadMacIs64AndNamesTheKey) {
+  const fs::path d = scratch();
+  write(d / "nic.yaml", "include: " DEFAULT_CONFIG "\nnic0:\n  type: e1000\n  mac: 01:02:03:04:05:06\n");
+  const RunResult r = minipc("describe --config nic.yaml", d);
+  EXPECT_EQ(r.status, 64);
+  EXPECT_TRUE(has(r.err, "nic0.mac: 01:02:03:04:05:06 is a multicast address")) << r.err;
+}
