@@ -37,7 +37,8 @@ WireConfig::WireConfig(const std::string& prefix) : prefix_(prefix) {
 
   if (start.get() != "rx_enable") {
     start_at_rx_enable_ = false;
-    start_ns_ = to_ns(config_parse::to_time(entry_of(start)));  // ConfigError: "... is not a time ..."
+    // A bare 0 is the start of the simulation; other times carry a unit.
+    if (start.get() != "0") start_ns_ = to_ns(config_parse::to_time(entry_of(start)));
   }
 
   if (kind_ == Source::pcap) {
