@@ -137,7 +137,6 @@ const char* to_string(Arrival a);
 struct Interleave {
   uint64_t every_frames = 0;
   uint64_t period_ns = 0;
-  bool enabled() const { return every_frames != 0 || period_ns != 0; }
 };
 
 // UDP/IPv4 traffic from the peer to the NIC. Field names follow the config

@@ -228,6 +228,7 @@ TEST(WirePcap, LoopPlaysTheFileNTimesOneMeanGapApart) {
                         .record(20'000, frame_of(60, 3))
                         .save(temp_path("l.pcap"));
   PcapSource src(path, 0, 3);
+  EXPECT_EQ(src.file_span_ns(), 20'000u);
   const auto got = drain(src);
   ASSERT_EQ(got.size(), 9u);
   for (size_t i = 0; i < got.size(); ++i) {
