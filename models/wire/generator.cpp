@@ -124,12 +124,11 @@ Generator::Generator(GeneratorSpec spec) : spec_(std::move(spec)), rng_(spec_.se
   ends_ = {spec_.peer_mac, spec_.nic_mac, spec_.peer_ip, spec_.nic_ip};
   flow_seq_.assign(spec_.flows, 0);
   if (spec_.arrival == Arrival::onoff) {
-    // The frames j = 0, 1, ... of a period whose start (j / rate) falls
-    // inside the on time, counted with the rounding the timing uses.
-    auto start = [&](uint64_t j) { return uint64_t(std::llround(double(j) * 1e9 / spec_.rate_pps)); };
+    // The frames j = 0, 1, ... of a period whose start falls inside the on
+    // time, counted with the rounding the timing uses.
     frames_per_on_ = std::max<uint64_t>(1, uint64_t(std::ceil(double(spec_.on_ns) * spec_.rate_pps / 1e9)));
-    while (frames_per_on_ > 1 && start(frames_per_on_ - 1) >= spec_.on_ns) --frames_per_on_;
-    while (start(frames_per_on_) < spec_.on_ns) ++frames_per_on_;
+    while (frames_per_on_ > 1 && at_rate_ns(frames_per_on_ - 1) >= spec_.on_ns) --frames_per_on_;
+    while (at_rate_ns(frames_per_on_) < spec_.on_ns) ++frames_per_on_;
   }
   arp_.when = spec_.arp;
   icmp_.when = spec_.icmp;
@@ -138,6 +137,11 @@ Generator::Generator(GeneratorSpec spec) : spec_(std::move(spec)), rng_(spec_.se
     e->at_ns = e->when.period_ns;
   }
   prepare_udp();
+}
+
+uint64_t Generator::at_rate_ns(uint64_t k) const {
+  // From the index, so rounding never accumulates.
+  return uint64_t(std::llround(double(k) * 1e9 / spec_.rate_pps));
 }
 
 double Generator::random_unit() { return double(rng_() >> 11) * 0x1.0p-53; }
@@ -155,19 +159,17 @@ void Generator::prepare_udp() {
   have_pending_ = false;
   const uint64_t k = udp_timed_;
   if (spec_.count && k >= spec_.count) return;
-  const double gap_ns = 1e9 / spec_.rate_pps;
   uint64_t t = 0;
   switch (spec_.arrival) {
-    case Arrival::constant:  // from the index, so rounding never accumulates
-      t = uint64_t(std::llround(double(k) * gap_ns));
+    case Arrival::constant:
+      t = at_rate_ns(k);
       break;
     case Arrival::poisson:  // exponential gaps by inversion: -ln(1 - U) / rate
-      poisson_ns_ += -std::log1p(-random_unit()) * gap_ns;
+      poisson_ns_ += -std::log1p(-random_unit()) * 1e9 / spec_.rate_pps;
       t = uint64_t(std::llround(poisson_ns_));
       break;
     case Arrival::onoff:
-      t = k / frames_per_on_ * (spec_.on_ns + spec_.off_ns) +
-          uint64_t(std::llround(double(k % frames_per_on_) * gap_ns));
+      t = k / frames_per_on_ * (spec_.on_ns + spec_.off_ns) + at_rate_ns(k % frames_per_on_);
       break;
   }
   if (spec_.duration_ns && t >= spec_.duration_ns) return;

@@ -142,6 +142,7 @@ bool PcapSource::next(Frame& out) {
 
 std::string PcapSource::describe() const {
   std::ostringstream s;
+  s.precision(12);  // rates as written: 1500000, not 1.5e+06
   s << "pcap " << path_ << " (" << frames_in_file_ << (frames_in_file_ == 1 ? " frame" : " frames") << ")";
   if (rate_fps_ > 0) s << ", re-timed to " << rate_fps_ << " frames/s";
   if (loops_ > 1) s << ", played " << loops_ << " times";

@@ -197,9 +197,10 @@ class Generator : public FrameSource {
     uint64_t at_ns = 0;
     uint64_t sent = 0;
   };
-  double random_unit();               // [0, 1)
-  uint64_t random_below(uint64_t n);  // [0, n)
-  void prepare_udp();                 // times and sizes the next UDP frame into pending_
+  uint64_t at_rate_ns(uint64_t k) const;  // frame k at the rate, rounded to the ns
+  double random_unit();                   // [0, 1)
+  uint64_t random_below(uint64_t n);      // [0, n)
+  void prepare_udp();                     // times and sizes the next UDP frame into pending_
   void schedule_after_udp(Extra& e, uint64_t sent_ns);
   std::vector<uint8_t> udp_frame_bytes(const Udp& u);
   std::vector<uint8_t> icmp_frame_bytes();
