@@ -52,6 +52,7 @@ struct Options {
   std::string vcd;
   std::string stats;
   std::string perfetto;
+  std::string pcap;
   std::string trace_rtl;
   std::string trace_insn;
   std::string trace_insn_window;
@@ -79,6 +80,7 @@ void add_run(CLI::App& app, Options& o) {
   app.add_option("--stats", o.stats, "stats JSON file (default: traces/<firmware>.stats.json)");
   app.add_flag("--no-stats", o.no_stats, "write no stats file");
   app.add_option("--perfetto", o.perfetto, "Chrome trace-event JSON of the firmware's trace markers (Perfetto UI)");
+  app.add_option("--pcap", o.pcap, "pcap of every frame on the NICs' wires, both directions (Wireshark, tshark -r)");
   app.add_option("--trace-rtl", o.trace_rtl, "VCD of the RTL blocks' internals (with pit0.impl=rtl)");
   app.add_option("--trace-insn", o.trace_insn, "instruction trace with disassembly and changed registers");
   app.add_option("--trace-insn-window", o.trace_insn_window, "START:COUNT instructions to trace (default 0:1000000)");
@@ -116,6 +118,7 @@ void configure(const Options& o, bool for_run) {
     else if (!cfg.peek("platform.stats"))
       cfg.set("platform.stats", "traces/" + stem + ".stats.json", "default");
     if (!o.perfetto.empty()) cfg.set("platform.perfetto", o.perfetto, "--perfetto");
+    if (!o.pcap.empty()) cfg.set("platform.pcap", o.pcap, "--pcap");
     if (!o.trace_rtl.empty()) cfg.set("platform.trace_rtl", o.trace_rtl, "--trace-rtl");
     if (!o.trace_insn.empty()) cfg.set("platform.trace_insn", o.trace_insn, "--trace-insn");
     if (!o.trace_insn_window.empty()) cfg.set("platform.trace_insn_window", o.trace_insn_window, "--trace-insn-window");
@@ -145,6 +148,9 @@ int do_run(const Options& o) {
     if (!r.stats_path.empty()) std::cerr << "minipc: stats " << r.stats_path << "\n";
     if (!r.perfetto_path.empty())
       std::cerr << "minipc: trace " << r.perfetto_path << "  (open in the Perfetto UI)\n";
+    if (!r.pcap_path.empty())
+      std::cerr << "minipc: pcap  " << r.pcap_path << "  (" << r.pcap_frames << " frames; open with: tshark -r "
+                << r.pcap_path << ")\n";
   }
   return r.exit_code;
 }

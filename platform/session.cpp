@@ -13,6 +13,7 @@
 #include "cpu/cpu.h"
 #include "debug/core_debugger.h"
 #include "memory/memory.h"
+#include "nic/e1000.h"
 #include "trace/trace_port.h"
 
 namespace minipc {
@@ -49,6 +50,26 @@ RunSession::RunSession(Platform& pc) : pc_(pc) {
   if (!ram_) throw ConfigError("the platform has no RAM (a block with type: ram)");
   // Every key must have been taken by now: a typo is an error, not a no-op.
   ConfigStore::instance().check_all_used();
+  open_pcap();
+}
+
+// --pcap: every NIC's wire, both directions, in one file (frames stamped
+// with the simulated time their first bit is on the wire).
+void RunSession::open_pcap() {
+  if (pcap.get().empty()) return;
+  const std::vector<E1000*> nics = pc_.services<E1000>("nic");
+  if (nics.empty()) throw ConfigError(pcap.key() + ": the platform has no NIC (a block with type: e1000)");
+  make_parent_dirs(pcap.key(), pcap.get());
+  pcap_ = std::make_unique<wire::PcapWriter>();
+  try {
+    pcap_->open(pcap.get());
+  } catch (const wire::WireError& e) {
+    throw LoadError(exit_status::no_input, pcap.key() + ": " + e.what());
+  }
+  for (E1000* nic : nics)
+    nic->wire_tap = [w = pcap_.get()](const sc_core::sc_time& t, const uint8_t* data, size_t len, bool) {
+      w->write(t.value() / 1000, data, len);  // ps -> ns
+    };
 }
 
 RunSession::~RunSession() {
@@ -163,6 +184,11 @@ RunSession::Result RunSession::run() {
     make_parent_dirs(perfetto.key(), perfetto.get());
     trace_port_->write_chrome_trace(perfetto.get());
     r.perfetto_path = perfetto.get();
+  }
+  if (pcap_) {
+    pcap_->close();
+    r.pcap_path = pcap.get();
+    r.pcap_frames = pcap_->frames();
   }
   return r;
 }

@@ -13,6 +13,7 @@
 #include "core/sim_control.h"
 #include "loader/elf_loader.h"
 #include "platform.h"
+#include "wire/wire.h"
 
 namespace minipc {
 
@@ -43,6 +44,8 @@ class RunSession {
   Param<std::string> stats_file{"platform.stats", "", "stats JSON file to write ('' for none)"};
   Param<std::string> perfetto{"platform.perfetto", "",
                               "Chrome trace-event JSON of the firmware's trace markers ('' for none)"};
+  Param<std::string> pcap{"platform.pcap", "",
+                          "pcap of every frame on the NICs' wires, both directions, simulated-time ns stamps ('' for none)"};
 
   // Loads the firmware into RAM and sets the boot CPU's Multiboot entry
   // state. Throws LoadError.
@@ -58,12 +61,15 @@ class RunSession {
     std::string vcd_path;          // as written, empty if none
     std::string stats_path;
     std::string perfetto_path;     // empty if none
+    std::string pcap_path;         // empty if none
+    uint64_t pcap_frames = 0;
   };
   // Runs until the firmware exits, a fatal error, or the time limit.
   Result run();
 
  private:
   void open_vcd();
+  void open_pcap();
   void start_debugging();
   void write_stats(const Result& r);
 
@@ -74,6 +80,7 @@ class RunSession {
   std::unique_ptr<debug::CoreDebugger> debugger_;
   sc_core::sc_trace_file* trace_ = nullptr;
   std::string vcd_path_;
+  std::unique_ptr<wire::PcapWriter> pcap_;
 };
 
 }  // namespace minipc

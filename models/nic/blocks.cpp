@@ -1,7 +1,9 @@
 // Block types of this folder (models/core/block.h).
 #include "core/block.h"
 #include "nic/e1000.h"
+#include "core/sim_control.h"
 #include "trace/trace_port.h"
+#include "wire/wire_params.h"
 
 namespace minipc {
 
@@ -28,6 +30,19 @@ void register_nic_blocks(BlockRegistry& r) {
            b.trace(nic.tdt_trace.signal, n + ".tdt");
            b.trace(nic.rx_fifo_trace.signal, n + ".rx_buffer_bytes");
            b.offer<E1000>("nic", &nic);
+           // The far end of the cable (docs/wire.md): keys <name>.wire.*.
+           auto& cable = b.own(std::make_unique<wire::WireConfig>(n + ".wire"));
+           std::unique_ptr<wire::FrameSource> source;
+           try {
+             source = cable.make_source();
+           } catch (const wire::WireError& e) {
+             throw InputError(n + ".wire: " + e.what());
+           }
+           if (source) {
+             nic.wire_source = &b.own(std::move(source));
+             nic.wire_start_at_rx_enable = cable.start_at_rx_enable();
+             nic.wire_start = sc_core::sc_time(static_cast<double>(cable.start_ns()), sc_core::SC_NS);
+           }
            b.on_connect([&nic](BlockBuilder& b) {
              if (TracePort* tp = b.find<TracePort>("trace_port")) {
                const std::string track = std::string(nic.name()) + ".rx";

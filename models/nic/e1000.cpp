@@ -523,8 +523,8 @@ void E1000::wire_thread() {
   else if (wire_start > sc_core::SC_ZERO_TIME) wait(wire_start);
   const sc_core::sc_time origin = sc_core::sc_time_stamp();
   const double ns_per_byte = 8000.0 / static_cast<double>(link_mbps.get());
-  WireFrame f;
-  while (wire_source(f)) {
+  wire::Frame f;
+  while (wire_source->next(f)) {
     sc_core::sc_time start = origin + sc_core::sc_time(static_cast<double>(f.time_ns), sc_core::SC_NS);
     if (start < wire_rx_free_) start = wire_rx_free_;
     const double bytes = static_cast<double>(8 + std::max<size_t>(f.data.size(), 60) + 4);

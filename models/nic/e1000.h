@@ -59,6 +59,7 @@
 #include "core/stats.h"
 #include "core/timed_signal.h"
 #include "pci/pci_function.h"
+#include "wire/wire.h"
 
 namespace minipc {
 
@@ -126,15 +127,9 @@ class E1000 : public PciFunction {
   BusMaster master{"master"};
 
   // ---- the wire side -----------------------------------------------------------
-  // A frame as it comes off the wire: destination MAC .. payload, no FCS.
-  struct WireFrame {
-    uint64_t time_ns = 0;  // first bit at the card, from the source's start
-    std::vector<uint8_t> data;
-    uint64_t seq = 0;
-  };
-  // Where received frames come from: next frame in time order, false at
-  // the end. Set before the simulation starts.
-  std::function<bool(WireFrame&)> wire_source;
+  // Where received frames come from (models/wire: a pcap replay or a
+  // generator), owned by the block; set before the simulation starts.
+  wire::FrameSource* wire_source = nullptr;
   // The source starts when the driver first sets RCTL.EN (true) or at
   // wire_start (false).
   bool wire_start_at_rx_enable = true;

@@ -50,6 +50,20 @@ struct MsiProbe : sc_core::sc_module {
   }
 };
 
+// Frames from a list, as a wire source.
+struct ListSource : wire::FrameSource {
+  std::vector<wire::Frame> frames;
+  std::function<bool(wire::Frame&)> make;  // or made one by one
+  size_t next_index = 0;
+  bool next(wire::Frame& out) override {
+    if (make) return make(out);
+    if (next_index == frames.size()) return false;
+    out = frames[next_index++];
+    return true;
+  }
+  std::string describe() const override { return "test list"; }
+};
+
 std::vector<uint8_t> frame_to(const uint8_t* dst, size_t len, uint8_t fill = 0xA5) {
   std::vector<uint8_t> f(len, fill);
   std::memcpy(f.data(), dst, 6);
@@ -657,14 +671,9 @@ TEST_F(NicTest, TidvDelaysTxdwForDescriptorsWithIde) {
 
 TEST_F(NicTest, WireFramesArriveAtTheirTimesAfterReceiveIsEnabledAndAreSerialised) {
   build();
-  std::vector<E1000::WireFrame> frames;
-  for (uint64_t i = 0; i < 3; ++i) frames.push_back({i * 100, frame_to(kMac, 1514), i});  // closer than wire time
-  size_t next = 0;
-  nic->wire_source = [&](E1000::WireFrame& f) {
-    if (next == frames.size()) return false;
-    f = frames[next++];
-    return true;
-  };
+  ListSource src;
+  for (uint64_t i = 0; i < 3; ++i) src.frames.push_back({i * 100, frame_to(kMac, 1514), i});  // closer than wire time
+  nic->wire_source = &src;
   std::vector<sc_core::sc_time> seen;
   nic->wire_tap = [&](const sc_core::sc_time& t, const uint8_t*, size_t, bool tx) {
     if (!tx) seen.push_back(t);
@@ -688,7 +697,9 @@ TEST_F(NicTest, EveryOfferedFrameEndsInExactlyOneCount) {
   build();
   uint64_t next = 0;
   const uint8_t other[6] = {0x52, 0x54, 0x00, 0x99, 0x99, 0x99};
-  nic->wire_source = [&](E1000::WireFrame& f) {
+  ListSource src;
+  nic->wire_source = &src;
+  src.make = [&](wire::Frame& f) {
     if (next == 10000) return false;
     const size_t len = 60 + (next * 37) % 140;  // at most 2.2 us of wire time at 1000 Mb/s
     f = {next * 1000, frame_to(next % 17 == 0 ? other : kMac, len), next};
