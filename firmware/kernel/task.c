@@ -19,6 +19,8 @@ static struct task* current;
 static struct waitq exit_wq;
 volatile int need_resched;
 volatile int preempt_count;
+int sched_wakeup_preempt;
+static uint32_t wake_seq;  // orders the woken tasks (wakeup preemption)
 
 struct task* current_task(void) {
   return current;
@@ -150,7 +152,22 @@ int task_create_user(const char* name, void (*entry)(void)) {
 }
 
 // Round robin: the next runnable task after the current one; idle if none.
+// With wakeup preemption: the task woken longest ago that has not run since
+// goes first; a running task whose timeslice is not used up goes on.
 static struct task* pick_next(void) {
+  if (sched_wakeup_preempt) {
+    struct task* first = 0;
+    for (int i = 0; i < NTASKS; i++) {
+      struct task* t = &tasks[i];
+      if (t->pid != 0 && t != current && t->state == TASK_RUNNABLE && t->woken &&
+          (!first || (int32_t)(t->woken - first->woken) < 0))
+        first = t;
+    }
+    if (first)
+      return first;
+    if (current->pid != 0 && current->state == TASK_RUNNING && current->timeslice > 0)
+      return current;
+  }
   int start = current->pid;
   for (int i = 1; i <= NTASKS; i++) {
     struct task* t = &tasks[(start + i) % NTASKS];
@@ -169,19 +186,25 @@ void schedule(void) {
     if (prev->state == TASK_RUNNING)
       prev->state = TASK_RUNNABLE;
     next->state = TASK_RUNNING;
-    next->timeslice = TIMESLICE_TICKS;
+    // With wakeup preemption a task keeps what is left of its slice (a
+    // preempted one resumes its turn); a used-up slice starts afresh.
+    if (!sched_wakeup_preempt || next->timeslice <= 0)
+      next->timeslice = TIMESLICE_TICKS;
+    next->woken = 0;
     next->switches++;
     current = next;
     tss_set_kernel_stack(next->kstack_top);
     trace_mark(TRACE_TASK_SWITCH, (uint32_t)next->pid);
     swtch(&prev->context, next->context);
-  } else {
+  } else if (!sched_wakeup_preempt || prev->timeslice <= 0) {
     prev->timeslice = TIMESLICE_TICKS;
   }
   irq_restore(flags);
 }
 
 void task_yield(void) {
+  if (sched_wakeup_preempt)
+    current->timeslice = 0;  // gives up the rest of its turn
   schedule();
 }
 
@@ -195,6 +218,7 @@ static void make_runnable(struct task* t) {
   t->state = TASK_RUNNABLE;
   t->wq = 0;
   t->wake_at = 0;
+  t->woken = ++wake_seq ? wake_seq : ++wake_seq;  // never 0
   need_resched = 1;
   trace_mark(TRACE_TASK_WAKE, (uint32_t)t->pid);
 }

@@ -44,6 +44,7 @@ struct task {
   uint32_t wake_at;            // jiffies deadline of task_sleep_ticks, 0 = none
   int exit_status;
   struct trapframe* tf;        // ring 3: the frame of the last entry
+  uint32_t woken;              // wake order since it last ran (0: not woken); wakeup preemption
 };
 
 // Makes the running boot code task 1 ("main") and creates the idle task
@@ -70,6 +71,14 @@ int task_wait(int pid);
 // one other than the current; need_resched asks for it at the next chance.
 void schedule(void);
 extern volatile int need_resched;
+// Wakeup preemption (0 by default, so existing scenarios keep their
+// timelines): a woken task runs at the next interrupt exit or schedule()
+// before the round robin goes on, and the task it preempted keeps the rest
+// of its timeslice, much as Linux's CFS lets a sleeper preempt a CPU hog.
+// Without it a wake-up only asks for a switch, and the round robin may hand
+// the CPU to any runnable task (a hog then runs its whole slice while the
+// woken reader waits). The net scenario turns it on.
+extern int sched_wakeup_preempt;
 extern volatile int preempt_count;  // > 0: no preemption at interrupt exit
 
 // From the tick: charges the running task, asks for a switch at the end

@@ -52,6 +52,7 @@ void register_cpu_blocks(BlockRegistry& r) {
            cpu.intr.bind(intr_net);
            cpu.inta.bind(lapic);
            b.offer<Cpu>("cpu", &cpu);
+           b.offer<const double>("cpu.clock_hz", &b.own(std::make_unique<double>(cpu.clock_hz.get())));
            b.offer<IrqLine>("cpu.intr", &intr_net);
            b.offer<LocalApic>("apic.lapic", &lapic);
            b.trace(intr_net, n + ".intr");

@@ -13,6 +13,9 @@ void register_trace_blocks(BlockRegistry& r) {
            b.trace(port.last_event.signal, b.name() + ".event");
            b.trace(port.last_arg.signal, b.name() + ".arg");
            b.trace(port.isr_depth.signal, "cpu0.isr_depth");
+           b.on_connect([&port](BlockBuilder& b) {
+             if (const double* hz = b.find<const double>("cpu.clock_hz")) port.set_cpu_clock_hz(*hz);
+           });
          }});
 }
 

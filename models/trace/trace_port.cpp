@@ -58,6 +58,21 @@ std::string TracePort::event_name(uint16_t id) {
     case 0x32: return "tick";
     case 0x40: return "kbd_scancode";
     case 0x41: return "kbd_key";
+    case 0x50: return "net_irq_enter";
+    case 0x51: return "net_irq_exit";
+    case 0x52: return "napi_poll_enter";
+    case 0x53: return "napi_poll_exit";
+    case 0x54: return "netif_rx";
+    case 0x55: return "netif_receive_skb";
+    case 0x56: return "ip_rcv";
+    case 0x57: return "udp_rcv";
+    case 0x58: return "sock_enqueue";
+    case 0x59: return "sock_wake";
+    case 0x5A: return "copy_to_user_enter";
+    case 0x5B: return "copy_to_user_exit";
+    case 0x5C: return "net_drop";
+    case 0x5D: return "net_xmit";
+    case 0x5E: return "net_tx_done";
     case kMetric: return "metric";
     default: break;
   }
@@ -81,6 +96,49 @@ void TracePort::write_event(uint64_t v) {
   last_event.post(at, id);
   last_arg.post(at, arg);
   if (id == kMetric) write_metric(arg);
+  if (id >= 0x50 && id <= 0x5F) stage_event(id, arg, at);
+}
+
+// The receive path's stages (docs/net.md, "Where the cycles go"). A stage
+// runs from its start marker to the next end marker; markers of an
+// interrupt that comes in between count in the stage (the time is the
+// packet's).
+const std::vector<TracePort::Stage>& TracePort::stages() {
+  static const std::vector<Stage> s = {
+      {"net_irq", 0x50, 0x51, false},          // hard IRQ handler
+      {"napi_poll", 0x52, 0x53, true},         // one NAPI poll, per frame it took
+      {"eth", 0x55, 0x56, false},              // netif_receive_skb to ip_rcv
+      {"ip", 0x56, 0x57, false},               // ip_rcv to udp_rcv
+      {"udp", 0x57, 0x58, false},              // udp_rcv to the socket's queue
+      {"wake_to_copy", 0x59, 0x5A, false},     // the reader woken to its copy
+      {"copy_to_user", 0x5A, 0x5B, false},     // recvfrom's copy
+  };
+  return s;
+}
+
+void TracePort::stage_event(uint16_t id, uint32_t arg, const sc_core::sc_time& at) {
+  const auto& st = stages();
+  if (stage_state_.empty()) stage_state_.resize(st.size());
+  for (size_t i = 0; i < st.size(); ++i) {
+    StageState& s = stage_state_[i];
+    if (id == st[i].start) {
+      s.open = true;
+      s.since = at;
+    } else if (id == st[i].end && s.open) {
+      s.open = false;
+      if (st[i].per_frame && arg == 0) continue;
+      const double ns = (at - s.since).to_seconds() * 1e9 / (st[i].per_frame ? arg : 1);
+      if (!s.ns) {
+        const std::vector<double> ns_bounds = {100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 1e6};
+        const std::vector<double> cyc_bounds = {10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 100000};
+        const std::string base = std::string("fw.stage.") + st[i].name;
+        s.ns = &StatsRegistry::instance().histogram(base + ".ns", ns_bounds, "ns");
+        s.cycles = &StatsRegistry::instance().histogram(base + ".cycles", cyc_bounds, "cycles");
+      }
+      s.ns->sample(ns);
+      if (cpu_clock_hz_ > 0) s.cycles->sample(ns * cpu_clock_hz_ / 1e9);
+    }
+  }
 }
 
 nlohmann::json TracePort::to_chrome_trace() const {

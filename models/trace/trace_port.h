@@ -45,6 +45,18 @@ class TracePort : public Peripheral {
   };
   const std::vector<Event>& events() const { return events_; }
 
+  // Stage histograms (firmware/lib/trace.h's network ids): the time from a
+  // stage's start marker to its end marker, in CPU cycles at this clock
+  // (the boot CPU's, set by the platform; 0 until set: nanoseconds are
+  // still recorded). Stats `fw.stage.<name>.cycles` and `.ns`.
+  void set_cpu_clock_hz(double hz) { cpu_clock_hz_ = hz; }
+  struct Stage {
+    const char* name;
+    uint16_t start, end;
+    bool per_frame;  // divide by the end marker's argument (frames done)
+  };
+  static const std::vector<Stage>& stages();
+
   // A slice another block records on a track of its own (Perfetto shows
   // overlapping slices of one track in lanes): e.g. a received packet's life
   // in the NIC. track: "nic0.rx"; args: shown with the slice.
@@ -67,7 +79,17 @@ class TracePort : public Peripheral {
   void write_event(uint64_t v);
   void write_metric(uint32_t value);
 
+  void stage_event(uint16_t id, uint32_t arg, const sc_core::sc_time& at);
+
   std::vector<Event> events_;
+  double cpu_clock_hz_ = 0;
+  struct StageState {
+    bool open = false;
+    sc_core::sc_time since;
+    Histogram* ns = nullptr;
+    Histogram* cycles = nullptr;
+  };
+  std::vector<StageState> stage_state_;
   struct Slice {
     std::string track, name;
     uint64_t id;

@@ -63,3 +63,33 @@ TEST_F(TracePortTest, MetricWithABadNameIsIgnoredWithAWarning) {
   b.cpu.write(0, TracePort::kMetric, 2);
   EXPECT_FALSE(StatsRegistry::instance().to_json().contains("fw"));
 }
+
+// docs/net.md "Where the cycles go": a stage's time from its start marker
+// to its end marker, in ns and in cycles of the CPU clock.
+TEST_F(TracePortTest, NetworkStagesBecomeHistogramsInNsAndCycles) {
+  TraceBench b;
+  b.port.set_cpu_clock_hz(100e6);
+  auto mark = [&](uint16_t id, uint32_t arg) {
+    b.cpu.write(4, arg, 4);
+    b.cpu.write(0, id, 2);
+  };
+  mark(0x55, 64);  // netif_receive_skb
+  sc_core::sc_start(sc_core::sc_time(2, sc_core::SC_US));
+  mark(0x56, 46);  // ip_rcv: eth took 2 us
+  sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_US));
+  mark(0x57, 5000);  // udp_rcv: ip took 1 us
+  mark(0x52, 64);    // a NAPI poll of 4 frames in 8 us: 2 us per frame
+  sc_core::sc_start(sc_core::sc_time(8, sc_core::SC_US));
+  mark(0x53, 4);
+  mark(0x53, 4);  // an end without a start counts nothing
+  auto& st = StatsRegistry::instance();
+  const auto j = st.to_json();
+  EXPECT_EQ(j["fw"]["stage"]["eth"]["ns"]["count"], 1);
+  EXPECT_DOUBLE_EQ(j["fw"]["stage"]["eth"]["ns"]["mean"].get<double>(), 2000.0);
+  EXPECT_DOUBLE_EQ(j["fw"]["stage"]["eth"]["cycles"]["mean"].get<double>(), 200.0);
+  EXPECT_DOUBLE_EQ(j["fw"]["stage"]["ip"]["cycles"]["mean"].get<double>(), 100.0);
+  EXPECT_EQ(j["fw"]["stage"]["napi_poll"]["ns"]["count"], 1);
+  EXPECT_DOUBLE_EQ(j["fw"]["stage"]["napi_poll"]["ns"]["mean"].get<double>(), 2000.0);
+  EXPECT_FALSE(j["fw"]["stage"].contains("udp")) << "udp_rcv never reached the socket";
+  EXPECT_EQ(TracePort::event_name(0x56), "ip_rcv");
+}
