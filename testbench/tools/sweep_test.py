@@ -133,6 +133,35 @@ def case_unknown_config_key(a, work):
         fail(f"status {p.returncode}; the message must name cpu0.mdoe and the file")
 
 
+def case_config_file(a, work):
+    # config: a platform file for every point; its blocks' keys are grid keys
+    cfg = write(os.path.join(work, "two_uarts.yaml"),
+                "include: " + os.path.join(REPO, "platform", "configs", "default.yaml") + "\n"
+                "uart1:\n  type: uart16550\n  io_base: 0x2F8\n  irq: 3\n"
+                "  tx_dma_channel: none\n  rx_dma_channel: none\n")
+    exp = write(os.path.join(work, "cfg.yaml"),
+                f"name: cfg\nfirmware: firmware/hello-clang.elf\nconfig: {cfg}\n"
+                "grid:\n  uart1.instant_tx: [false, true]\nmetrics:\n  instructions: cpu0.instructions\n")
+    p = sweep(a, exp, a.hello, work, "--no-plot")
+    if p.returncode != 0:
+        fail(f"status {p.returncode}: {p.stderr}")
+    if len(rows(os.path.join(work, "cfg.csv"))) != 2:
+        fail("want 2 rows")
+    # without it the key is unknown
+    exp = write(os.path.join(work, "nocfg.yaml"),
+                "name: nocfg\nfirmware: firmware/hello-clang.elf\n"
+                "grid:\n  uart1.instant_tx: [false, true]\nmetrics:\n  instructions: cpu0.instructions\n")
+    p = sweep(a, exp, a.hello, work)
+    if p.returncode != 2 or "uart1.instant_tx" not in p.stderr:
+        fail(f"without config: status {p.returncode}")
+    exp = write(os.path.join(work, "badcfg.yaml"),
+                "name: badcfg\nfirmware: firmware/hello-clang.elf\nconfig: no/such.yaml\n"
+                "grid:\n  cpu0.mode: [fast]\nmetrics:\n  instructions: cpu0.instructions\n")
+    p = sweep(a, exp, a.hello, work)
+    if p.returncode != 2 or "'config'" not in p.stderr:
+        fail(f"a missing config file: status {p.returncode}")
+
+
 def case_determinism(a, work):
     out = []
     for run in ("a", "b"):
