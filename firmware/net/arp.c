@@ -46,11 +46,12 @@ static int neigh_lookup(uint32_t ip, uint8_t* ha) {
   return found;
 }
 
-static void arp_send(struct net_device* dev, uint16_t op, uint32_t tip, const uint8_t* dest_hw,
-                     const uint8_t* target_hw) {
+// Returns 0 when the packet went to the device.
+static int arp_send(struct net_device* dev, uint16_t op, uint32_t tip, const uint8_t* dest_hw,
+                    const uint8_t* target_hw) {
   struct sk_buff* skb = alloc_skb(NET_SKB_PAD + sizeof(struct arphdr_eth));
   if (!skb)
-    return;
+    return -1;
   skb_reserve(skb, NET_SKB_PAD);
   struct arphdr_eth* arp = (struct arphdr_eth*)skb_put(skb, sizeof *arp);
   arp->ar_hrd = htons(ARPHRD_ETHER);
@@ -63,7 +64,7 @@ static void arp_send(struct net_device* dev, uint16_t op, uint32_t tip, const ui
   memcpy(arp->ar_tha, target_hw, ETH_ALEN);
   arp->ar_tip = tip;
   eth_header(skb, dev, ETH_P_ARP, dest_hw);
-  dev_queue_xmit(skb);
+  return dev_queue_xmit(skb);
 }
 
 void arp_rcv(struct sk_buff* skb) {
@@ -84,11 +85,9 @@ void arp_rcv(struct sk_buff* skb) {
     return;
   }
   neigh_update(arp->ar_sip, arp->ar_sha);
-  if (op == ARPOP_REQUEST) {
-    arp_send(skb->dev, ARPOP_REPLY, arp->ar_sip, arp->ar_sha, arp->ar_sha);
-    if (net_event_hook)
-      net_event_hook("arp reply", arp->ar_sip, 0);
-  }
+  if (op == ARPOP_REQUEST && arp_send(skb->dev, ARPOP_REPLY, arp->ar_sip, arp->ar_sha, arp->ar_sha) == 0 &&
+      net_event_hook)
+    net_event_hook("arp reply", arp->ar_sip, -1);
   net_stack_consumed++;
   consume_skb(skb);
 }

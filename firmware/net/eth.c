@@ -5,7 +5,7 @@
 
 uint32_t inet_addr_local;
 uint32_t net_stack_consumed;
-void (*net_event_hook)(const char* what, uint32_t addr, uint32_t arg);
+void (*net_event_hook)(const char* what, uint32_t addr, int seq);
 
 static const uint8_t eth_broadcast[ETH_ALEN] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
 

@@ -27,8 +27,7 @@ void icmp_rcv(struct sk_buff* skb) {
     r->type = ICMP_ECHOREPLY;
     r->checksum = 0;
     r->checksum = htons(ip_compute_csum(r, reply->len, 0));
-    ip_send_skb(reply, iph->saddr, IPPROTO_ICMP);
-    if (net_event_hook)
+    if (ip_send_skb(reply, iph->saddr, IPPROTO_ICMP) == 0 && net_event_hook)
       net_event_hook("icmp echo reply", iph->saddr, ntohs(icmph->sequence));
   }
   // The request was answered (or, without a buffer, not: the reply is

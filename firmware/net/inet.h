@@ -136,7 +136,10 @@ int udp_sendmsg(uint16_t sport, uint32_t daddr, uint16_t dport, const void* data
 // Frames the stack itself answered or absorbed (ARP, ICMP echo): with the
 // socket deliveries and the drops they account for every received frame.
 extern uint32_t net_stack_consumed;
-// Stack events the application prints (0 = quiet): who was answered.
-extern void (*net_event_hook)(const char* what, uint32_t addr, uint32_t arg);
+// Called when the stack answers someone (0 = nobody listens): what it
+// sent ("arp reply", "icmp echo reply"), to whom, and the ICMP sequence
+// number (-1 for ARP). Runs in the receive path's context (hard IRQ,
+// softirq or the netpoll thread): it must not block.
+extern void (*net_event_hook)(const char* what, uint32_t addr, int seq);
 
 #endif  // MINIPC_FW_NET_INET_H

@@ -40,7 +40,10 @@ def fnv1a(data: bytes) -> int:
 
 
 def eth(dst: bytes, src: bytes, proto: int, payload: bytes) -> bytes:
-    return dst + src + struct.pack("!H", proto) + payload
+    """An Ethernet frame without FCS, padded to the 60-byte minimum as a
+    sender's MAC does (the receiver must rely on the IP length, not this)."""
+    frame = dst + src + struct.pack("!H", proto) + payload
+    return frame + b"\0" * (60 - len(frame)) if len(frame) < 60 else frame
 
 
 def ipv4(src: bytes, dst: bytes, proto: int, payload: bytes, ident=1, bad_csum=False) -> bytes:
@@ -124,8 +127,7 @@ def expected_udp_lines():
 
 def expected_arp_reply() -> bytes:
     """The ARP reply byte for byte, padded to the 60-byte minimum."""
-    frame = eth(PEER_MAC, FW_MAC, ETH_P_ARP, arp(2, FW_MAC, FW_IP, PEER_MAC, PEER_IP))
-    return frame + b"\0" * (60 - len(frame))
+    return eth(PEER_MAC, FW_MAC, ETH_P_ARP, arp(2, FW_MAC, FW_IP, PEER_MAC, PEER_IP))
 
 
 def write_pcap(path, frames=None):

@@ -114,17 +114,18 @@ static void busy_main(void) {
 #define NR_EVENTS 32
 static struct {
   const char* what;
-  uint32_t addr, arg;
+  uint32_t addr;
+  int seq;
 } events[NR_EVENTS];
 static volatile uint32_t events_head, events_tail, events_lost;
 
-static void record_event(const char* what, uint32_t addr, uint32_t arg) {
+static void record_event(const char* what, uint32_t addr, int seq) {
   uint32_t flags = irq_save();
   if (events_head - events_tail < NR_EVENTS) {
     uint32_t i = events_head++ % NR_EVENTS;
     events[i].what = what;
     events[i].addr = addr;
-    events[i].arg = arg;
+    events[i].seq = seq;
   } else {
     events_lost++;
   }
@@ -137,8 +138,8 @@ static void print_events(void) {
     char ip[16];
     in_ntoa(events[i].addr, ip);
     preempt_count++;  // the whole line before a reader writes its own
-    if (events[i].arg)
-      printf("net: %s to %s seq %u\n", events[i].what, ip, events[i].arg);
+    if (events[i].seq >= 0)
+      printf("net: %s to %s seq %d\n", events[i].what, ip, events[i].seq);
     else
       printf("net: %s to %s\n", events[i].what, ip);
     preempt_count--;
@@ -189,10 +190,11 @@ int main(void) {
   uint32_t frames = cmdline_uint("frames", 0);
   uint32_t duration_ms = cmdline_uint("duration_ms", frames ? 0 : 10000);
   char ipbuf[16];
-  inet_addr_local = in_aton(cmdline_str("ip", "10.0.2.15", ipbuf, sizeof ipbuf));
+  const char* ip_str = cmdline_str("ip", "10.0.2.15", ipbuf, sizeof ipbuf);
+  inet_addr_local = in_aton(ip_str);
   if (!mode_ok || !inet_addr_local || nports < 1 || nports > MAX_PORTS || dev_weight < 1) {
     printf("net: bad command line (mode=%s ip=%s ports=%u weight=%d): mode=poll|irq|napi|classic, "
-           "ports=1..%d\n", mode_name, ipbuf, nports, dev_weight, MAX_PORTS);
+           "ports=1..%d\n", mode_name, ip_str, nports, dev_weight, MAX_PORTS);
     exit_to_host(2);
   }
 
