@@ -244,12 +244,17 @@ static int e1000_poll_controller(struct net_device* dev, int budget) {
 static int e1000_intr(int irq, void* arg) {
   (void)irq;
   struct e1000_adapter* a = arg;
-  if (!a->netdev.up)
-    return IRQ_NONE;
   uint32_t icr = e1000_read(a, E1000_ICR);
   if (!icr)
     return IRQ_NONE;
   a->irqs++;
+  if (!a->netdev.up) {
+    // Going down (dev_close clears up before the driver masks the card):
+    // the read has ended the request, a level-triggered line would
+    // otherwise interrupt again at once.
+    e1000_irq_disable(a);
+    return IRQ_HANDLED;
+  }
   trace_mark(TRACE_NET_IRQ_ENTER, icr);
   switch (a->netdev.rx_mode) {
     case NET_RX_NAPI:

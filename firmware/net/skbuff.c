@@ -166,6 +166,24 @@ struct sk_buff* skb_dequeue(struct sk_buff_head* q) {
   return skb;
 }
 
+int skb_unlink(struct sk_buff_head* q, struct sk_buff* skb) {
+  struct sk_buff* prev = 0;
+  for (struct sk_buff* p = q->head; p; prev = p, p = p->next) {
+    if (p != skb)
+      continue;
+    if (prev)
+      prev->next = p->next;
+    else
+      q->head = p->next;
+    if (q->tail == p)
+      q->tail = prev;
+    q->qlen--;
+    p->next = 0;
+    return 1;
+  }
+  return 0;
+}
+
 uint32_t skb_queue_purge_reason(struct sk_buff_head* q, enum skb_drop_reason reason) {
   uint32_t n = 0;
   for (;;) {

@@ -110,6 +110,8 @@ void skb_trim(struct sk_buff* skb, uint32_t len);
 void skb_queue_head_init(struct sk_buff_head* q);
 void skb_queue_tail(struct sk_buff_head* q, struct sk_buff* skb);
 struct sk_buff* skb_dequeue(struct sk_buff_head* q);
+// Takes skb out of q if it is there: 1, else 0.
+int skb_unlink(struct sk_buff_head* q, struct sk_buff* skb);
 // Frees every queued buffer with `reason`; returns how many.
 uint32_t skb_queue_purge_reason(struct sk_buff_head* q, enum skb_drop_reason reason);
 

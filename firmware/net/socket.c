@@ -61,6 +61,13 @@ static struct sk_buff* skb_recv_datagram(struct sock* sk) {
   return skb;
 }
 
+// Two readers may count at once.
+static void stat_add(uint32_t* counter, uint32_t n) {
+  uint32_t flags = irq_save();
+  *counter += n;
+  irq_restore(flags);
+}
+
 static void fill_sockaddr(struct sockaddr_in* sin, const struct sk_buff* skb) {
   sin->sin_family = AF_INET;
   sin->sin_port = UDP_SKB_CB(skb)->source;
@@ -112,7 +119,7 @@ static int sys_recvfrom(struct trapframe* tf) {
   trace_mark(TRACE_COPY_TO_USER_ENTER, n);
   memcpy(buf, skb->data, n);
   trace_mark(TRACE_COPY_TO_USER_EXIT, n);
-  sock_stat.copied_bytes += n;
+  stat_add(&sock_stat.copied_bytes, n);
   if (from)
     fill_sockaddr(from, skb);
   consume_skb(skb);
@@ -131,7 +138,7 @@ static int sys_recv_zc(struct trapframe* tf) {
   uint32_t flags = irq_save();
   skb_queue_tail(&sk->zc_lent, skb);
   irq_restore(flags);
-  sock_stat.zc_bytes += skb->len;
+  stat_add(&sock_stat.zc_bytes, skb->len);
   msg->data = skb->data;
   msg->len = skb->len;
   msg->handle = (uint32_t)skb;
@@ -140,25 +147,17 @@ static int sys_recv_zc(struct trapframe* tf) {
 }
 
 static int sys_recv_done(struct trapframe* tf) {
-  struct sk_buff* want = (struct sk_buff*)tf->ebx;
-  // Only a buffer this task's sockets lent out may come back.
+  struct sk_buff* skb = (struct sk_buff*)tf->ebx;
+  // Only a buffer a socket lent out may come back.
   uint32_t flags = irq_save();
-  for (int i = 0; i < NR_SOCKETS; i++) {
-    struct sk_buff_head* q = &socks[i].zc_lent;
-    for (struct sk_buff** link = &q->head, *prev = 0; socks[i].used && *link; prev = *link, link = &(*link)->next) {
-      if (*link != want)
-        continue;
-      *link = want->next;
-      if (q->tail == want)
-        q->tail = prev;
-      q->qlen--;
-      irq_restore(flags);
-      consume_skb(want);
-      return 0;
-    }
-  }
+  int lent = 0;
+  for (int i = 0; i < NR_SOCKETS && !lent; i++)
+    lent = socks[i].used && skb_unlink(&socks[i].zc_lent, skb);
   irq_restore(flags);
-  return -EINVAL;
+  if (!lent)
+    return -EINVAL;
+  consume_skb(skb);
+  return 0;
 }
 
 static int sys_sendto(struct trapframe* tf) {
@@ -174,7 +173,7 @@ static int sys_sendto(struct trapframe* tf) {
     return -EINVAL;
   int ret = udp_sendmsg(sk->port, to->sin_addr, ntohs(to->sin_port), buf, len);
   if (ret >= 0)
-    sock_stat.sent++;
+    stat_add(&sock_stat.sent, 1);
   return ret;
 }
 
