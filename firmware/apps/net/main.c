@@ -32,6 +32,7 @@
 #include "lib/exit.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "lib/trace.h"
 #include "net/inet.h"
 #include "net/netdevice.h"
 #include "net/socket.h"
@@ -195,7 +196,7 @@ int main(void) {
   if (!mode_ok || !inet_addr_local || nports < 1 || nports > MAX_PORTS || dev_weight < 1) {
     printf("net: bad command line (mode=%s ip=%s ports=%u weight=%d): mode=poll|irq|napi|classic, "
            "ports=1..%d\n", mode_name, ip_str, nports, dev_weight, MAX_PORTS);
-    exit_to_host(2);
+    exit_to_host(10);
   }
 
   // MSI arrives through the local APIC, so it needs the APIC interrupt
@@ -210,7 +211,7 @@ int main(void) {
          cfg.use_io ? "port" : "mmio", dev_weight, netdev_budget, netdev_max_backlog, sock_rcvbuf_default,
          zerocopy);
   if (e1000_probe(&nic, &cfg) != 0)
-    kernel_exit(3);
+    kernel_exit(11);
   const uint8_t* m = nic.netdev.dev_addr;
   printf("net: e1000 at 00:%02x.%x mac %02x:%02x:%02x:%02x:%02x:%02x ip %s\n", nic.pdev.device, nic.pdev.function,
          m[0], m[1], m[2], m[3], m[4], m[5], in_ntoa(inet_addr_local, ip));
@@ -222,13 +223,19 @@ int main(void) {
   net_event_hook = record_event;
   if (dev_open(&nic.netdev) != 0) {
     printf("net: dev_open failed\n");
-    kernel_exit(4);
+    kernel_exit(12);
   }
   for (uint32_t i = 0; i < nports; i++)
     task_create_user("reader", reader_main);
   int busy = task_create_user("busy", busy_main);
-  while (sock_count() < (int)nports)
+  // The readers bind their ports first thing; one that failed said why.
+  for (uint32_t t = 0; sock_count() < (int)nports; t++) {
+    if (t == HZ) {
+      printf("net: %d of %u sockets bound after 1 s\n", sock_count(), nports);
+      kernel_exit(13);
+    }
     task_sleep_ticks(1);
+  }
   printf("net: ready\n");
 
   uint32_t start = uptime_ms();
@@ -268,6 +275,17 @@ int main(void) {
          softirq_deferred);
   printf("net: info copied %u bytes, zero-copy %u bytes, busy task loops %u\n", sock_stat.copied_bytes,
          sock_stat.zc_bytes, busy_loops);
+
+  // For sweeps on minipc (stats JSON "fw.net.*"); ignored on QEMU.
+  trace_metric("net.elapsed_ms", elapsed);
+  trace_metric("net.rx", st->rx_packets);
+  trace_metric("net.delivered", sock_stat.delivered);
+  trace_metric("net.dropped", dropped);
+  trace_metric("net.mpc", nic.hw.mpc);
+  trace_metric("net.irqs", nic.irqs);
+  trace_metric("net.time_squeeze", softnet_stat.time_squeeze);
+  trace_metric("net.copied_bytes", sock_stat.copied_bytes);
+  trace_metric("net.busy_loops", busy_loops);
 
   if (frames)
     check(1, !timed_out, "net: %u frames accounted for before the deadline", frames);
