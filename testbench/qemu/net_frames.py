@@ -46,8 +46,8 @@ def eth(dst: bytes, src: bytes, proto: int, payload: bytes) -> bytes:
     return frame + b"\0" * (60 - len(frame)) if len(frame) < 60 else frame
 
 
-def ipv4(src: bytes, dst: bytes, proto: int, payload: bytes, ident=1, bad_csum=False) -> bytes:
-    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, 0x4000, 64, proto, 0, src, dst)
+def ipv4(src: bytes, dst: bytes, proto: int, payload: bytes, ident=1, bad_csum=False, version=4) -> bytes:
+    hdr = struct.pack("!BBHHHBBH4s4s", version << 4 | 5, 0, 20 + len(payload), ident, 0x4000, 64, proto, 0, src, dst)
     c = csum(hdr)
     if bad_csum:
         c ^= 0x5555
@@ -66,9 +66,9 @@ def udp(src: bytes, dst: bytes, sport: int, dport: int, payload: bytes, checksum
     return struct.pack("!HHHH", sport, dport, length, c) + payload
 
 
-def udp_frame(sport, dport, payload, checksum="ok", ident=1, bad_ip_csum=False) -> bytes:
-    seg = udp(PEER_IP, FW_IP, sport, dport, payload, checksum)
-    return eth(FW_MAC, PEER_MAC, ETH_P_IP, ipv4(PEER_IP, FW_IP, 17, seg, ident, bad_ip_csum))
+def udp_frame(sport, dport, payload, checksum="ok", ident=1, bad_ip_csum=False, version=4, dst=FW_IP) -> bytes:
+    seg = udp(PEER_IP, dst, sport, dport, payload, checksum)
+    return eth(FW_MAC, PEER_MAC, ETH_P_IP, ipv4(PEER_IP, dst, 17, seg, ident, bad_ip_csum, version))
 
 
 def arp(op: int, sha: bytes, sip: bytes, tha: bytes, tip: bytes) -> bytes:
@@ -81,8 +81,18 @@ def icmp_echo(ident: int, seq: int, data: bytes, reply=False) -> bytes:
     return hdr[:2] + struct.pack("!H", c) + hdr[4:] + data
 
 
-def icmp_frame(seq: int, data: bytes, ident=0x1234) -> bytes:
-    return eth(FW_MAC, PEER_MAC, ETH_P_IP, ipv4(PEER_IP, FW_IP, 1, icmp_echo(ident, seq, data), ident=100 + seq))
+def icmp_frame(seq: int, data: bytes, ident=0x1234, bad_csum=False) -> bytes:
+    msg = icmp_echo(ident, seq, data)
+    if bad_csum:
+        msg = msg[:2] + bytes([msg[2] ^ 0x11]) + msg[3:]
+    return eth(FW_MAC, PEER_MAC, ETH_P_IP, ipv4(PEER_IP, FW_IP, 1, msg, ident=100 + seq))
+
+
+def udp_short_frame() -> bytes:
+    """A UDP header whose length claims 100 bytes in a 20-byte datagram."""
+    seg = bytearray(udp(PEER_IP, FW_IP, 40008, 5000, b"short payload", checksum="none"))
+    seg[4:6] = struct.pack("!H", 100)
+    return eth(FW_MAC, PEER_MAC, ETH_P_IP, ipv4(PEER_IP, FW_IP, 17, bytes(seg), ident=10))
 
 
 PAYLOADS = {
@@ -107,6 +117,12 @@ FRAMES = [
     ("ip-bad-csum", udp_frame(40006, 5000, b"bad ip header", ident=8, bad_ip_csum=True), "drop:ip_csum"),
     ("ipv6-ethertype", eth(FW_MAC, PEER_MAC, 0x86DD, b"\x60" + b"\0" * 47), "drop:unhandled_proto"),
     ("udp-nocsum", udp_frame(40007, 5000, PAYLOADS["udp-nocsum"], checksum="none", ident=9), "udp"),
+    ("ip-version-6", udp_frame(40009, 5000, b"wrong version", ident=11, version=6), "drop:ip_hdr"),
+    ("ip-other-host", udp_frame(40010, 5000, b"for 10.0.2.99", ident=12, dst=bytes([10, 0, 2, 99])), "drop:not_for_us"),
+    ("arp-other-target", eth(BROADCAST, PEER_MAC, ETH_P_ARP, arp(1, PEER_MAC, PEER_IP, b"\0" * 6, bytes([10, 0, 2, 99]))),
+     "drop:not_for_us"),
+    ("icmp-bad-csum", icmp_frame(3, PING_DATA, bad_csum=True), "drop:icmp_csum"),
+    ("udp-short", udp_short_frame(), "drop:too_small"),
 ]
 
 # The command line that makes the firmware expect exactly these frames.
@@ -122,6 +138,22 @@ def expected_udp_lines():
         sport, dport = struct.unpack("!HH", frame[34:38])
         payload = PAYLOADS[name]
         lines.append("net: udp 10.0.2.2:%d -> %d len %d sum 0x%08x" % (sport, dport, len(payload), fnv1a(payload)))
+    return lines
+
+
+def expected_counter_lines():
+    """The console lines of the counters these frames must end in."""
+    fates = [fate for _, _, fate in FRAMES]
+    udp_n, stack_n = fates.count("udp"), fates.count("stack")
+    drops = {}
+    for fate in fates:
+        if fate.startswith("drop:"):
+            drops[fate[5:]] = drops.get(fate[5:], 0) + 1
+    dropped = sum(drops.values())
+    lines = ["net: rx %d delivered %d stack %d dropped %d mpc 0" % (len(FRAMES), udp_n, stack_n, dropped)]
+    lines += ["net: drop %s %d" % (reason, n) for reason, n in sorted(drops.items())]
+    lines.append("net: conservation rx %d = delivered %d + stack %d + dropped %d ok"
+                 % (len(FRAMES), udp_n, stack_n, dropped))
     return lines
 
 
@@ -143,7 +175,9 @@ def write_pcap(path, frames=None):
 if __name__ == "__main__":
     import sys
 
+    # net_frames.py [out.pcap]: writes the frames as a pcap, prints the
+    # console lines they must produce.
     if len(sys.argv) == 2:
         write_pcap(sys.argv[1])
-    for line in expected_udp_lines():
+    for line in expected_udp_lines() + expected_counter_lines():
         print(line)

@@ -14,7 +14,8 @@ filter-dump writes both directions to a pcap.
 
 Pass: QEMU's exit status is 1 (the firmware wrote 0 to isa-debug-exit),
 every line of the expected file appears whole on the console, as do the
-lines of the delivered datagrams (net_frames.py), the ARP reply is byte for
+lines of the delivered datagrams and of the counters these frames must
+end in (net_frames.py), the ARP reply is byte for
 byte the expected one, both ICMP echo replies and both UDP echoes are
 correct (addresses, checksums, identifiers, data).
 """
@@ -174,7 +175,7 @@ def main():
                         if status & 1 else "QEMU status %d" % status)
     with open(args.expected) as f:
         want_lines = [l.rstrip("\n") for l in f if l.strip()]
-    for want in want_lines + nf.expected_udp_lines():
+    for want in want_lines + nf.expected_udp_lines() + nf.expected_counter_lines():
         if want not in lines:
             problems.append("missing line: " + want)
     problems += check_replies(replies)
