@@ -219,12 +219,10 @@ int main(void) {
          nic.msi ? "msi" : "intx", nic.itr, e1000_read_phy(&nic, 1) & 0xFFFF);
   printf("net: link %s\n", (e1000_read(&nic, E1000_STATUS) & E1000_STATUS_LU) ? "up" : "down");
 
+  // Sockets before the device: a wire that starts sending as soon as
+  // RCTL.EN is set (minipc's default) must find the ports bound.
   net_syscalls_init();
   net_event_hook = record_event;
-  if (dev_open(&nic.netdev) != 0) {
-    printf("net: dev_open failed\n");
-    kernel_exit(12);
-  }
   for (uint32_t i = 0; i < nports; i++)
     task_create_user("reader", reader_main);
   int busy = task_create_user("busy", busy_main);
@@ -236,7 +234,14 @@ int main(void) {
     }
     task_sleep_ticks(1);
   }
+  if (dev_open(&nic.netdev) != 0) {
+    printf("net: dev_open failed\n");
+    kernel_exit(12);
+  }
+  // Frames may already be arriving: the line must not be cut by a reader's.
+  preempt_count++;
   printf("net: ready\n");
+  preempt_count--;
 
   uint32_t start = uptime_ms();
   int timed_out = 0;
