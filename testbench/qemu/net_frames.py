@@ -1,8 +1,8 @@
 """The frames the net scenario is fed, and the replies it must send.
 
 One list for every wire: testbench/qemu/run_net.py sends these to QEMU's
-e1000 through a dgram netdev; a minipc run can write the same list to a pcap
-(write_pcap) for its wire generator. The peer is 10.0.2.2 (MAC PEER_MAC),
+e1000 through a dgram netdev; on minipc the NIC's wire replays them from the
+pcap `net_frames.py --pcap FILE` writes (firmware/apps/net/app.cmake). The peer is 10.0.2.2 (MAC PEER_MAC),
 the firmware 10.0.2.15 (MAC FW_MAC, QEMU's default 52:54:00:12:34:56).
 
 Each entry of FRAMES is (name, bytes, fate): fate is "udp" (delivered to a
@@ -12,7 +12,7 @@ firmware's drop counter that must count it).
 import struct
 
 FW_MAC = bytes.fromhex("525400123456")
-PEER_MAC = bytes.fromhex("5255 0a00 0202".replace(" ", ""))
+PEER_MAC = bytes.fromhex("52550a000202")  # QEMU user networking's gateway
 BROADCAST = b"\xff" * 6
 FW_IP = bytes([10, 0, 2, 15])
 PEER_IP = bytes([10, 0, 2, 2])
@@ -173,11 +173,17 @@ def write_pcap(path, frames=None):
 
 
 if __name__ == "__main__":
-    import sys
+    import argparse
 
-    # net_frames.py [out.pcap]: writes the frames as a pcap, prints the
-    # console lines they must produce.
-    if len(sys.argv) == 2:
-        write_pcap(sys.argv[1])
-    for line in expected_udp_lines() + expected_counter_lines():
-        print(line)
+    ap = argparse.ArgumentParser(description="The net scenario's frames.")
+    ap.add_argument("--pcap", help="write the frames to this pcap")
+    ap.add_argument("--cmdline", action="store_true", help="print the firmware command line they need")
+    ap.add_argument("--lines", action="store_true", help="print the console lines they must produce")
+    args = ap.parse_args()
+    if args.pcap:
+        write_pcap(args.pcap)
+    if args.cmdline:
+        print(CMDLINE)
+    if args.lines:
+        for line in expected_udp_lines() + expected_counter_lines():
+            print(line)
