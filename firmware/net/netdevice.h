@@ -68,7 +68,7 @@ struct net_device {
 // Receive tuning (set before dev_open; Linux's sysctl names).
 extern int dev_weight;             // frames per NAPI poll (default 64)
 extern int netdev_budget;          // frames per NET_RX softirq run (default 300, 0 = unlimited)
-extern uint32_t netdev_max_backlog;  // mode=classic backlog length (default 300)
+extern uint32_t netdev_max_backlog;  // mode=classic backlog length (default 128)
 
 // What the core counted (besides the drop reasons, skbuff.h).
 struct softnet_stat {

@@ -179,10 +179,10 @@ int main(void) {
   cfg.use_io = cmdline_is("io", "port");
   cfg.msi = cmdline_uint("msi", 0) != 0;
   cfg.itr = cmdline_uint("itr", 0);
-  dev_weight = (int)cmdline_uint("weight", 64);
-  netdev_budget = (int)cmdline_uint("budget", 300);
-  netdev_max_backlog = cmdline_uint("backlog", 300);
-  sock_rcvbuf_default = cmdline_uint("rcvbuf", 65536);
+  dev_weight = (int)cmdline_uint("weight", (uint32_t)dev_weight);
+  netdev_budget = (int)cmdline_uint("budget", (uint32_t)netdev_budget);
+  netdev_max_backlog = cmdline_uint("backlog", netdev_max_backlog);
+  sock_rcvbuf_default = cmdline_uint("rcvbuf", sock_rcvbuf_default);
   base_port = (uint16_t)cmdline_uint("port", 5000);
   nports = cmdline_uint("ports", 1);
   echo_port = (uint16_t)cmdline_uint("echo", 0);
