@@ -174,7 +174,6 @@ static int e1000_clean_rx(struct e1000_adapter* a, int budget, void (*deliver)(s
     // and its buffer goes straight back (the ring never runs dry).
     struct sk_buff* fresh = netdev_alloc_skb(dev, SKB_RX_BUF_LEN);
     if (!fresh) {
-      a->rx_refill_failed++;
       skb_count_drop(SKB_DROP_REASON_NOMEM);
       fresh = skb;
     } else if (errors || !(status & E1000_RXD_STAT_EOP)) {

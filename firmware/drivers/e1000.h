@@ -162,7 +162,6 @@ struct e1000_adapter {
   unsigned tx_next;                   // next free descriptor (TDT)
   unsigned tx_clean;                  // oldest descriptor not yet given back
   uint32_t irqs;                      // hard IRQs that were ours
-  uint32_t rx_refill_failed;
   struct e1000_hw_stats hw;
 };
 

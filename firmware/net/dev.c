@@ -84,7 +84,6 @@ static void net_rx_action(void) {
     if (!napi)
       return;
     trace_mark(TRACE_NAPI_POLL_ENTER, (uint32_t)napi->weight);
-    napi->polls++;
     int work = napi->poll(napi, napi->weight);
     trace_mark(TRACE_NAPI_POLL_EXIT, (uint32_t)work);
     flags = irq_save();

@@ -66,7 +66,6 @@ void ip_rcv(struct sk_buff* skb) {
   }
   skb->network_header = skb->data;
   skb_pull(skb, ihl);
-  skb->transport_header = skb->data;
   switch (iph->protocol) {
     case IPPROTO_ICMP:
       icmp_rcv(skb);

@@ -37,7 +37,6 @@ struct napi_struct {
   int weight;
   uint32_t state;
   struct net_device* dev;
-  uint32_t polls;                  // calls of poll
 };
 
 struct net_device_stats {

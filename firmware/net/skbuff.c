@@ -61,7 +61,6 @@ struct sk_buff* alloc_skb(uint32_t size) {
   skb->head = skb->data = skb->tail = head;
   skb->end = head + SKB_DATA_SIZE;
   skb->truesize = SKB_DATA_SIZE;
-  skb->in_use = 1;
   return skb;
 }
 
@@ -76,7 +75,6 @@ struct sk_buff* netdev_alloc_skb(struct net_device* dev, uint32_t len) {
 
 static void free_skb(struct sk_buff* skb) {
   uint32_t flags = irq_save();
-  skb->in_use = 0;
   skb->next = free_list;
   free_list = skb;
   in_use--;

@@ -58,9 +58,7 @@ struct sk_buff {
   uint32_t truesize;             // what the buffer costs a socket's rcvbuf
   uint16_t protocol;             // ethertype, host order (eth_type_trans)
   uint8_t pkt_type;              // PACKET_* (if_ether.h)
-  uint8_t in_use;
   uint8_t* network_header;
-  uint8_t* transport_header;
   // Per-layer scratch space (Linux: skb->cb): UDP keeps the sender here.
   uint8_t cb[16];
 };
@@ -87,9 +85,6 @@ void skb_count_drop(enum skb_drop_reason reason);
 uint32_t skb_in_use(void);
 uint32_t skb_drops(enum skb_drop_reason reason);
 const char* skb_drop_reason_name(enum skb_drop_reason reason);
-
-static inline uint32_t skb_headroom(const struct sk_buff* skb) { return (uint32_t)(skb->data - skb->head); }
-static inline uint32_t skb_tailroom(const struct sk_buff* skb) { return (uint32_t)(skb->end - skb->tail); }
 
 static inline void skb_reserve(struct sk_buff* skb, uint32_t len) {
   skb->data += len;

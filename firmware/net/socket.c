@@ -34,7 +34,6 @@ int sock_count(void) {
 void sock_queue_rcv_skb(struct sock* sk, struct sk_buff* skb) {
   uint32_t flags = irq_save();
   if (sk->rmem_alloc + skb->truesize > sk->rcvbuf) {
-    sk->drops++;
     irq_restore(flags);
     kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
     return;

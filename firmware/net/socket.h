@@ -62,7 +62,6 @@ struct sock {
   uint32_t rmem_alloc;              // truesize of the queued buffers
   uint32_t rcvbuf;
   struct waitq wq;
-  uint32_t drops;
 };
 
 extern uint32_t sock_rcvbuf_default;  // bytes (cmdline rcvbuf=)

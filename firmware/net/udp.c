@@ -59,7 +59,6 @@ int udp_sendmsg(uint16_t sport, uint32_t daddr, uint16_t dport, const void* data
   uh->check = 0;
   uint16_t sum = ip_compute_csum(uh, ulen, udp_pseudo_sum(inet_addr_local, daddr, ulen));
   uh->check = htons(sum ? sum : 0xFFFF);  // 0 would mean "no checksum"
-  skb->transport_header = skb->data;
   ip_send_skb(skb, daddr, IPPROTO_UDP);
   return (int)len;
 }

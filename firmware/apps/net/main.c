@@ -276,11 +276,12 @@ int main(void) {
   printf("net: tx %u completed %u sent %u\n", st->tx_packets, st->tx_completed, sock_stat.sent);
   printf("net: nic gprc %u gptc %u tpr %u tpt %u mpc %u rnbc %u\n", nic.hw.gprc, nic.hw.gptc, nic.hw.tpr, nic.hw.tpt,
          nic.hw.mpc, nic.hw.rnbc);
-  printf("net: info %u ms, irqs %u, net_rx runs %u, time_squeeze %u, backlog max %u, ksoftirqd handovers %u\n",
-         elapsed, nic.irqs, softnet_stat.net_rx_runs, softnet_stat.time_squeeze, softnet_stat.backlog_max,
-         softirq_deferred);
-  printf("net: info copied %u bytes, zero-copy %u bytes, busy task loops %u\n", sock_stat.copied_bytes,
-         sock_stat.zc_bytes, busy_loops);
+  printf("net: info %u ms, irqs %u, processed %u, net_rx runs %u, time_squeeze %u, backlog max %u, "
+         "ksoftirqd handovers %u\n",
+         elapsed, nic.irqs, softnet_stat.processed, softnet_stat.net_rx_runs, softnet_stat.time_squeeze,
+         softnet_stat.backlog_max, softirq_deferred);
+  printf("net: info rx %u bytes, tx %u bytes, copied %u bytes, zero-copy %u bytes, busy task loops %u\n",
+         st->rx_bytes, st->tx_bytes, sock_stat.copied_bytes, sock_stat.zc_bytes, busy_loops);
 
   // For sweeps on minipc (stats JSON "fw.net.*"); ignored on QEMU.
   trace_metric("net.elapsed_ms", elapsed);
