@@ -324,9 +324,13 @@ static void e1000_configure_rx(struct e1000_adapter* a) {
   // moderation is ITR's job, itr=).
   e1000_write(a, E1000_RDTR, 0);
   e1000_write(a, E1000_RADV, 0);
-  // Written once, last: on QEMU every RCTL write holds reception off for
-  // a second of virtual time. Broadcasts accepted (ARP), 2048-byte
-  // buffers, the FCS stripped so lengths are the frame's.
+}
+
+// The receiver on: RCTL written once, after everything else (on QEMU every
+// RCTL write holds reception off for a second of virtual time; on minipc
+// the wire may start sending at RCTL.EN). Broadcasts accepted (ARP),
+// 2048-byte buffers, the FCS stripped so lengths are the frame's.
+static void e1000_rx_enable(struct e1000_adapter* a) {
   e1000_write(a, E1000_RCTL,
               E1000_RCTL_EN | E1000_RCTL_BAM | E1000_RCTL_SZ_2048 | E1000_RCTL_SECRC | E1000_RCTL_RDMTS_HALF);
 }
@@ -356,16 +360,19 @@ static int e1000_open(struct net_device* dev) {
   e1000_configure_tx(a);
   e1000_configure_rx(a);
   e1000_write(a, E1000_ITR, a->itr);
-  if (dev->rx_mode == NET_RX_POLL)
-    return 0;
-  if (dev->rx_mode == NET_RX_NAPI)
-    netif_napi_add(dev, &dev->napi, e1000_napi_poll, dev_weight);
-  if (!a->msi && request_irq(a->irq, e1000_intr, a, "e1000") != 0) {
-    printf("e1000: no handler slot for IRQ %d\n", a->irq);
-    return -1;
+  if (dev->rx_mode != NET_RX_POLL) {
+    if (dev->rx_mode == NET_RX_NAPI)
+      netif_napi_add(dev, &dev->napi, e1000_napi_poll, dev_weight);
+    if (!a->msi && request_irq(a->irq, e1000_intr, a, "e1000") != 0) {
+      printf("e1000: no handler slot for IRQ %d\n", a->irq);
+      return -1;
+    }
+    // Old causes cleared before the receiver runs: clearing them after
+    // could lose the RXT0 of a frame that had just arrived.
+    e1000_read(a, E1000_ICR);
+    e1000_irq_enable(a);
   }
-  e1000_read(a, E1000_ICR);  // nothing old pending
-  e1000_irq_enable(a);
+  e1000_rx_enable(a);
   return 0;
 }
 
