@@ -129,6 +129,18 @@ uint8_t pci_interrupt_pin(const struct pci_dev* dev) {
   return pci_read8(dev->device, dev->function, PCI_INTERRUPT_PIN);
 }
 
+uint8_t pci_find_capability(const struct pci_dev* dev, uint8_t cap_id) {
+  if (!(pci_read16(dev->device, dev->function, PCI_STATUS) & PCI_STATUS_CAP_LIST)) return 0;
+  uint8_t pos = pci_read8(dev->device, dev->function, PCI_CAP_PTR) & 0xFC;
+  // At most 48 capabilities fit in the 192 bytes above the header: a
+  // bound against a looping list.
+  for (int n = 0; pos >= 0x40 && n < 48; n++) {
+    if (pci_read8(dev->device, dev->function, pos) == cap_id) return pos;
+    pos = pci_read8(dev->device, dev->function, (uint8_t)(pos + 1)) & 0xFC;
+  }
+  return 0;
+}
+
 void pci_enable(const struct pci_dev* dev, uint16_t command_bits) {
   uint16_t cmd = pci_read16(dev->device, dev->function, PCI_COMMAND);
   pci_write16(dev->device, dev->function, PCI_COMMAND, (uint16_t)(cmd | command_bits));

@@ -31,6 +31,7 @@
 #define PCI_COMMAND_MEMORY 0x0002
 #define PCI_COMMAND_MASTER 0x0004
 #define PCI_STATUS_CAP_LIST 0x0010
+#define PCI_CAP_ID_MSI 0x05
 #define PCI_HEADER_MULTI_FUNCTION 0x80
 #define PCI_BAR_IO 0x1u
 #define PCI_BAR_IO_MASK 0xFFFFFFFCu
@@ -75,6 +76,9 @@ uint32_t pci_bar_base(const struct pci_dev* dev, int bar, int* is_io);
 uint32_t pci_bar_size(const struct pci_dev* dev, int bar);
 uint8_t pci_interrupt_line(const struct pci_dev* dev);
 uint8_t pci_interrupt_pin(const struct pci_dev* dev);
+// The config-space offset of the function's first capability with that ID
+// (walking the list from PCI_CAP_PTR), or 0 when it has none.
+uint8_t pci_find_capability(const struct pci_dev* dev, uint8_t cap_id);
 // Sets bits in the Command register (e.g. PCI_COMMAND_MASTER before DMA).
 void pci_enable(const struct pci_dev* dev, uint16_t command_bits);
 

@@ -28,8 +28,12 @@ static int sys_write(struct trapframe* tf) {
     return -EBADF;
   if (!user_range_ok((uint32_t)p, len))
     return -EFAULT;
+  // One write is one piece of output: a task switched to meanwhile would
+  // put its own line in the middle of it.
+  preempt_count++;
   for (uint32_t i = 0; i < len; i++)
     putchar(p[i]);
+  preempt_count--;
   return (int)len;
 }
 

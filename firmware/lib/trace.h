@@ -37,6 +37,22 @@ enum trace_event {
   TRACE_TICK = 0x0032,           // arg: jiffies (low 32 bits)
   TRACE_KBD_SCANCODE = 0x0040,   // arg: scan code read from port 0x60
   TRACE_KBD_KEY = 0x0041,        // arg: decoded ASCII character
+  // The network receive path, in the order a frame meets them (docs/net.md).
+  TRACE_NET_IRQ_ENTER = 0x0050,  // arg: ICR read by the NIC's hard IRQ handler
+  TRACE_NET_IRQ_EXIT = 0x0051,   // arg: ICR
+  TRACE_NAPI_POLL_ENTER = 0x0052,  // arg: weight (frames the poll may take)
+  TRACE_NAPI_POLL_EXIT = 0x0053,   // arg: frames done
+  TRACE_NETIF_RX = 0x0054,       // arg: backlog length after the enqueue (mode=classic)
+  TRACE_NETIF_RECEIVE = 0x0055,  // arg: frame length (netif_receive_skb)
+  TRACE_IP_RCV = 0x0056,         // arg: IP total length
+  TRACE_UDP_RCV = 0x0057,        // arg: destination port
+  TRACE_SOCK_ENQUEUE = 0x0058,   // arg: destination port
+  TRACE_SOCK_WAKE = 0x0059,      // arg: destination port
+  TRACE_COPY_TO_USER_ENTER = 0x005A,  // arg: bytes to copy
+  TRACE_COPY_TO_USER_EXIT = 0x005B,   // arg: bytes copied
+  TRACE_NET_DROP = 0x005C,       // arg: enum skb_drop_reason (net/skbuff.h)
+  TRACE_NET_XMIT = 0x005D,       // arg: frame length handed to the NIC
+  TRACE_NET_TX_DONE = 0x005E,    // arg: descriptors the NIC finished
   TRACE_APP = 0x0100,            // arg: scenario-defined; 0x0100-0x01FF for apps
   TRACE_METRIC = 0x0200,         // arg: value of the metric named through TRACE_NAME_PORT
 };
