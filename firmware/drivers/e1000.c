@@ -13,6 +13,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/trace.h"
+#include "net/netdevice.h"
 #include "net/inet.h"
 
 // The causes the driver serves: a frame arrived (RXT0), the ring runs low
@@ -105,7 +106,7 @@ static int e1000_clean_tx(struct e1000_adapter* a) {
   a->netdev.stats.tx_completed += (uint32_t)n;
   irq_restore(flags);
   if (n)
-    trace_mark(TRACE_NET_TX_DONE, (uint32_t)n);
+    net_mark(TRACE_NET_TX_DONE, (uint32_t)n);
   return n;
 }
 
@@ -142,7 +143,7 @@ static int e1000_xmit_frame(struct sk_buff* skb, struct net_device* dev) {
   a->tx_next = next;
   dev->stats.tx_packets++;
   dev->stats.tx_bytes += skb->len;
-  trace_mark(TRACE_NET_XMIT, skb->len);
+  net_mark(TRACE_NET_XMIT, skb->len);
   barrier();  // the descriptor is in memory before the NIC is told
   e1000_write(a, E1000_TDT, next);
   irq_restore(flags);
@@ -254,7 +255,7 @@ static int e1000_intr(int irq, void* arg) {
     e1000_irq_disable(a);
     return IRQ_HANDLED;
   }
-  trace_mark(TRACE_NET_IRQ_ENTER, icr);
+  net_mark(TRACE_NET_IRQ_ENTER, icr);
   switch (a->netdev.rx_mode) {
     case NET_RX_NAPI:
       // Quiet the card until the poll has emptied the ring.
@@ -274,7 +275,7 @@ static int e1000_intr(int irq, void* arg) {
     case NET_RX_POLL:
       break;  // never unmasked in this mode
   }
-  trace_mark(TRACE_NET_IRQ_EXIT, icr);
+  net_mark(TRACE_NET_IRQ_EXIT, icr);
   return IRQ_HANDLED;
 }
 

@@ -2,6 +2,7 @@
 #include "kernel/softirq.h"
 
 #include "kernel/task.h"
+#include "kernel/timer.h"
 #include "kernel/x86.h"
 #include "lib/trace.h"
 
@@ -46,20 +47,30 @@ static void softirq_pass(void) {
   cli();
 }
 
+// ksoftirqd has work it was handed and has not finished: the interrupt
+// exit leaves the softirqs to it (Linux's ksoftirqd_running() check in
+// invoke_softirq), so a flood runs between the tasks instead of at every
+// tick's exit.
+static volatile int ksoftirqd_busy;
+
 void do_softirq(void) {
   uint32_t flags = irq_save();
-  if (softirq_running || !pending) {
+  if (softirq_running || !pending || ksoftirqd_busy) {
     irq_restore(flags);
     return;
   }
   softirq_running = 1;
   int restarts = MAX_SOFTIRQ_RESTART;
-  while (pending && restarts-- > 0)
+  const uint32_t start = jiffies;
+  // Linux's __do_softirq: at most MAX_SOFTIRQ_RESTART passes and
+  // MAX_SOFTIRQ_TIME; the rest goes to ksoftirqd.
+  while (pending && restarts-- > 0 && jiffies - start < MAX_SOFTIRQ_TICKS)
     softirq_pass();
   softirq_running = 0;
   if (pending && ksoftirqd_pid >= 0 && current_task()->pid != ksoftirqd_pid) {
     // Still raising itself: let the thread carry on, between tasks.
     softirq_deferred++;
+    ksoftirqd_busy = 1;
     wake_up(&ksoftirqd_wq);
   }
   irq_restore(flags);
@@ -69,13 +80,23 @@ static void ksoftirqd(void* arg) {
   (void)arg;
   for (;;) {
     cli();
-    while (!pending)
+    while (!pending) {
+      ksoftirqd_busy = 0;
       sleep_on(&ksoftirqd_wq, 0);
+    }
     softirq_running = 1;
     softirq_pass();
     softirq_running = 0;
     sti();
-    task_yield();
+    // With wakeup preemption (kernel/task.h) the thread goes on while it has
+    // work and its turn lasts, as Linux's cond_resched(); otherwise it
+    // yields after every pass.
+    if (sched_wakeup_preempt) {
+      if (need_resched)
+        schedule();
+    } else {
+      task_yield();
+    }
   }
 }
 

@@ -21,6 +21,7 @@
 #define NR_SOFTIRQS 8
 
 #define MAX_SOFTIRQ_RESTART 10  // passes in irq exit before deferring to ksoftirqd
+#define MAX_SOFTIRQ_TICKS ((2 * HZ + 999) / 1000)  // ... or ticks (Linux: MAX_SOFTIRQ_TIME, 2 ms)
 
 void open_softirq(int nr, void (*action)(void));
 void raise_softirq(int nr);              // any context

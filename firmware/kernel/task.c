@@ -20,7 +20,9 @@ static struct waitq exit_wq;
 volatile int need_resched;
 volatile int preempt_count;
 int sched_wakeup_preempt;
-static uint32_t wake_seq;  // orders the woken tasks (wakeup preemption)
+static uint32_t wake_seq;       // orders the woken tasks (wakeup preemption)
+static struct task* preempted;  // the task a woken one took the CPU from: it resumes next
+static int rr_last;             // wakeup preemption: the round robin's last pick (woken tasks jump it)
 
 struct task* current_task(void) {
   return current;
@@ -167,12 +169,20 @@ static struct task* pick_next(void) {
       return first;
     if (current->pid != 0 && current->state == TASK_RUNNING && current->timeslice > 0)
       return current;
+    struct task* p = preempted;
+    if (p && p != current && p->state == TASK_RUNNABLE && p->timeslice > 0)
+      return p;
   }
-  int start = current->pid;
+  // The round robin goes on from its own last pick: a task that ran
+  // because it was woken does not move it (else a task woken every tick
+  // would send the CPU back to the same successor each time).
+  int start = sched_wakeup_preempt ? rr_last : current->pid;
   for (int i = 1; i <= NTASKS; i++) {
     struct task* t = &tasks[(start + i) % NTASKS];
-    if (t->pid != 0 && (t->state == TASK_RUNNABLE || (t == current && t->state == TASK_RUNNING)))
+    if (t->pid != 0 && (t->state == TASK_RUNNABLE || (t == current && t->state == TASK_RUNNING))) {
+      rr_last = t->pid;
       return t;
+    }
   }
   return &tasks[0];
 }
@@ -183,6 +193,12 @@ void schedule(void) {
   struct task* prev = current;
   struct task* next = pick_next();
   if (next != prev) {
+    if (sched_wakeup_preempt) {
+      if (next == preempted)
+        preempted = 0;
+      else if (next->woken && prev->state == TASK_RUNNING && prev->pid != 0 && prev->timeslice > 0)
+        preempted = prev;
+    }
     if (prev->state == TASK_RUNNING)
       prev->state = TASK_RUNNABLE;
     next->state = TASK_RUNNING;

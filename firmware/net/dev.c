@@ -9,6 +9,7 @@
 
 int dev_weight = 64;
 int netdev_budget = 300;
+int net_trace = 1;
 // The backlog default keeps the receive ring (64), a full backlog and two
 // sockets' default receive buffers (31 buffers each) within the 256-buffer
 // pool, so a flood in classic mode drops at the backlog, not for want of
@@ -83,9 +84,9 @@ static void net_rx_action(void) {
     irq_restore(flags);
     if (!napi)
       return;
-    trace_mark(TRACE_NAPI_POLL_ENTER, (uint32_t)napi->weight);
+    net_mark(TRACE_NAPI_POLL_ENTER, (uint32_t)napi->weight);
     int work = napi->poll(napi, napi->weight);
-    trace_mark(TRACE_NAPI_POLL_EXIT, (uint32_t)work);
+    net_mark(TRACE_NAPI_POLL_EXIT, (uint32_t)work);
     flags = irq_save();
     if (work >= napi->weight && poll_list == napi && napi->poll_next) {
       // Still scheduled, and others are waiting: round robin.
@@ -135,13 +136,13 @@ void netif_rx(struct sk_buff* skb) {
   skb_queue_tail(&backlog_queue, skb);
   if (backlog_queue.qlen > softnet_stat.backlog_max)
     softnet_stat.backlog_max = backlog_queue.qlen;
-  trace_mark(TRACE_NETIF_RX, backlog_queue.qlen);
+  net_mark(TRACE_NETIF_RX, backlog_queue.qlen);
   napi_schedule(&backlog_napi);
   irq_restore(flags);
 }
 
 void netif_receive_skb(struct sk_buff* skb) {
-  trace_mark(TRACE_NETIF_RECEIVE, skb->len);
+  net_mark(TRACE_NETIF_RECEIVE, skb->len);
   softnet_stat.processed++;
   switch (skb->protocol) {
     case ETH_P_IP:

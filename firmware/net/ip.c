@@ -4,6 +4,7 @@
 #include "kernel/x86.h"
 #include "lib/string.h"
 #include "lib/trace.h"
+#include "net/netdevice.h"
 #include "net/inet.h"
 
 #define IP_TTL 64
@@ -52,7 +53,7 @@ void ip_rcv(struct sk_buff* skb) {
     kfree_skb_reason(skb, SKB_DROP_REASON_IP_HDR);
     return;
   }
-  trace_mark(TRACE_IP_RCV, tot_len);
+  net_mark(TRACE_IP_RCV, tot_len);
   // Frames shorter than 60 bytes arrive padded: the IP length is the truth.
   skb_trim(skb, tot_len);
   if (iph->daddr != inet_addr_local && iph->daddr != INADDR_BROADCAST) {

@@ -3,6 +3,7 @@
 
 #include "kernel/x86.h"
 #include "lib/trace.h"
+#include "net/netdevice.h"
 
 static struct sk_buff skbs[NR_SKBS];
 static uint8_t skb_data[NR_SKBS][SKB_DATA_SIZE] __attribute__((aligned(16)));
@@ -89,7 +90,7 @@ void skb_count_drop(enum skb_drop_reason reason) {
   uint32_t flags = irq_save();
   drops[reason]++;
   irq_restore(flags);
-  trace_mark(TRACE_NET_DROP, (uint32_t)reason);
+  net_mark(TRACE_NET_DROP, (uint32_t)reason);
 }
 
 void kfree_skb_reason(struct sk_buff* skb, enum skb_drop_reason reason) {

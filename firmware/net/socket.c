@@ -5,6 +5,7 @@
 #include "kernel/x86.h"
 #include "lib/string.h"
 #include "lib/trace.h"
+#include "net/netdevice.h"
 #include "net/inet.h"
 
 uint32_t sock_rcvbuf_default = 65536;
@@ -40,9 +41,9 @@ void sock_queue_rcv_skb(struct sock* sk, struct sk_buff* skb) {
   }
   sk->rmem_alloc += skb->truesize;
   skb_queue_tail(&sk->receive_queue, skb);
-  trace_mark(TRACE_SOCK_ENQUEUE, sk->port);
+  net_mark(TRACE_SOCK_ENQUEUE, sk->port);
   if (sk->wq.head) {
-    trace_mark(TRACE_SOCK_WAKE, sk->port);
+    net_mark(TRACE_SOCK_WAKE, sk->port);
     wake_up(&sk->wq);
   }
   irq_restore(flags);
@@ -115,9 +116,9 @@ static int sys_recvfrom(struct trapframe* tf) {
     return -EFAULT;
   struct sk_buff* skb = skb_recv_datagram(sk);
   uint32_t n = skb->len < len ? skb->len : len;  // the rest is lost, as with UDP
-  trace_mark(TRACE_COPY_TO_USER_ENTER, n);
+  net_mark(TRACE_COPY_TO_USER_ENTER, n);
   memcpy(buf, skb->data, n);
-  trace_mark(TRACE_COPY_TO_USER_EXIT, n);
+  net_mark(TRACE_COPY_TO_USER_EXIT, n);
   stat_add(&sock_stat.copied_bytes, n);
   if (from)
     fill_sockaddr(from, skb);

@@ -1,6 +1,7 @@
 // UDP receive and send (Linux: net/ipv4/udp.c).
 #include "lib/string.h"
 #include "lib/trace.h"
+#include "net/netdevice.h"
 #include "net/inet.h"
 #include "net/socket.h"
 
@@ -24,7 +25,7 @@ void udp_rcv(struct sk_buff* skb) {
   }
   skb_trim(skb, ulen);
   const struct iphdr* iph = ip_hdr(skb);
-  trace_mark(TRACE_UDP_RCV, ntohs(uh->dest));
+  net_mark(TRACE_UDP_RCV, ntohs(uh->dest));
   // A zero checksum field means the sender computed none (IPv4 allows it).
   if (uh->check && ip_compute_csum(uh, ulen, udp_pseudo_sum(iph->saddr, iph->daddr, ulen)) != 0) {
     kfree_skb_reason(skb, SKB_DROP_REASON_UDP_CSUM);

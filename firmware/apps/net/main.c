@@ -17,6 +17,15 @@
 // NIC: MPC) or after duration_ms= of jiffies; then the device goes down
 // and the counters are printed with the checks: every frame taken from
 // the ring is accounted for, and every buffer is back in the pool.
+//
+// For the receive-livelock sweep (docs/experiments/receive_livelock.md):
+// busy=0 leaves the busy task out; trace=0 leaves the network markers out;
+// window_ms=W (with warmup_ms=U, default 10) measures, from the tick, the
+// datagrams the readers finished and the busy task's loops over the W ms
+// that start U ms after the device opens; calib_ms=C (default 20) first
+// lets the busy task run alone for C ms (its loops per ms with the whole
+// CPU), so the window's CPU share left to it is loops / (rate x W). The
+// figures go to the stats as fw.net.* (trace port metrics).
 #include <stdint.h>
 
 #include "drivers/e1000.h"
@@ -101,6 +110,22 @@ static void reader_main(void) {
       u_recv_done(handle);
     __atomic_fetch_add(&udp_done, 1, __ATOMIC_SEQ_CST);
   }
+}
+
+// The measurement window, taken by the tick (it runs whatever the tasks
+// get of the CPU).
+static uint32_t win_start, win_end;  // jiffies
+static volatile uint32_t win_done[2], win_loops[2], win_rx[2], win_taken;
+
+static void window_tick(void) {
+  uint32_t now = jiffies;
+  int i = now == win_start ? 0 : now == win_end ? 1 : -1;
+  if (i < 0 || (win_taken & (1u << i)))
+    return;
+  win_done[i] = udp_done;
+  win_loops[i] = busy_loops;
+  win_rx[i] = nic.netdev.stats.rx_packets;
+  win_taken |= 1u << i;
 }
 
 static void busy_main(void) {
@@ -188,6 +213,11 @@ int main(void) {
   echo_port = (uint16_t)cmdline_uint("echo", 0);
   print_limit = cmdline_uint("print", 100);
   zerocopy = cmdline_uint("zerocopy", 0) != 0;
+  int with_busy = cmdline_uint("busy", 1) != 0;
+  net_trace = cmdline_uint("trace", 1) != 0;
+  uint32_t window_ms = cmdline_uint("window_ms", 0);
+  uint32_t warmup_ms = cmdline_uint("warmup_ms", 10);
+  uint32_t calib_ms = with_busy ? cmdline_uint("calib_ms", 20) : 0;
   uint32_t frames = cmdline_uint("frames", 0);
   uint32_t duration_ms = cmdline_uint("duration_ms", frames ? 0 : 10000);
   char ipbuf[16];
@@ -225,7 +255,11 @@ int main(void) {
   net_event_hook = record_event;
   for (uint32_t i = 0; i < nports; i++)
     task_create_user("reader", reader_main);
-  int busy = task_create_user("busy", busy_main);
+  int busy = with_busy ? task_create_user("busy", busy_main) : -1;
+  // A woken reader runs before the round robin goes on (kernel/task.h), as
+  // Linux's scheduler lets a sleeper preempt a CPU hog; wakeup_preempt=0
+  // gives the plain round robin.
+  sched_wakeup_preempt = cmdline_uint("wakeup_preempt", 1) != 0;
   // The readers bind their ports first thing; one that failed said why.
   for (uint32_t t = 0; sock_count() < (int)nports; t++) {
     if (t == HZ) {
@@ -234,8 +268,20 @@ int main(void) {
     }
     task_sleep_ticks(1);
   }
+  // The busy task alone (readers blocked, main asleep): its loops per ms.
+  uint32_t calib_loops = 0;
+  if (calib_ms) {
+    uint32_t before = busy_loops;
+    task_sleep_ticks(calib_ms * HZ / 1000);
+    calib_loops = busy_loops - before;
+  }
   // The receive phase starts with the device: on minipc the wire does.
   uint32_t start = uptime_ms();
+  if (window_ms) {
+    win_start = jiffies + warmup_ms * HZ / 1000;
+    win_end = win_start + window_ms * HZ / 1000;
+    timer_tick_hook = window_tick;
+  }
   if (dev_open(&nic.netdev) != 0) {
     printf("net: dev_open failed\n");
     kernel_exit(12);
@@ -259,8 +305,10 @@ int main(void) {
     }
   }
   uint32_t elapsed = uptime_ms() - start;
+  timer_tick_hook = 0;
   busy_stop = 1;
-  task_wait(busy);
+  if (busy >= 0)
+    task_wait(busy);
   dev_close(&nic.netdev);
   sock_purge_all();
   print_events();
@@ -293,6 +341,26 @@ int main(void) {
   trace_metric("net.time_squeeze", softnet_stat.time_squeeze);
   trace_metric("net.copied_bytes", sock_stat.copied_bytes);
   trace_metric("net.busy_loops", busy_loops);
+  if (window_ms) {
+    // (a tick the run ended before leaves the window unmeasured: no figures)
+    if (win_taken == 3) {
+      uint32_t done = win_done[1] - win_done[0], loops = win_loops[1] - win_loops[0];
+      trace_metric("net.window_ms", window_ms);
+      trace_metric("net.window_delivered", done);
+      trace_metric("net.window_rx", win_rx[1] - win_rx[0]);
+      trace_metric("net.delivered_fps", (uint32_t)((uint64_t)done * 1000 / window_ms));
+      trace_metric("net.stack_fps", (uint32_t)((uint64_t)(win_rx[1] - win_rx[0]) * 1000 / window_ms));
+      if (calib_loops) {
+        uint64_t full = (uint64_t)calib_loops * window_ms / calib_ms;
+        trace_metric("net.cpu_left_permille", (uint32_t)((uint64_t)loops * 1000 / full));
+      }
+      printf("net: window %u ms: delivered %u (%u/s), stack took %u, busy loops %u of %u alone\n", window_ms, done,
+             (uint32_t)((uint64_t)done * 1000 / window_ms), win_rx[1] - win_rx[0], loops,
+             calib_ms ? (uint32_t)((uint64_t)calib_loops * window_ms / calib_ms) : 0);
+    } else {
+      printf("net: window %u ms not measured (the run ended first)\n", window_ms);
+    }
+  }
 
   if (frames)
     check(1, !timed_out, "net: %u frames accounted for before the deadline", frames);
