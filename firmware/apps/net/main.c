@@ -336,6 +336,11 @@ int main(void) {
   trace_metric("net.rx", st->rx_packets);
   trace_metric("net.delivered", sock_stat.delivered);
   trace_metric("net.dropped", dropped);
+  trace_metric("net.stack", net_stack_consumed);
+  trace_metric("net.skb_in_use", (uint32_t)skb_in_use());
+  trace_metric("net.drop_sock_full", skb_drops(SKB_DROP_REASON_SOCKET_RCVBUFF));
+  trace_metric("net.drop_no_socket", skb_drops(SKB_DROP_REASON_NO_SOCKET));
+  trace_metric("net.drop_backlog_full", skb_drops(SKB_DROP_REASON_BACKLOG_FULL));
   trace_metric("net.mpc", nic.hw.mpc);
   trace_metric("net.irqs", nic.irqs);
   trace_metric("net.time_squeeze", softnet_stat.time_squeeze);

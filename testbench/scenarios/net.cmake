@@ -1,0 +1,18 @@
+# The network receive path (docs/net.md, docs/nic.md): packet conservation
+# over 10,000 frames on both compilers (labels system;net) and over
+# 1,000,000 (net;long), and the receive-livelock experiment's small grid.
+if(TARGET minipc AND EXISTS /usr/bin/python3)
+  foreach(compiler clang gcc)
+    minipc_firmware_path(_net_elf net ${compiler})
+    add_test(NAME net.conservation.${compiler}
+      COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/net_conservation.py
+              --minipc $<TARGET_FILE:minipc> --firmware ${_net_elf} --frames 10000)
+    set_tests_properties(net.conservation.${compiler} PROPERTIES LABELS "system;net" TIMEOUT 120)
+  endforeach()
+  minipc_firmware_path(_net_elf net clang)
+  add_test(NAME net.conservation.million
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/net_conservation.py
+            --minipc $<TARGET_FILE:minipc> --firmware ${_net_elf} --frames 1000000)
+  set_tests_properties(net.conservation.million PROPERTIES LABELS "net;long" TIMEOUT 1800)
+endif()
+minipc_experiment_tests(WORKERS 1 receive_livelock)
