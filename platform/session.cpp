@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/stats.h"
+#include "core/timed_signal.h"
 #include "cpu/cpu.h"
 #include "debug/core_debugger.h"
 #include "memory/memory.h"
@@ -86,6 +87,7 @@ LoadedImage RunSession::load_firmware() {
 }
 
 void RunSession::open_vcd() {
+  timed_signals_recorded() = !vcd.get().empty();  // no waveform: the VCD-only signals cost nothing
   if (vcd.get().empty()) return;
   std::string base = vcd.get();
   if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);

@@ -10,17 +10,19 @@
 namespace minipc {
 
 namespace {
-int highest(const std::bitset<256>& b) {
-  for (int v = 255; v >= 0; --v)
-    if (b[v]) return v;
-  return -1;
+// Bits index*32 .. index*32+31 of b (word-wise: the interrupt path calls
+// these several times per interrupt).
+uint32_t dword(const std::bitset<256>& b, unsigned index) {
+  static const std::bitset<256> low32(0xFFFFFFFFull);
+  return static_cast<uint32_t>(((b >> (index * 32)) & low32).to_ulong());
 }
 
-uint32_t dword(const std::bitset<256>& b, unsigned index) {
-  uint32_t v = 0;
-  for (unsigned i = 0; i < 32; ++i)
-    if (b[index * 32 + i]) v |= 1u << i;
-  return v;
+int highest(const std::bitset<256>& b) {
+  if (b.none()) return -1;
+  for (int w = 7; w >= 0; --w)
+    if (const uint32_t v = dword(b, static_cast<unsigned>(w)))
+      return w * 32 + 31 - __builtin_clz(v);
+  return -1;
 }
 
 // Writable bits of each LVT kind (SDM Figure 10-8); delivery status and

@@ -5,6 +5,12 @@
 // values with their times and one method writes them in time order, so the
 // VCD shows the decoupled initiator's own timeline. The method is the one
 // writer of the signal, whichever process posted the value.
+//
+// A TimedSignal exists for the waveform only (nothing reads it back). When
+// the run writes no VCD, the platform turns them all off
+// (timed_signals_recorded() = false) and post() does nothing: otherwise
+// every post is a delta notification, and the CPU lets pending deltas run
+// after every OUT (a trace marker, a register write) before it goes on.
 #pragma once
 
 #include <algorithm>
@@ -14,6 +20,13 @@
 #include <systemc>
 
 namespace minipc {
+
+// Whether TimedSignals record their values (true unless the platform runs
+// without a VCD).
+inline bool& timed_signals_recorded() {
+  static bool on = true;
+  return on;
+}
 
 template <typename T>
 class TimedSignal : public sc_core::sc_module {
@@ -30,6 +43,7 @@ class TimedSignal : public sc_core::sc_module {
 
   // Sets the signal to v at time `at` (>= now).
   void post(const sc_core::sc_time& at, const T& v) {
+    if (!timed_signals_recorded()) return;
     const sc_core::sc_time now = sc_core::sc_time_stamp();
     const sc_core::sc_time when = at < now ? now : at;
     if (!queue_.empty() && queue_.back().first == when) {
