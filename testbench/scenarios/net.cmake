@@ -1,9 +1,15 @@
-# The network receive path (docs/net.md, docs/nic.md): packet conservation
+# The network receive path (docs/net.md, docs/nic.md): the replies to the
+# scenario's frames byte for byte (as on QEMU), packet conservation
 # over 10,000 frames on both compilers (labels system;net) and over
 # 1,000,000 (net;long), and the receive-livelock experiment's small grid.
 if(TARGET minipc AND EXISTS /usr/bin/python3)
   foreach(compiler clang gcc)
     minipc_firmware_path(_net_elf net ${compiler})
+    # The same replies, byte for byte, as qemu.net checks on QEMU's e1000.
+    add_test(NAME net.replies.${compiler}
+      COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/net_replies.py
+              --minipc $<TARGET_FILE:minipc> --firmware ${_net_elf})
+    set_tests_properties(net.replies.${compiler} PROPERTIES LABELS "system;net" TIMEOUT 120)
     add_test(NAME net.conservation.${compiler}
       COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/net_conservation.py
               --minipc $<TARGET_FILE:minipc> --firmware ${_net_elf} --frames 10000)
