@@ -16,6 +16,10 @@ if(TARGET minipc AND EXISTS /usr/bin/python3)
     set_tests_properties(net.conservation.${compiler} PROPERTIES LABELS "system;net" TIMEOUT 120)
   endforeach()
   minipc_firmware_path(_net_elf net clang)
+  # README's network demo: datagrams printed, ICMP replies in the pcap, tshark reads it.
+  add_test(NAME net.demo
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/net_demo.py --minipc $<TARGET_FILE:minipc> --firmware ${_net_elf})
+  set_tests_properties(net.demo PROPERTIES LABELS "system;net" TIMEOUT 120)
   add_test(NAME net.conservation.million
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/net_conservation.py
             --minipc $<TARGET_FILE:minipc> --firmware ${_net_elf} --frames 1000000)
