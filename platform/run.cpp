@@ -239,6 +239,9 @@ int minipc_main(int argc, char** argv) {
   } catch (const InputError& e) {
     std::cerr << "minipc: error: " << e.what() << "\n";
     return exit_status::no_input;
+  } catch (const DataError& e) {
+    std::cerr << "minipc: error: " << e.what() << "\n";
+    return exit_status::data_error;
   } catch (const sc_core::sc_report& e) {
     std::cerr << "minipc: internal error: " << e.what() << "\n";
     return exit_status::internal;

@@ -30,6 +30,14 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// An input file a model needs is there but malformed: a pcap with a
+// truncated record, the wrong link type... (exit status data_error). The
+// message names the file and where.
+class DataError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 enum class StopReason : uint8_t { firmware_exit, cpu_fatal, bus_fatal, time_limit, internal };
 
 struct SimOutcome {

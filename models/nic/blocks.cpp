@@ -1,4 +1,6 @@
 // Block types of this folder (models/core/block.h).
+#include <filesystem>
+
 #include "core/block.h"
 #include "nic/e1000.h"
 #include "core/sim_control.h"
@@ -36,7 +38,11 @@ void register_nic_blocks(BlockRegistry& r) {
            try {
              source = cable.make_source();
            } catch (const wire::WireError& e) {
-             throw InputError(n + ".wire: " + e.what());
+             // A file that is not there is missing input; one that is, is bad data.
+             const bool missing = cable.kind() == wire::WireConfig::Source::pcap &&
+                                  !std::filesystem::exists(cable.pcap.get());
+             if (missing) throw InputError(n + ".wire: " + e.what());
+             throw DataError(n + ".wire: " + e.what());
            }
            if (source) {
              nic.wire_source = &b.own(std::move(source));

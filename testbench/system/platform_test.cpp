@@ -164,3 +164,61 @@ TEST(BadConfig, ANicWithABadMacIs64AndNamesTheKey) {
   EXPECT_EQ(r.status, 64);
   EXPECT_TRUE(has(r.err, "nic0.mac: 01:02:03:04:05:06 is a multicast address")) << r.err;
 }
+
+// ---- the NIC's wire: bad input (docs/wire.md, docs/nic.md) ----------------------
+
+namespace {
+std::string nic_config(const std::string& wire) {
+  return "include: " DEFAULT_CONFIG "\nnic0:\n  type: e1000\n  wire:\n" + wire;
+}
+// A pcap header (nanosecond magic, Ethernet) and the first 10 bytes of a record header.
+std::string truncated_pcap() {
+  const unsigned char h[] = {0x4d, 0x3c, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                             0xff, 0xff, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 60, 0};
+  return std::string(reinterpret_cast<const char*>(h), sizeof h);
+}
+}  // namespace
+
+TEST(BadInput, ATruncatedPcapIs65AndNamesTheKeyAndTheFile) {
+  const fs::path d = scratch();
+  write(d / "bad.pcap", truncated_pcap());
+  write(d / "nic.yaml", nic_config("    source: pcap\n    pcap: bad.pcap\n"));
+  const RunResult r = minipc("run --config nic.yaml --no-vcd --no-stats", d);
+  EXPECT_EQ(r.status, 65) << r.err;
+  EXPECT_TRUE(has(r.err, "nic0.wire: pcap bad.pcap")) << r.err;
+}
+
+TEST(BadInput, AMissingPcapIs66) {
+  const fs::path d = scratch();
+  write(d / "nic.yaml", nic_config("    source: pcap\n    pcap: none.pcap\n"));
+  const RunResult r = minipc("run --config nic.yaml --no-vcd --no-stats", d);
+  EXPECT_EQ(r.status, 66) << r.err;
+  EXPECT_TRUE(has(r.err, "none.pcap")) << r.err;
+}
+
+TEST(BadInput, AGeneratorRateOfZeroIs64AndNamesTheKey) {
+  const fs::path d = scratch();
+  write(d / "nic.yaml", nic_config("    source: generator\n    gen:\n      rate: 0\n      count: 10\n"));
+  const RunResult r = minipc("run --config nic.yaml --no-vcd --no-stats", d);
+  EXPECT_EQ(r.status, 64) << r.err;
+  EXPECT_TRUE(has(r.err, "nic0.wire.gen.rate")) << r.err;
+}
+
+TEST(BadInput, AnUnknownArrivalProcessIs64AndNamesTheKey) {
+  const fs::path d = scratch();
+  write(d / "nic.yaml", nic_config("    source: generator\n    gen:\n      arrival: pareto\n      count: 10\n"));
+  const RunResult r = minipc("run --config nic.yaml --no-vcd --no-stats", d);
+  EXPECT_EQ(r.status, 64) << r.err;
+  EXPECT_TRUE(has(r.err, "nic0.wire.gen.arrival")) << r.err;
+}
+
+TEST(BadInput, PcapWithoutANicIs64AndAnUnwritablePcapIs66) {
+  const fs::path d = scratch();
+  RunResult r = minipc("run --pcap out.pcap --no-vcd --no-stats", d);
+  EXPECT_EQ(r.status, 64) << r.err;
+  EXPECT_TRUE(has(r.err, "platform.pcap: the platform has no NIC")) << r.err;
+  write(d / "nic.yaml", nic_config("    source: none\n"));
+  r = minipc("run --config nic.yaml --pcap /proc/nonexistent/dir/out.pcap --no-vcd --no-stats", d);
+  EXPECT_EQ(r.status, 66) << r.err;
+  EXPECT_TRUE(has(r.err, "platform.pcap")) << r.err;
+}
