@@ -118,7 +118,20 @@ const std::vector<TracePort::Stage>& TracePort::stages() {
 
 void TracePort::stage_event(uint16_t id, uint32_t arg, const sc_core::sc_time& at) {
   const auto& st = stages();
-  if (stage_state_.empty()) stage_state_.resize(st.size());
+  if (stage_state_.empty()) {
+    // Every stage's histograms at the first network marker, so that a stage
+    // the firmware never completes (a zero-copy reader has no copy) still
+    // reads count 0: the stats of one firmware have the same keys whatever
+    // path its frames take (a sweep's metric columns need them).
+    stage_state_.resize(st.size());
+    const std::vector<double> ns_bounds = {100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 1e6};
+    const std::vector<double> cyc_bounds = {10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 100000};
+    for (size_t i = 0; i < st.size(); ++i) {
+      const std::string base = std::string("fw.stage.") + st[i].name;
+      stage_state_[i].ns = &StatsRegistry::instance().histogram(base + ".ns", ns_bounds, "ns");
+      stage_state_[i].cycles = &StatsRegistry::instance().histogram(base + ".cycles", cyc_bounds, "cycles");
+    }
+  }
   for (size_t i = 0; i < st.size(); ++i) {
     StageState& s = stage_state_[i];
     if (id == st[i].start) {
@@ -128,13 +141,6 @@ void TracePort::stage_event(uint16_t id, uint32_t arg, const sc_core::sc_time& a
       s.open = false;
       if (st[i].per_frame && arg == 0) continue;
       const double ns = (at - s.since).to_seconds() * 1e9 / (st[i].per_frame ? arg : 1);
-      if (!s.ns) {
-        const std::vector<double> ns_bounds = {100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 1e6};
-        const std::vector<double> cyc_bounds = {10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 100000};
-        const std::string base = std::string("fw.stage.") + st[i].name;
-        s.ns = &StatsRegistry::instance().histogram(base + ".ns", ns_bounds, "ns");
-        s.cycles = &StatsRegistry::instance().histogram(base + ".cycles", cyc_bounds, "cycles");
-      }
       s.ns->sample(ns);
       if (cpu_clock_hz_ > 0) s.cycles->sample(ns * cpu_clock_hz_ / 1e9);
     }
