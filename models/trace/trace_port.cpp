@@ -99,10 +99,10 @@ void TracePort::write_event(uint64_t v) {
   if (id >= 0x50 && id <= 0x5F) stage_event(id, arg, at);
 }
 
-// The receive path's stages (docs/net.md, "Where the cycles go"). A stage
-// runs from its start marker to the next end marker; markers of an
-// interrupt that comes in between count in the stage (the time is the
-// packet's).
+// The receive path's stages (docs/net.md's path of a frame; measured in
+// docs/experiments/net_stage_cycles.md). A stage runs from its start marker
+// to the next end marker; markers of an interrupt that comes in between
+// count in the stage (the time is the packet's).
 const std::vector<TracePort::Stage>& TracePort::stages() {
   static const std::vector<Stage> s = {
       {"net_irq", 0x50, 0x51, false},          // hard IRQ handler
