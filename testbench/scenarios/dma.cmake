@@ -24,7 +24,5 @@ endforeach()
 
 # The experiments (minipc_experiment_tests in CMakeLists.txt).
 # Each point's firmware checks its own copies (exit 1 otherwise) and every
-# metric must be in the stats, so a point can fail. The network experiments
-# of issue 16 (net firmware, platform/configs/net.yaml) ride along: the net
-# app's conservation and pool checks are its self-check.
-minipc_experiment_tests(WORKERS 1 dma_modes mmio_vs_port_io net_stage_cycles nic_mmio_vs_io nic_dma_contention)
+# metric must be in the stats, so a point can fail.
+minipc_experiment_tests(WORKERS 1 dma_modes mmio_vs_port_io)
