@@ -94,10 +94,10 @@ E1000::E1000(const sc_core::sc_module_name& nm)
   SC_THREAD(tx_wire_thread);
   SC_THREAD(wire_thread);
   SC_METHOD(rx_timer_method);
-  sensitive << rx_timer_packet_ << rx_timer_abs_;
+  sensitive << rx_delay_.packet << rx_delay_.absolute;
   dont_initialize();
   SC_METHOD(tx_timer_method);
-  sensitive << tx_timer_packet_ << tx_timer_abs_;
+  sensitive << tx_delay_.packet << tx_delay_.absolute;
   dont_initialize();
   master.set_active(false);
   check_config();
@@ -160,11 +160,8 @@ void E1000::reset_registers() {
   rx_stopped_ = false;
   tx_stopped_ = false;
   tx_frame_.clear();
-  rx_abs_running_ = tx_abs_running_ = false;
-  rx_timer_packet_.cancel();
-  rx_timer_abs_.cancel();
-  tx_timer_packet_.cancel();
-  tx_timer_abs_.cancel();
+  rx_delay_.cancel();
+  tx_delay_.cancel();
   if (asserted_) {
     asserted_ = false;
     set_intx(false);
@@ -337,8 +334,8 @@ void E1000::write_register(uint32_t offset, uint32_t v, const sc_core::sc_time& 
     case RDTR:
       r = v & 0xFFFF;
       if (v & RDTR_FPD) {  // flush partial descriptor block: the pending RXT0 now
-        rx_timer_packet_.cancel();
-        rx_timer_abs_.notify(later);
+        rx_delay_.packet.cancel();
+        rx_delay_.absolute.notify(later);
       }
       return;
     case TCTL: {
@@ -641,24 +638,34 @@ bool E1000::rx_one_frame() {
   // RXT0: at once when RDTR is 0, else after the packet timer (restarted by
   // every frame) or the absolute timer (started by the first).
   const uint32_t rdtr = regs_[RDTR / 4] & 0xFFFF, radv = regs_[RADV / 4] & 0xFFFF;
-  if (rdtr == 0) {
+  if (rdtr == 0)
     set_cause(RXT0);
-  } else {
-    rx_timer_packet_.cancel();
-    rx_timer_packet_.notify(kTimerUnitNs * rdtr, sc_core::SC_NS);
-    if (radv && !rx_abs_running_) {
-      rx_abs_running_ = true;
-      rx_timer_abs_.notify(kTimerUnitNs * radv, sc_core::SC_NS);
-    }
-  }
+  else
+    rx_delay_.arm(rdtr, radv);
   return true;
 }
 
-// The packet or absolute receive timer expired (or RDTR.FPD): RXT0.
+// The interrupt delay timers (SDM 3.2.7, 3.4): a packet timer restarted by
+// every descriptor (RDTR / TIDV) and an absolute timer started by the first
+// one (RADV / TADV; 0 = off), both in 1.024 us units.
+void E1000::DelayTimers::arm(uint32_t packet_units, uint32_t absolute_units) {
+  packet.cancel();
+  packet.notify(kTimerUnitNs * packet_units, sc_core::SC_NS);
+  if (absolute_units && !absolute_running) {
+    absolute_running = true;
+    absolute.notify(kTimerUnitNs * absolute_units, sc_core::SC_NS);
+  }
+}
+
+void E1000::DelayTimers::cancel() {
+  packet.cancel();
+  absolute.cancel();
+  absolute_running = false;
+}
+
+// A receive timer expired (or RDTR.FPD): RXT0.
 void E1000::rx_timer_method() {
-  rx_timer_packet_.cancel();
-  rx_timer_abs_.cancel();
-  rx_abs_running_ = false;
+  rx_delay_.cancel();
   set_cause(RXT0);
 }
 
@@ -712,17 +719,10 @@ void E1000::tx_dma_thread() {
         uint8_t sta = TXD_STAT_DD;
         const bool written = dma(true, ring + head * kDescBytes + 12, &sta, 1, "descriptor write-back", false);
         if (!written || gen != generation_) break;
-        if (cmd & TXD_CMD_IDE) {
-          const uint32_t tidv = regs_[TIDV / 4] & 0xFFFF, tadv = regs_[TADV / 4] & 0xFFFF;
-          tx_timer_packet_.cancel();
-          tx_timer_packet_.notify(kTimerUnitNs * tidv, sc_core::SC_NS);
-          if (tadv && !tx_abs_running_) {
-            tx_abs_running_ = true;
-            tx_timer_abs_.notify(kTimerUnitNs * tadv, sc_core::SC_NS);
-          }
-        } else {
+        if (cmd & TXD_CMD_IDE)
+          tx_delay_.arm(regs_[TIDV / 4] & 0xFFFF, regs_[TADV / 4] & 0xFFFF);
+        else
           set_cause(TXDW);
-        }
       }
       regs_[TDH / 4] = (head + 1) % count;
       tdh_trace.post(sc_core::sc_time_stamp(), regs_[TDH / 4]);
@@ -744,10 +744,9 @@ void E1000::tx_dma_thread() {
   }
 }
 
+// A transmit timer expired: TXDW.
 void E1000::tx_timer_method() {
-  tx_timer_packet_.cancel();
-  tx_timer_abs_.cancel();
-  tx_abs_running_ = false;
+  tx_delay_.cancel();
   set_cause(TXDW);
 }
 

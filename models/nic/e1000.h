@@ -259,14 +259,20 @@ class E1000 : public PciFunction {
   uint64_t rx_fifo_bytes_ = 0;
   bool rx_stopped_ = false;   // the bus refused a DMA: until RCTL.EN toggles or reset
   bool rx_ever_enabled_ = false;
-  sc_core::sc_event rx_work_, rx_enabled_event_, rx_timer_packet_, rx_timer_abs_;
-  bool rx_abs_running_ = false;
+  struct DelayTimers {
+    sc_core::sc_event packet, absolute;
+    bool absolute_running = false;
+    void arm(uint32_t packet_units, uint32_t absolute_units);
+    void cancel();
+  };
+  sc_core::sc_event rx_work_, rx_enabled_event_;
+  DelayTimers rx_delay_;
   RxCounts rx_;
 
   // transmit state
   bool tx_stopped_ = false;
-  sc_core::sc_event tx_work_, tx_timer_packet_, tx_timer_abs_, tx_wire_work_;
-  bool tx_abs_running_ = false;
+  sc_core::sc_event tx_work_, tx_wire_work_;
+  DelayTimers tx_delay_;
   std::vector<uint8_t> tx_frame_;
   struct TxFrame {
     std::vector<uint8_t> data;
