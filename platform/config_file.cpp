@@ -1,5 +1,7 @@
 #include "config_file.h"
 
+#include "core/input_file.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -61,6 +63,8 @@ void load(const std::string& path, const std::string& default_base, std::vector<
   const std::string canonical = fs::weakly_canonical(fs::path(path)).string();
   if (std::find(chain.begin(), chain.end(), canonical) != chain.end())
     throw ConfigError("config file '" + path + "': includes itself (through " + chain.back() + ")");
+  if (const std::string why = existing_but_not_regular(path); !why.empty())
+    throw ConfigError("config file '" + path + "': " + why);
   std::ifstream probe(path);
   if (!probe) throw ConfigError("config file '" + path + "': cannot open");
   YAML::Node root;

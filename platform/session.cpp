@@ -51,7 +51,27 @@ RunSession::RunSession(Platform& pc) : pc_(pc) {
   if (!ram_) throw ConfigError("the platform has no RAM (a block with type: ram)");
   // Every key must have been taken by now: a typo is an error, not a no-op.
   ConfigStore::instance().check_all_used();
+  check_outputs();
   open_pcap();
+}
+
+// An output file that is the firmware itself would overwrite it (`--stats
+// fw.elf`): refused before anything is written.
+void RunSession::check_outputs() const {
+  namespace fs = std::filesystem;
+  std::string vcd_file = vcd.get();
+  if (!vcd_file.empty() && !(vcd_file.size() > 4 && vcd_file.compare(vcd_file.size() - 4, 4, ".vcd") == 0))
+    vcd_file += ".vcd";
+  const std::pair<std::string, std::string> outputs[] = {{vcd.key(), vcd_file},
+                                                         {stats_file.key(), stats_file.get()},
+                                                         {perfetto.key(), perfetto.get()},
+                                                         {pcap.key(), pcap.get()},
+                                                         {trace_insn.key(), trace_insn.get()}};
+  for (const auto& [key, path] : outputs) {
+    std::error_code ec;
+    if (!path.empty() && !firmware.get().empty() && fs::equivalent(path, firmware.get(), ec))
+      throw ConfigError(key + ": '" + path + "' is the firmware (" + firmware.key() + "): it would be overwritten");
+  }
 }
 
 // --pcap: every NIC's wire, both directions, in one file (frames stamped
@@ -114,6 +134,8 @@ void RunSession::write_stats(const Result& r) {
   std::ofstream out(stats_file.get());
   if (!out) throw LoadError(exit_status::no_input, "platform.stats: cannot write '" + stats_file.get() + "'");
   out << std::setw(2) << j << "\n";
+  out.flush();
+  if (!out) throw LoadError(exit_status::no_input, "platform.stats: error writing '" + stats_file.get() + "' (disk full?)");
 }
 
 void RunSession::start_debugging() {
@@ -188,7 +210,11 @@ RunSession::Result RunSession::run() {
     r.perfetto_path = perfetto.get();
   }
   if (pcap_) {
-    pcap_->close();
+    try {
+      pcap_->close();
+    } catch (const wire::WireError& e) {
+      throw LoadError(exit_status::no_input, pcap.key() + ": " + e.what());
+    }
     r.pcap_path = pcap.get();
     r.pcap_frames = pcap_->frames();
   }

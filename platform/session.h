@@ -70,6 +70,7 @@ class RunSession {
  private:
   void open_vcd();
   void open_pcap();
+  void check_outputs() const;
   void start_debugging();
   void write_stats(const Result& r);
 

@@ -161,10 +161,17 @@ int64_t to_i64(const ConfigEntry& e) {
 
 double to_double(const ConfigEntry& e) {
   double v = 0;
-  if (parse_real(trim(e.value), v)) return v;
   // Frequencies may carry their unit ("100MHz"): clock parameters are reals.
-  if (split_unit(e.value).second.find("Hz") != std::string::npos) return to_frequency_hz(e);
-  bad(e, "a number");
+  if (!parse_real(trim(e.value), v)) {
+    if (split_unit(e.value).second.find("Hz") == std::string::npos) bad(e, "a number");
+    v = to_frequency_hz(e);
+  }
+  if (!std::isfinite(v)) bad(e, "a finite number");
+  // A key named after a frequency ("clock_hz", "pci_clock_hz") is one: a
+  // clock of 0 or below would stop time or run it backwards.
+  const std::string& k = e.key;
+  if (k.size() >= 2 && k.compare(k.size() - 2, 2, "hz") == 0 && v <= 0) bad(e, "a frequency above 0 Hz");
+  return v;
 }
 
 bool to_bool(const ConfigEntry& e) {
@@ -182,8 +189,19 @@ sc_core::sc_time to_time(const ConfigEntry& e) {
   static const std::pair<const char*, sc_core::sc_time_unit> units[] = {
       {"fs", sc_core::SC_FS}, {"ps", sc_core::SC_PS}, {"ns", sc_core::SC_NS},
       {"us", sc_core::SC_US}, {"ms", sc_core::SC_MS}, {"s", sc_core::SC_SEC}};
-  for (const auto& [name, tu] : units)
-    if (unit == name) return sc_core::sc_time(v, tu);
+  static const double seconds_per[] = {1e-15, 1e-12, 1e-9, 1e-6, 1e-3, 1.0};
+  for (size_t i = 0; i < std::size(units); ++i) {
+    if (unit != units[i].first) continue;
+    // SystemC keeps times as 64-bit multiples of its resolution: a time
+    // beyond sc_max_time() would wrap, one below the resolution would be 0.
+    const double s = v * seconds_per[i];
+    const double res = sc_core::sc_get_time_resolution().to_seconds();
+    if (!std::isfinite(s) || s > sc_core::sc_max_time().to_seconds())
+      bad(e, "a time SystemC can represent (at most " + std::to_string(static_cast<uint64_t>(sc_core::sc_max_time().to_seconds())) +
+                 " s at its resolution of " + sc_core::sc_get_time_resolution().to_string() + ")");
+    if (s > 0 && s < res) bad(e, "a time of at least the resolution, " + sc_core::sc_get_time_resolution().to_string());
+    return sc_core::sc_time(v, units[i].second);
+  }
   bad(e, "a time with a unit fs, ps, ns, us, ms or s");
 }
 

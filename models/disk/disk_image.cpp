@@ -1,5 +1,7 @@
 #include "disk/disk_image.h"
 
+#include "core/input_file.h"
+
 #include <cerrno>
 #include <cstring>
 
@@ -15,6 +17,8 @@ DiskImage::DiskImage(const std::string& key, const std::string& path, bool write
     sectors_ = blank_sectors;
     return;
   }
+  if (const std::string why = existing_but_not_regular(path); !why.empty())
+    throw InputError(key + ": '" + path + "' " + why);
   const auto mode = std::ios::binary | std::ios::in | (writeback ? std::ios::out : std::ios::openmode{});
   file_.open(path, mode);
   if (!file_.is_open())

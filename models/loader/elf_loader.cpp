@@ -1,5 +1,7 @@
 // ELF32 i386 loading with libelf, and the Multiboot v1 hand-over block.
 #include "loader/elf_loader.h"
+
+#include "core/input_file.h"
 #include "core/hex.h"
 
 #include <gelf.h>
@@ -38,11 +40,7 @@ constexpr uint32_t kMultibootInfoCmdline = 0x004;  // cmdline valid
 }
 
 std::vector<char> read_file(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec))
-    fail(exit_status::no_input, path, "no such file");
-  if (std::filesystem::is_directory(path, ec))
-    fail(exit_status::no_input, path, "is a directory, not a file");
+  if (const std::string why = not_a_regular_file(path); !why.empty()) fail(exit_status::no_input, path, why);
   std::ifstream in(path, std::ios::binary);
   if (!in)
     fail(exit_status::no_input, path, std::string("cannot open: ") + std::strerror(errno));

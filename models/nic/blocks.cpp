@@ -1,7 +1,6 @@
 // Block types of this folder (models/core/block.h).
-#include <filesystem>
-
 #include "core/block.h"
+#include "core/input_file.h"
 #include "nic/e1000.h"
 #include "core/sim_control.h"
 #include "trace/trace_port.h"
@@ -38,9 +37,10 @@ void register_nic_blocks(BlockRegistry& r) {
            try {
              source = cable.make_source();
            } catch (const wire::WireError& e) {
-             // A file that is not there is missing input; one that is, is bad data.
+             // A file that is not there (or not a regular file) is missing
+             // input; one that is, is bad data.
              const bool missing = cable.kind() == wire::WireConfig::Source::pcap &&
-                                  !std::filesystem::exists(cable.pcap.get());
+                                  !not_a_regular_file(cable.pcap.get()).empty();
              if (missing) throw InputError(n + ".wire: " + e.what());
              throw DataError(n + ".wire: " + e.what());
            }

@@ -194,6 +194,8 @@ void TracePort::write_chrome_trace(const std::string& path) const {
   std::ofstream out(path);
   if (!out) throw InputError("platform.perfetto: cannot write '" + path + "'");
   out << to_chrome_trace().dump(1) << "\n";
+  out.flush();
+  if (!out) throw InputError("platform.perfetto: error writing '" + path + "' (disk full?)");
 }
 
 }  // namespace minipc

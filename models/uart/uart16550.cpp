@@ -1,5 +1,7 @@
 #include "uart/uart16550.h"
 
+#include "core/input_file.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -90,6 +92,8 @@ Uart16550::Uart16550(const sc_core::sc_module_name& nm)
 
   rx_script_ = unescape(rx_string);
   if (!rx_file.get().empty()) {
+    if (const std::string why = existing_but_not_regular(rx_file.get()); !why.empty())
+      throw InputError(rx_file.key() + ": '" + rx_file.get() + "' " + why);
     std::ifstream in(rx_file.get(), std::ios::binary);
     if (!in) throw InputError(cannot_open(rx_file.key(), rx_file.get()));
     rx_script_.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());

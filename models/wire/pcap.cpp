@@ -11,6 +11,8 @@
 
 #include "wire/wire.h"
 
+#include "core/input_file.h"
+
 namespace minipc::wire {
 
 namespace {
@@ -108,6 +110,7 @@ PcapSource::PcapSource(std::string path, double rate_fps, uint64_t loops)
   if (!(rate_fps_ >= 0) || !std::isfinite(rate_fps_))
     throw WireError("pcap " + path_ + ": rate must be >= 0 frames/s (got " + std::to_string(rate_fps_) + ")");
   if (loops_ == 0) throw WireError("pcap " + path_ + ": loop must be >= 1 (the number of passes)");
+  if (const std::string why = existing_but_not_regular(path_); !why.empty()) throw WireError("pcap " + path_ + ": " + why);
   // Check the whole file now, so a bad record fails before the simulation.
   Reader check(path_, rate_fps_ == 0);
   std::vector<uint8_t> data;

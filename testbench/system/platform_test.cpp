@@ -2,6 +2,7 @@
 // `minipc describe`, includes, and every way a config can be wrong (exit 64,
 // one line naming the file, the key and both blocks where two collide).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <string>
@@ -221,4 +222,82 @@ TEST(BadInput, PcapWithoutANicIs64AndAnUnwritablePcapIs66) {
   r = minipc("run --config nic.yaml --pcap /proc/nonexistent/dir/out.pcap --no-vcd --no-stats", d);
   EXPECT_EQ(r.status, 66) << r.err;
   EXPECT_TRUE(has(r.err, "platform.pcap")) << r.err;
+}
+
+// ---- inputs that are not regular files, values SystemC cannot hold, outputs
+// that would overwrite an input (issue 18's bad-input findings) -------------
+
+TEST(BadInput, FirmwareThatIsADeviceOrAFifoIs66) {
+  const fs::path d = scratch();
+  RunResult r = minipc("run --firmware /dev/zero --no-vcd --no-stats", d);
+  EXPECT_EQ(r.status, 66) << r.err;
+  EXPECT_TRUE(has(r.err, "firmware '/dev/zero': is a device, not a regular file")) << r.err;
+  ASSERT_EQ(mkfifo((d / "pipe").c_str(), 0600), 0);
+  r = minipc("run --firmware pipe --no-vcd --no-stats", d);
+  EXPECT_EQ(r.status, 66) << r.err;
+  EXPECT_TRUE(has(r.err, "is a FIFO (named pipe), not a regular file")) << r.err;
+}
+
+TEST(BadInput, ConfigThatIsADirectoryIs64AndNamesIt) {
+  const fs::path d = scratch();
+  fs::create_directory(d / "cfgdir");
+  const RunResult r = minipc("run --config cfgdir --no-vcd --no-stats", d);
+  EXPECT_EQ(r.status, 64) << r.err;
+  EXPECT_TRUE(has(r.err, "config file 'cfgdir': is a directory, not a file")) << r.err;
+}
+
+TEST(BadInput, DiskImageOrUartInputThatIsNotARegularFileIs66) {
+  const fs::path d = scratch();
+  fs::create_directory(d / "imgdir");
+  RunResult r = minipc("run --set disk0.image=imgdir --no-vcd --no-stats", d);
+  EXPECT_EQ(r.status, 66) << r.err;
+  EXPECT_TRUE(has(r.err, "disk0.image: 'imgdir' is a directory, not a file")) << r.err;
+  ASSERT_EQ(mkfifo((d / "pipe").c_str(), 0600), 0);
+  r = minipc("run --set disk0.image=pipe --no-vcd --no-stats", d);
+  EXPECT_EQ(r.status, 66) << r.err;
+  r = minipc("run --set uart0.rx_file=/dev/zero --no-vcd --no-stats", d);
+  EXPECT_EQ(r.status, 66) << r.err;
+  EXPECT_TRUE(has(r.err, "uart0.rx_file: '/dev/zero' is a device")) << r.err;
+}
+
+TEST(BadInput, TimesSystemCCannotHoldAre64AndNameTheKey) {
+  const fs::path d = scratch();
+  RunResult r = minipc("run --set cpu0.quantum=1e300s --no-vcd --no-stats", d);
+  EXPECT_EQ(r.status, 64) << r.err;
+  EXPECT_TRUE(has(r.err, "'cpu0.quantum' (--set): '1e300s' is not a time SystemC can represent")) << r.err;
+  r = minipc("run --time 1e30s --no-vcd --no-stats", d);
+  EXPECT_EQ(r.status, 64) << r.err;
+  EXPECT_TRUE(has(r.err, "platform.time_limit")) << r.err;
+  r = minipc("run --set cpu0.quantum=0.001ps --no-vcd --no-stats", d);
+  EXPECT_EQ(r.status, 64) << r.err;
+  EXPECT_TRUE(has(r.err, "is not a time of at least the resolution")) << r.err;
+}
+
+TEST(BadInput, ClocksOfZeroOrBelowOrInfiniteAre64AndNameTheKey) {
+  const fs::path d = scratch();
+  for (const char* set : {"cpu0.clock_hz=0", "uart0.clock_hz=-5", "bus.clock_hz=inf", "lapic0.bus_hz=0MHz"}) {
+    const RunResult r = minipc(std::string("run --set ") + set + " --no-vcd --no-stats", d);
+    EXPECT_EQ(r.status, 64) << set << "\n" << r.err;
+    EXPECT_TRUE(has(r.err, std::string(set).substr(0, std::string(set).find('=')))) << r.err;
+  }
+}
+
+TEST(BadInput, AnOutputThatIsTheFirmwareIs64AndLeavesItAsItWas) {
+  const fs::path d = scratch();
+  write(d / "fw.elf", "not really an ELF, but it must survive");
+  for (const char* opt : {"--stats fw.elf --no-vcd", "--trace-insn fw.elf --no-vcd --no-stats", "--perfetto fw.elf --no-vcd --no-stats"}) {
+    const RunResult r = minipc(std::string("run --firmware fw.elf ") + opt, d);
+    EXPECT_EQ(r.status, 64) << opt << "\n" << r.err;
+    EXPECT_TRUE(has(r.err, "is the firmware (platform.firmware): it would be overwritten")) << r.err;
+  }
+  std::ifstream in(d / "fw.elf");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "not really an ELF, but it must survive");
+}
+
+TEST(BadInput, AStatsFileThatCannotBeWrittenIs66) {
+  const fs::path d = scratch();
+  const RunResult r = minipc("run --stats /dev/full --no-vcd", d);
+  EXPECT_EQ(r.status, 66) << r.err;
+  EXPECT_TRUE(has(r.err, "platform.stats: error writing '/dev/full'")) << r.err;
 }
