@@ -41,6 +41,7 @@ const char* reason_name(StopReason r) {
     case StopReason::cpu_fatal: return "CPU fatal error";
     case StopReason::bus_fatal: return "bus error";
     case StopReason::time_limit: return "time limit";
+    case StopReason::wall_limit: return "wall-clock limit";
     case StopReason::internal: return "internal error";
   }
   return "?";
@@ -59,6 +60,7 @@ struct Options {
   int gdb = 0;
   bool gdb_nowait = false;
   std::string time;
+  std::string wall_limit;
   std::vector<std::string> sets;
   bool no_vcd = false;
   bool no_stats = false;
@@ -81,6 +83,7 @@ void add_run(CLI::App& app, Options& o) {
   app.add_flag("--no-stats", o.no_stats, "write no stats file");
   app.add_option("--perfetto", o.perfetto, "Chrome trace-event JSON of the firmware's trace markers (Perfetto UI)");
   app.add_option("--pcap", o.pcap, "pcap of every frame on the NICs' wires, both directions (Wireshark, tshark -r)");
+  app.add_option("--wall-limit", o.wall_limit, "stop with exit 93 after this many seconds of host time (default: none)");
   app.add_option("--trace-rtl", o.trace_rtl, "VCD of the RTL blocks' internals (with pit0.impl=rtl)");
   app.add_option("--trace-insn", o.trace_insn, "instruction trace with disassembly and changed registers");
   app.add_option("--trace-insn-window", o.trace_insn_window, "START:COUNT instructions to trace (default 0:1000000)");
@@ -104,6 +107,7 @@ void configure(const Options& o, bool for_run) {
     }
     cfg.set("platform.firmware", fw, o.firmware.empty() ? "default" : "--firmware");
     if (!o.time.empty()) cfg.set("platform.time_limit", o.time, "--time");
+    if (!o.wall_limit.empty()) cfg.set("platform.wall_limit", o.wall_limit, "--wall-limit");
     const std::string stem = stem_of(fw);
     if (o.no_vcd)
       cfg.set("platform.vcd", "", "--no-vcd");

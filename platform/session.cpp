@@ -3,6 +3,7 @@
 #include "output_files.h"
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -167,10 +168,45 @@ void RunSession::start_debugging() {
   cpu_->core().set_insn_hook(debugger_.get());
 }
 
+namespace {
+// --wall-limit: every simulated millisecond, the host time so far; past the
+// limit the run stops (a guest that makes simulated time crawl, such as an
+// interrupt storm, cannot hold the host forever). Only built with a limit,
+// so runs without one have no extra event.
+class WallClockWatchdog : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(WallClockWatchdog);
+  WallClockWatchdog(const sc_core::sc_module_name& nm, double limit_s, Cpu& cpu)
+      : sc_core::sc_module(nm), limit_s_(limit_s), cpu_(cpu), t0_(std::chrono::steady_clock::now()) {
+    SC_THREAD(watch);
+  }
+
+ private:
+  void watch() {
+    for (;;) {
+      wait(sc_core::sc_time(1, sc_core::SC_MS));
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+      if (s < limit_s_) continue;
+      std::ostringstream m;
+      m << "wall-clock limit of " << limit_s_ << " s host time reached at " << sc_core::sc_time_stamp()
+        << " simulated (" << cpu_.name() << " at EIP=" << hex_upper(cpu_.core().eip()) << ")";
+      request_stop(StopReason::wall_limit, exit_status::wall_limit, m.str());
+      return;
+    }
+  }
+  double limit_s_;
+  Cpu& cpu_;
+  std::chrono::steady_clock::time_point t0_;
+};
+}  // namespace
+
 RunSession::Result RunSession::run() {
   open_vcd();
   start_debugging();
   reset_sim_outcome();
+  if (!(wall_limit.get() >= 0) || !std::isfinite(wall_limit.get()))
+    throw ConfigError(wall_limit.key() + ": must be 0 (no limit) or a number of seconds");
+  if (wall_limit.get() > 0) watchdog_ = std::make_unique<WallClockWatchdog>("wall_clock", wall_limit.get(), *cpu_);
   const auto t0 = std::chrono::steady_clock::now();
   cpu_->set_time_limit(sc_core::sc_time_stamp() + time_limit.get());
   sc_core::sc_start(time_limit.get());

@@ -40,6 +40,9 @@ class RunSession {
   Param<std::string> cmdline{"platform.cmdline", "", "Multiboot command line"};
   Param<sc_core::sc_time> time_limit{"platform.time_limit", sc_core::sc_time(1, sc_core::SC_SEC),
                                      "stop (exit 92) if the firmware has not exited by then"};
+  Param<double> wall_limit{"platform.wall_limit", 0,
+                           "stop (exit 93) after this many seconds of host time (0: no limit), checked every "
+                           "simulated millisecond"};
   Param<std::string> vcd{"platform.vcd", "", "VCD file to write ('' for none)"};
   Param<std::string> stats_file{"platform.stats", "", "stats JSON file to write ('' for none)"};
   Param<std::string> perfetto{"platform.perfetto", "",
@@ -82,6 +85,7 @@ class RunSession {
   sc_core::sc_trace_file* trace_ = nullptr;
   std::string vcd_path_;
   std::unique_ptr<wire::PcapWriter> pcap_;
+  std::unique_ptr<sc_core::sc_module> watchdog_;
 };
 
 }  // namespace minipc

@@ -21,6 +21,7 @@ constexpr int internal = 70;       // EX_SOFTWARE: a simulator bug
 constexpr int cpu_fatal = 90;      // unsupported opcode, triple fault
 constexpr int bus_fatal = 91;      // CPU fetched from unmapped memory; bus.unmapped=error machine check
 constexpr int time_limit = 92;     // --time reached without the firmware exiting
+constexpr int wall_limit = 93;     // --wall-limit: host time ran out first
 }  // namespace exit_status
 
 // An input file a model needs cannot be opened (exit status no_input). The
@@ -38,7 +39,7 @@ class DataError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class StopReason : uint8_t { firmware_exit, cpu_fatal, bus_fatal, time_limit, internal };
+enum class StopReason : uint8_t { firmware_exit, cpu_fatal, bus_fatal, time_limit, wall_limit, internal };
 
 struct SimOutcome {
   StopReason reason;

@@ -20,6 +20,12 @@ if(TARGET minipc AND EXISTS /usr/bin/python3)
   add_test(NAME net.demo
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/net_demo.py --minipc $<TARGET_FILE:minipc> --firmware ${_net_elf})
   set_tests_properties(net.demo PROPERTIES LABELS "system;net" TIMEOUT 120)
+  # --wall-limit: a run that would take 100 s of simulated time stops after
+  # 0.5 s of host time with exit 93 and a message saying where.
+  add_test(NAME platform.wall_limit
+    COMMAND /usr/bin/python3 -c "import subprocess,sys\np=subprocess.run([sys.argv[1],'run','--config',sys.argv[2],'--firmware',sys.argv[3],'--set','platform.cmdline=duration_ms=100000','--time','200s','--wall-limit','0.5','--no-vcd','--no-stats'],capture_output=True,text=True)\nprint(p.stderr)\nsys.exit(0 if p.returncode==93 and 'wall-clock limit of 0.5 s host time reached at' in p.stderr else 1)"
+            $<TARGET_FILE:minipc> ${CMAKE_SOURCE_DIR}/platform/configs/net.yaml ${_net_elf})
+  set_tests_properties(platform.wall_limit PROPERTIES LABELS system TIMEOUT 60)
   add_test(NAME net.conservation.million
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/net_conservation.py
             --minipc $<TARGET_FILE:minipc> --firmware ${_net_elf} --frames 1000000)
