@@ -102,7 +102,7 @@ LoadedImage RunSession::load_firmware() {
   const std::string& path = firmware.get();
   if (path.empty()) throw LoadError(exit_status::no_input, "no firmware given (--firmware ELF)");
   LoadedImage img = load_elf(path, ram_->data(), ram_->bytes());
-  const uint32_t mbi = write_multiboot_info(ram_->data(), ram_->bytes(), cmdline.get());
+  const uint32_t mbi = write_multiboot_info(ram_->data(), ram_->bytes(), cmdline.get(), kMultibootInfoAddress, &img);
   cpu_->set_entry_state(img.entry, kMultibootBootloaderMagic, mbi);
   return img;
 }

@@ -195,7 +195,28 @@ LoadedImage load_elf(const std::string& path, uint8_t* ram, uint64_t ram_size) {
 }
 
 uint32_t write_multiboot_info(uint8_t* ram, uint64_t ram_size, const std::string& cmdline,
-                              uint32_t info_addr) {
+                              uint32_t info_addr, const LoadedImage* image) {
+  // The block and the command line stay in conventional memory (below
+  // 640 KiB) and off the firmware's own segments: from info_addr up, the
+  // first 4 KiB-aligned place where they fit.
+  constexpr uint64_t kConventionalEnd = 640 * 1024;
+  const uint64_t bytes = kMultibootInfoSize + cmdline.size() + 1;
+  auto overlaps = [image, bytes](uint64_t at) {
+    if (!image) return false;
+    for (const auto& [lo, hi] : image->segments)
+      if (at < hi && lo < at + bytes) return true;
+    return false;
+  };
+  if (info_addr < kConventionalEnd) {
+    uint64_t at = info_addr;
+    while (at + bytes <= kConventionalEnd && overlaps(at)) at = (at + 0x1000) & ~uint64_t{0xFFF};
+    if (at + bytes > kConventionalEnd)
+      throw LoadError(exit_status::usage,
+                      "platform.cmdline: the Multiboot info and a command line of " + std::to_string(cmdline.size()) +
+                          " bytes do not fit below 640 KiB from " + hex(info_addr) +
+                          (image && overlaps(info_addr) ? " beside the firmware's segments" : ""));
+    info_addr = static_cast<uint32_t>(at);
+  }
   const uint64_t cmdline_addr = uint64_t{info_addr} + kMultibootInfoSize;
   const uint64_t end = cmdline_addr + cmdline.size() + 1;
   if (end > ram_size)

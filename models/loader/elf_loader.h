@@ -48,10 +48,12 @@ constexpr uint32_t kMultibootInfoSize = 88;                 // v1 info block, up
 
 // Writes a Multiboot v1 info block at info_addr with mem_lower/mem_upper
 // (from ram_size, PC-style: at most 640 KiB below 1 MiB, the rest above it)
-// and the command line, NUL-terminated, right after the block. Returns
-// info_addr, the value for EBX. Throws LoadError(64) if they do not fit.
+// and the command line, NUL-terminated, right after the block. Below 640 KiB
+// the block moves up (4 KiB steps) past the segments of `image` and must end
+// below 640 KiB. Returns where it went, the value for EBX. Throws
+// LoadError(64) if they do not fit.
 uint32_t write_multiboot_info(uint8_t* ram, uint64_t ram_size, const std::string& cmdline,
-                              uint32_t info_addr = kMultibootInfoAddress);
+                              uint32_t info_addr = kMultibootInfoAddress, const LoadedImage* image = nullptr);
 
 // File offset of a valid Multiboot v1 header (magic, checksum) in the first
 // 8 KiB of the file, or nothing (also when the file cannot be read). The

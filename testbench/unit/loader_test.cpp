@@ -385,6 +385,32 @@ TEST(Multiboot, RamTooSmallForInfoBlock) {
   EXPECT_TRUE(untouched(ram));
 }
 
+// A firmware segment at 0x9000 is not written over: the block moves to the
+// next free 4 KiB boundary below 640 KiB (issue 18: it was silently corrupted).
+TEST(Multiboot, InfoBlockMovesPastTheFirmwaresSegments) {
+  std::vector<uint8_t> ram(32 * 1024 * 1024, kFill);
+  minipc::LoadedImage img;
+  img.segments = {{0x8000, 0xA800}, {0x100000, 0x120000}};
+  const uint32_t addr = minipc::write_multiboot_info(ram.data(), ram.size(), "a=1", 0x9000, &img);
+  EXPECT_EQ(addr, 0xB000u);
+  for (uint32_t a = 0x8000; a < 0xA800; ++a) ASSERT_EQ(ram[a], kFill) << std::hex << a;
+  multiboot_info mbi;
+  std::memcpy(&mbi, ram.data() + addr, sizeof mbi);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(ram.data() + mbi.cmdline)), "a=1");
+}
+
+TEST(Multiboot, ACommandLineThatDoesNotFitBelow640KiBIs64) {
+  std::vector<uint8_t> ram(32 * 1024 * 1024, kFill);
+  try {
+    minipc::write_multiboot_info(ram.data(), ram.size(), std::string(700 * 1024, 'x'));
+    FAIL() << "no LoadError";
+  } catch (const LoadError& e) {
+    EXPECT_EQ(e.exit_code(), kUsage);
+    EXPECT_NE(std::string(e.what()).find("platform.cmdline"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(untouched(ram));
+}
+
 TEST(Multiboot, NoHeaderInTextFile) {
   const std::string text = "no header here\n";
   EXPECT_FALSE(minipc::find_multiboot_header(write_temp("noheader.txt", text.data(), text.size())));
