@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
+#include <csignal>
+#include <cstdio>
 #include <iostream>
 
 #include "config_file.h"
@@ -139,7 +141,7 @@ int do_run(const Options& o) {
   session.load_firmware();
   const RunSession::Result r = session.run();
   std::cout.flush();
-  std::fflush(stdout);
+  const bool console_lost = std::fflush(stdout) != 0 || std::ferror(stdout) || !std::cout;
   if (!r.message.empty()) std::cerr << "minipc: error: " << r.message << "\n";
   if (!o.quiet) {
     const double mips = r.host_seconds > 0 ? static_cast<double>(r.instructions) / r.host_seconds / 1e6 : 0.0;
@@ -155,6 +157,11 @@ int do_run(const Options& o) {
     if (!r.pcap_path.empty())
       std::cerr << "minipc: pcap  " << r.pcap_path << "  (" << r.pcap_frames << " frames; open with: tshark -r "
                 << r.pcap_path << ")\n";
+  }
+  if (console_lost) {
+    std::cerr << "minipc: error: standard output: the firmware's console could not all be written (closed pipe "
+                 "or full disk)\n";
+    return exit_status::no_input;
   }
   return r.exit_code;
 }
@@ -198,6 +205,10 @@ int do_params(const Options& o) {
 }  // namespace
 
 int minipc_main(int argc, char** argv) {
+  // A closed pipe on standard output (`minipc | head`) is a write error the
+  // run reports at its end, after writing the VCD and stats, not a signal
+  // that kills it first.
+  std::signal(SIGPIPE, SIG_IGN);
   // Keep stdout for the firmware console: compact reports on stderr.
   sc_core::sc_report_handler::set_handler(report_handler);
   sc_core::sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", sc_core::SC_DO_NOTHING);

@@ -102,6 +102,10 @@ LoadedImage RunSession::load_firmware() {
   const std::string& path = firmware.get();
   if (path.empty()) throw LoadError(exit_status::no_input, "no firmware given (--firmware ELF)");
   LoadedImage img = load_elf(path, ram_->data(), ram_->bytes());
+  if (!find_multiboot_header(path))
+    std::cerr << "minipc: warning: firmware '" << path << "' has no valid Multiboot v1 header (magic 0x1BADB002 and "
+              << "its checksum in the first 8 KiB): minipc boots its ELF entry, qemu-system-i386 -kernel would "
+              << "refuse it\n";
   const uint32_t mbi = write_multiboot_info(ram_->data(), ram_->bytes(), cmdline.get(), kMultibootInfoAddress, &img);
   cpu_->set_entry_state(img.entry, kMultibootBootloaderMagic, mbi);
   return img;

@@ -21,7 +21,11 @@ Bus::Bus(const sc_core::sc_module_name& nm) : sc_core::sc_module(nm) {
     throw ConfigError(arbitration.key() + ": '" + arbitration.get() +
                       "' is not an arbitration policy (fixed_priority, round_robin)");
   if (clock_hz.get() <= 0) throw ConfigError(clock_hz.key() + ": must be positive");
-  if (width_bytes.get() == 0) throw ConfigError(width_bytes.key() + ": must be at least 1");
+  if (width_bytes.get() == 0 || width_bytes.get() > 4096)
+    throw ConfigError(width_bytes.key() + ": " + std::to_string(width_bytes.get()) + " is not a bus width (1..4096 bytes)");
+  if (address_cycles.get() > 1000)
+    throw ConfigError(address_cycles.key() + ": " + std::to_string(address_cycles.get()) +
+                      " bus cycles for an address phase is not a bus (at most 1000)");
   if (unmapped.get() == "error")
     strict_ = true;
   else if (unmapped.get() != "ones")

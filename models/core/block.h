@@ -147,6 +147,14 @@ class BlockBuilder {
   virtual void own_any(std::shared_ptr<void> p) = 0;
 };
 
+// A bus-master priority from the config (<block>.bus_priority): 0..255, a
+// ConfigError naming the key otherwise (a value of 2^32 would wrap to 0).
+inline unsigned bus_priority(const Param<uint64_t>& p) {
+  if (p.get() > 255)
+    throw ConfigError(p.key() + ": " + std::to_string(p.get()) + " is not a bus priority (0..255, smaller wins)");
+  return static_cast<unsigned>(p.get());
+}
+
 // A block type: builds one block of that type from the config.
 struct BlockType {
   std::string type;         // "uart16550"

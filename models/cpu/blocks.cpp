@@ -31,8 +31,8 @@ void register_cpu_blocks(BlockRegistry& r) {
            auto& lapic = b.own(std::make_unique<LocalApic>(ln.c_str()));
            Param<uint64_t> priority{n + ".bus_priority", 2,
                                     "arbitration priority of " + n + " on the bus (smaller wins)"};
-           const int master = b.master(cpu.mem, n, static_cast<unsigned>(priority.get()));
-           b.master(cpu.io, n, static_cast<unsigned>(priority.get()));
+           const int master = b.master(cpu.mem, n, bus_priority(priority));
+           b.master(cpu.io, n, bus_priority(priority));
            b.offer<const int>("cpu.master", &b.own(std::make_unique<int>(master)));
            // The CPU reaches its own LAPIC without crossing the bus.
            b.direct(cpu.lapic, lapic.regs);

@@ -1,6 +1,7 @@
 #include "debug/insn_trace.h"
 
 #include <cerrno>
+#include <cctype>
 #include <cstring>
 
 #ifdef MINIPC_HAVE_CAPSTONE
@@ -27,7 +28,9 @@ const FlagName kFlags[] = {{flag::cf, "CF"}, {flag::pf, "PF"}, {flag::af, "AF"},
                            {flag::id, "ID"}};
 
 uint64_t parse_count(const std::string& s, const std::string& whole) {
-  if (s.empty()) throw std::invalid_argument("bad instruction window '" + whole + "' (expected START:COUNT)");
+  // std::stoull would take "-1" as 2^64-1: a count has no sign.
+  if (s.empty() || !std::isdigit(static_cast<unsigned char>(s[0])))
+    throw std::invalid_argument("bad instruction window '" + whole + "' (expected START:COUNT, unsigned)");
   size_t pos = 0;
   unsigned long long v = 0;
   try {

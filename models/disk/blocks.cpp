@@ -14,7 +14,7 @@ void register_disk_blocks(BlockRegistry& r) {
                                     "arbitration priority of the disk's bus-master engine (smaller wins)"};
            auto& face = b.own(std::make_unique<AtaDiskBlock>());
            face.disk = &disk;
-           face.bus_priority = static_cast<unsigned>(priority.get());
+           face.bus_priority = bus_priority(priority);
            b.offer<AtaDiskBlock>("ata_disk", &face);
            Param<uint64_t> cmd_io{n + ".io_base", 0x1F0, "command block ports (8)"};
            Param<uint64_t> ctrl_io{n + ".ctrl_io_base", 0x3F6, "control block port (Alternate Status / Device Control)"};

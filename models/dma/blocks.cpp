@@ -12,7 +12,7 @@ void register_dma_blocks(BlockRegistry& r) {
            auto& dma = b.own(std::make_unique<DmaController>(n.c_str()));
            Param<uint64_t> priority{n + ".bus_priority", 0,
                                     "arbitration priority of the DMA controller (smaller wins)"};
-           b.master(dma.master, n, static_cast<unsigned>(priority.get()));
+           b.master(dma.master, n, bus_priority(priority));
            // Transparent mode's idea of "idle": the bus's owner signal.
            dma.bus_owner.bind(*b.find<sc_core::sc_signal<int>>("bus.owner"));
            // DREQ n is the net <name>.dreq<n> (a device's request pin drives

@@ -9,7 +9,11 @@ Memory::Memory(const sc_core::sc_module_name& nm, bool read_only)
   if (size.get() == 0 || size.get() > (4ull << 30))
     throw ConfigError(std::string(name()) + ".size: " + std::to_string(size.get()) +
                       " bytes is outside 1 byte .. 4 GiB");
-  bytes_.assign(size.get(), read_only ? 0xFF : 0x00);
+  try {
+    bytes_.assign(size.get(), read_only ? 0xFF : 0x00);
+  } catch (const std::bad_alloc&) {
+    throw ConfigError(size.key() + ": cannot allocate " + std::to_string(size.get()) + " bytes on this host");
+  }
   port.register_b_transport(this, &Memory::b_transport);
   port.register_get_direct_mem_ptr(this, &Memory::get_direct_mem_ptr);
   port.register_transport_dbg(this, &Memory::transport_dbg);

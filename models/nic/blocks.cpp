@@ -23,7 +23,7 @@ void register_nic_blocks(BlockRegistry& r) {
                                   "device number on PCI bus 0 (3: INTA# reaches PIRQC, as QEMU's first NIC)"};
            Param<uint64_t> priority{n + ".bus_priority", 1, "arbitration priority of the NIC's DMA (smaller wins)"};
            slots->plug(nic, static_cast<unsigned>(device.get()), device.key());
-           b.master(nic.master, n, static_cast<unsigned>(priority.get()));
+           b.master(nic.master, n, bus_priority(priority));
            b.trace(nic.intx_trace.signal, n + ".intx");
            b.trace(nic.rdh_trace.signal, n + ".rdh");
            b.trace(nic.rdt_trace.signal, n + ".rdt");

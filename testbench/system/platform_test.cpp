@@ -301,3 +301,28 @@ TEST(BadInput, AStatsFileThatCannotBeWrittenIs66) {
   EXPECT_EQ(r.status, 66) << r.err;
   EXPECT_TRUE(has(r.err, "platform.stats: error writing '/dev/full'")) << r.err;
 }
+
+TEST(BadInput, NumbersThatWouldWrapAre64AndNameTheKey) {
+  const fs::path d = scratch();
+  RunResult r = minipc("run --set cpu0.bus_priority=4294967296 --no-vcd --no-stats", d);
+  EXPECT_EQ(r.status, 64) << r.err;
+  EXPECT_TRUE(has(r.err, "cpu0.bus_priority: 4294967296 is not a bus priority")) << r.err;
+  r = minipc("run --set bus.address_cycles=18446744073709551615 --no-vcd --no-stats", d);
+  EXPECT_EQ(r.status, 64) << r.err;
+  EXPECT_TRUE(has(r.err, "bus.address_cycles")) << r.err;
+  r = minipc("run --trace-insn t.txt --trace-insn-window=-1:5 --no-vcd --no-stats", d);
+  EXPECT_EQ(r.status, 64) << r.err;
+  EXPECT_TRUE(has(r.err, "platform.trace_insn_window")) << r.err;
+}
+
+TEST(BadInput, AConsoleThatCannotBeWrittenIs66AfterTheStatsAreWritten) {
+  const fs::path d = scratch();
+  const std::string cmd = "cd '" + d.string() + "' && '" MINIPC_EXE "' run --no-vcd --stats s.json >/dev/full 2>err.txt";
+  const int raw = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(raw));
+  EXPECT_EQ(WEXITSTATUS(raw), 66);
+  std::ifstream in(d / "err.txt");
+  const std::string err((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(has(err, "standard output: the firmware's console could not all be written")) << err;
+  EXPECT_TRUE(fs::exists(d / "s.json"));
+}
