@@ -488,8 +488,20 @@ tlm::tlm_response_status Cpu::transport(bool is_io, tlm::tlm_command cmd, uint32
   return p.get_response_status();
 }
 
+// One warning per distinct address, for the first kMaxUnmappedWarnings
+// addresses; then one line saying the rest are counted, not shown (a guest
+// sweeping unmapped memory would otherwise grow the set and stderr without
+// bound). The bus's stats count every access.
 void Cpu::warn_once(const char* what, bool is_io, uint32_t addr) {
   const uint64_t key = (static_cast<uint64_t>(is_io) << 32) | addr;
+  if (warned_.size() >= kMaxUnmappedWarnings) {
+    if (!warnings_capped_) {
+      warnings_capped_ = true;
+      SC_REPORT_WARNING(name(), ("more unmapped accesses at other addresses: not shown (the first " +
+                                 std::to_string(kMaxUnmappedWarnings) + " were; bus stats count them all)").c_str());
+    }
+    return;
+  }
   if (!warned_.insert(key).second) return;
   const std::string msg = std::string(what) + (is_io ? " port " : " address ") + hex32(addr) +
                           " at EIP=" + hex32(core_.current_eip()) + (is_io ? "" : " (reads return all ones)");

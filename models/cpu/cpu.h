@@ -291,6 +291,8 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   tlm::tlm_generic_payload mem_payload_, io_payload_;
   std::vector<tlm::tlm_dmi> dmi_regions_;
   std::set<uint64_t> warned_;
+  static constexpr size_t kMaxUnmappedWarnings = 64;
+  bool warnings_capped_ = false;
   // cache
   std::unique_ptr<Cache> cache_;
   uint64_t hit_cycles_ = 0;  // core clocks per cache hit

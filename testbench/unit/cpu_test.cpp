@@ -1654,6 +1654,29 @@ TEST(CpuModule, FetchFromUnmappedStopsWithBusFatal) {
       << sim_outcome()->message;
 }
 
+// A guest reading 200 distinct unmapped addresses: one warning for each of
+// the first 64, then one saying the rest are not shown (issue 18: a sweep of
+// unmapped memory grew stderr without bound).
+TEST(CpuModule, UnmappedAccessWarningsStopAfterTheFirst64Addresses) {
+  sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
+  TinyMemory ram("ram");
+  IoSink io("io");
+  Cpu cpu("cpu");
+  sc_core::sc_signal<bool> intr{"intr_line"};
+  cpu.mem.bind(ram.socket);
+  cpu.io.bind(io.socket);
+  cpu.intr.bind(intr);
+  // mov esi, 0x200000; mov ecx, 200; l: mov eax, [esi]; add esi, 0x1000; dec ecx; jnz l; hlt
+  const uint8_t code[] = {0xBE, 0x00, 0x00, 0x20, 0x00, 0xB9, 0xC8, 0x00, 0x00, 0x00, 0x8B, 0x06,
+                          0x81, 0xC6, 0x00, 0x10, 0x00, 0x00, 0x49, 0x75, 0xF5, 0xF4};
+  std::memcpy(&ram.mem[0x100], code, sizeof code);
+  cpu.set_entry_state(0x100, 0x2BADB002, 0);
+  const int before = sc_core::sc_report_handler::get_count(sc_core::SC_WARNING);
+  sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_MS));
+  EXPECT_TRUE(cpu.halted.read());
+  EXPECT_EQ(sc_core::sc_report_handler::get_count(sc_core::SC_WARNING) - before, 64 + 1);
+}
+
 TEST(CpuModule, BusWaitInsideBTransportKeepsLocalTime) {
   ConfigStore::instance().set("cpu_a.mode", "accurate", "test");
   ConfigStore::instance().set("cpu_b.mode", "accurate", "test");
