@@ -44,6 +44,7 @@ const char* reason_name(StopReason r) {
     case StopReason::bus_fatal: return "bus error";
     case StopReason::time_limit: return "time limit";
     case StopReason::wall_limit: return "wall-clock limit";
+    case StopReason::debugger_kill: return "killed by the debugger";
     case StopReason::internal: return "internal error";
   }
   return "?";

@@ -150,7 +150,8 @@ void RunSession::start_debugging() {
       cpu->core(), [cpu](bool w, uint32_t a, uint8_t* d, size_t n) { return cpu->debug_access(w, a, d, n); },
       cpu->name());
   debugger_->set_log([](const std::string& line) { std::cerr << "minipc: " << line << "\n"; });
-  debugger_->set_on_kill([] { request_stop(StopReason::firmware_exit, 0, ""); });
+  // GDB's `k`: the user ended the run (status 0, but not the firmware's exit).
+  debugger_->set_on_kill([] { request_stop(StopReason::debugger_kill, 0, ""); });
   if (!trace_insn.get().empty()) {
     debug::InsnTrace::Window window;
     try {

@@ -39,7 +39,7 @@ class DataError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class StopReason : uint8_t { firmware_exit, cpu_fatal, bus_fatal, time_limit, wall_limit, internal };
+enum class StopReason : uint8_t { firmware_exit, cpu_fatal, bus_fatal, time_limit, wall_limit, debugger_kill, internal };
 
 struct SimOutcome {
   StopReason reason;

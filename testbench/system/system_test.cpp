@@ -256,6 +256,24 @@ TEST(Debug, GdbBatchSessionBreaksStepsAndContinues) {
   EXPECT_TRUE(has(slurp(d / "minipc.out"), "hello: PASS"));
 }
 
+// GDB's `kill` ends the run labelled as such, not as a firmware exit.
+TEST(Debug, GdbKillEndsTheRunLabelledKilledByTheDebugger) {
+  const fs::path d = scratch();
+  const int port = 20000 + static_cast<int>((getpid() + 7919) % 20000);
+  const std::string gdb_cmds = (d / "cmds.gdb").string();
+  std::ofstream(gdb_cmds) << "set architecture i386\n"
+                          << "set confirm off\n"
+                          << "target remote 127.0.0.1:" << port << "\n"
+                          << "break main\ncontinue\nkill\n";
+  const std::string cmd = "cd '" + d.string() + "' && ('" MINIPC_EXE "' --gdb " + std::to_string(port) +
+                          " --no-vcd --no-stats >minipc.out 2>minipc.err & sleep 1; timeout 60 gdb -batch -nx -x '" +
+                          gdb_cmds + "' '" HELLO_CLANG "' >gdb.out 2>&1; wait)";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const std::string err = slurp(d / "minipc.err");
+  EXPECT_TRUE(has(err, "exit code 0 (killed by the debugger)")) << err << slurp(d / "gdb.out");
+  EXPECT_FALSE(has(slurp(d / "minipc.out"), "hello: PASS"));
+}
+
 TEST(Debug, InstructionTraceIsBoundedByItsWindow) {
   const fs::path d = scratch();
   ASSERT_EQ(minipc("--no-vcd --trace-insn t.txt --trace-insn-window 10:5", d).status, 0);
