@@ -14,6 +14,10 @@
 
 namespace minipc {
 
+// Console bytes a device keeps for transmitted() (tests, checks): the first
+// MiB; the console itself and the byte counters see every byte.
+constexpr size_t kKeptConsoleBytes = 1u << 20;
+
 class Peripheral : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<Peripheral> regs{"regs"};

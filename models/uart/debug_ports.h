@@ -21,7 +21,8 @@ class DebugConsole : public Peripheral {
 
   Param<bool> console{this, "console", true, "print written bytes on stdout (flushed at newline)"};
 
-  // Everything written to the port.
+  // What was written to the port: the first kKeptConsoleBytes (the console
+  // and the stats see every byte; the stats count them).
   const std::string& transmitted() const { return transmitted_; }
 
   // Reads return 0xE9, as in Bochs.

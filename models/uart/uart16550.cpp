@@ -297,7 +297,7 @@ void Uart16550::write_thr(uint64_t v) {
 
 void Uart16550::emit(uint8_t byte) {
   const char ch = static_cast<char>(byte);
-  transmitted_ += ch;
+  if (transmitted_.size() < kKeptConsoleBytes) transmitted_ += ch;  // a console flood must not grow memory
   tx_bytes_.add();
   if (console.get()) {
     std::cout.put(ch);

@@ -62,7 +62,7 @@ class Uart16550 : public Peripheral {
                          "transmitter takes no time: THRE/TEMT never go busy (fast functional runs)"};
 
   // Everything sent on the serial line (loopback traffic excluded).
-  const std::string& transmitted() const { return transmitted_; }
+  const std::string& transmitted() const { return transmitted_; }  // the first kKeptConsoleBytes
 
   // One character's time on the line at the current LCR and divisor:
   // (start + data + parity + stop bits) * 16 * divisor / clock_hz.
