@@ -1,6 +1,9 @@
-// Bus-free windows (docs/bus.md): the accurate CPU announces the cycles of
-// each instruction that follow its last bus access, a halted CPU an
-// open-ended window.
+// Bus-free windows (docs/bus.md) and transparent DMA built on them
+// (docs/dma.md): the accurate CPU announces the cycles of each instruction
+// that follow its last bus access, a halted CPU an open-ended window; a
+// transparent channel moves a unit only inside such a window when the whole
+// unit fits, so it never delays the CPU, and starves (then times out) when
+// the CPU never leaves a window big enough.
 //
 // The system: a Bus (100 MHz, 4-byte beats, 1 address cycle), 64 KiB of RAM
 // at 0 (20 ns), cpu0 (IA-32, accurate mode, 100 MHz, no cache) on the bus at
@@ -38,6 +41,7 @@ constexpr uint32_t kCode = 0x1000;
 constexpr uint16_t kDmaPort = 0xD000;
 
 sc_time ns(double v) { return sc_time(v, SC_NS); }
+double stat(const std::string& n) { return StatsRegistry::instance().value(n); }
 
 // A few IA-32 encodings, enough for the programs below.
 struct Program {
@@ -153,6 +157,32 @@ struct ProbeSystem : CpuOnBus {
   ProbeSystem() { bus.connect_master(probe.master, "probe", 0); }
 };
 
+// cpu0, RAM and the DMAC (channel 0 free, the others idle).
+struct DmaSystem : CpuOnBus {
+  DmaController dma{"dma"};
+  IrqLine irq{"dma_irq"};
+  sc_core::sc_vector<IrqLine> dreq{"dreq", D::kChannels}, dack{"dack", D::kChannels};
+  DmaSystem() {
+    const int dma_master = bus.connect_master(dma.master, "dma", 0);
+    (void)dma_master;
+    bus.map(AddressSpace::io, kDmaPort, D::kWindowBytes, bus.connect_target(dma.regs, "dma"));
+    dma.irq.bind(irq);
+    dma.bus_owner.bind(bus.owner);
+    for (unsigned n = 0; n < D::kChannels; ++n) {
+      dma.dreq[n].bind(dreq[n]);
+      dma.dack[n].bind(dack[n]);
+    }
+    dma.observe_bus({cpu_master});
+  }
+  void fill(uint32_t at, size_t len) {
+    for (size_t i = 0; i < len; ++i) ram.data()[at + i] = static_cast<uint8_t>(3 + 11 * i);
+  }
+  bool same(uint32_t a, uint32_t b, size_t len) { return std::memcmp(ram.data() + a, ram.data() + b, len) == 0; }
+};
+
+constexpr uint32_t kTransparentCopy4 = (D::mem_to_mem << D::CTRL_DIR_SHIFT) | (2u << D::CTRL_SIZE_SHIFT) |
+                                       (D::transparent << D::CTRL_MODE_SHIFT) | D::CTRL_SRC_INC | D::CTRL_DST_INC;
+
 }  // namespace
 
 // ---- the CPU announces -------------------------------------------------------
@@ -214,4 +244,76 @@ TEST_F(Fixture, FastModeAnnouncesNothingAndTheBusKnowsNoWindow) {
   ASSERT_TRUE(s.cpu.halted.read());
   EXPECT_EQ(s.cpu.windows_announced(), 0u);
   EXPECT_FALSE(s.probe.master.free_window().known) << "an active master that announces nothing";
+}
+
+// ---- transparent DMA in the announced windows ---------------------------------
+
+TEST_F(Fixture, TransparentNeverDelaysAComputeBoundCpu) {
+  DmaSystem s;
+  s.fill(0x4000, 128);
+  Program p;
+  // One store first: the bus learns RAM's write latency, which the DMAC needs
+  // to know that a unit fits in a window (docs/dma.md).
+  p.mov_ebx(7).copy_word().dma_start(0, 0x4000, 0x6000, 32, kTransparentCopy4).mov_ecx(100);
+  const size_t loop = p.here();
+  p.divide().loop_to(loop).hlt();
+  s.load(p);
+  bool done_while_looping = false;
+  sc_core::sc_spawn([&] {
+    wait(s.cpu.halted.posedge_event());
+    done_while_looping = stat("dma.ch0.blocks") == 1;
+  });
+  sc_core::sc_start(sc_time(200, SC_US));
+  ASSERT_TRUE(s.cpu.halted.read());
+  EXPECT_TRUE(s.same(0x4000, 0x6000, 128));
+  EXPECT_TRUE(done_while_looping) << "two 80 ns units fit in each DIV's 200 ns";
+  EXPECT_EQ(stat("dma.ch0.transfers"), 32);
+  EXPECT_EQ(stat("dma.ch0.cpu_stall_ns_caused"), 0);
+  EXPECT_EQ(s.bus.wait_time(s.cpu_master), sc_core::SC_ZERO_TIME) << "not one CPU access waited";
+  EXPECT_GT(stat("dma.ch0.starved_ns"), 0) << "the 10-20 ns windows between DIVs are too small";
+}
+
+TEST_F(Fixture, TransparentNeverDelaysAMemoryBoundCpuAndFinishesWhenItHalts) {
+  DmaSystem s;
+  s.fill(0x4000, 128);
+  Program p;
+  p.dma_start(0, 0x4000, 0x6000, 32, kTransparentCopy4).mov_ecx(50);
+  const size_t loop = p.here();
+  p.copy_word().loop_to(loop).hlt();
+  s.load(p);
+  double moved_before_halt = -1;
+  sc_core::sc_spawn([&] {
+    wait(s.cpu.halted.posedge_event());
+    moved_before_halt = stat("dma.ch0.transfers");
+  });
+  sc_core::sc_start(sc_time(200, SC_US));
+  ASSERT_TRUE(s.cpu.halted.read());
+  EXPECT_EQ(moved_before_halt, 0) << "no window of 80 ns while the CPU streams";
+  EXPECT_EQ(stat("dma.ch0.blocks"), 1) << "the halted CPU's open window";
+  EXPECT_TRUE(s.same(0x4000, 0x6000, 128));
+  EXPECT_EQ(stat("dma.ch0.cpu_stall_ns_caused"), 0);
+  EXPECT_EQ(s.bus.wait_time(s.cpu_master), sc_core::SC_ZERO_TIME);
+  EXPECT_GT(stat("dma.ch0.starved_ns"), 10000) << "the loop's 50 iterations";
+}
+
+TEST_F(Fixture, StarvedTransparentChannelTimesOutWithStatusAndInterrupt) {
+  ConfigStore::instance().set("dma.transparent_timeout", "2us", "test");
+  DmaSystem s;
+  s.fill(0x4000, 128);
+  Program p;
+  p.out32(kDmaPort + D::IRQ_ENABLE, 0x0F0F)
+      .dma_start(0, 0x4000, 0x6000, 32, kTransparentCopy4 | D::CTRL_IE_ERR)
+      .mov_ecx(50);
+  const size_t loop = p.here();
+  p.copy_word().loop_to(loop).in32(static_cast<uint16_t>(kDmaPort + D::channel_reg(0, D::CH_STATUS))).hlt();
+  s.load(p);
+  sc_core::sc_start(sc_time(200, SC_US));
+  ASSERT_TRUE(s.cpu.halted.read());
+  const uint32_t status = s.cpu.core().gpr(reg::eax);
+  EXPECT_EQ(status, D::STATUS_ERROR | D::STATUS_TIMEOUT | (D::err_timeout << D::STATUS_CODE_SHIFT));
+  EXPECT_TRUE(s.irq.read()) << "IE_ERR: the error interrupt";
+  EXPECT_EQ(stat("dma.ch0.transparent_timeouts"), 1);
+  EXPECT_EQ(stat("dma.ch0.transfers"), 0);
+  EXPECT_NEAR(stat("dma.ch0.starved_ns"), 2000, 1e-6) << "from the enabling write to the timeout";
+  EXPECT_EQ(stat("dma.ch0.cpu_stall_ns_caused"), 0);
 }
