@@ -28,6 +28,7 @@ DmaController::ChannelRegs::ChannelRegs(RegisterBank& bank, unsigned n)
 DmaController::DmaController(const sc_core::sc_module_name& nm) : Peripheral(nm, 100e6) {
   if (bus_clock_hz.get() <= 0) throw ConfigError(bus_clock_hz.key() + ": must be positive");
   bus_cycle_ = sc_time(1.0 / bus_clock_hz.get(), sc_core::SC_SEC);
+  hold_latency_ = bus_cycle_ * static_cast<double>(hold_latency_cycles.get());
 
   BUSY.on_read = [this] { return read_busy(); };
   ISR.on_read = [this] { return read_isr(); };
@@ -365,6 +366,8 @@ void DmaController::serve(unsigned ch) {
   fed(ch);
   attribute_stall(static_cast<int>(ch));
   hold_trace[ch].write(true);
+  // HRQ -> HLDA: the CPU samples HOLD and hands the bus over.
+  if (c.mode() != transparent && hold_latency_ != SC_ZERO_TIME) wait(hold_latency_);
   do {
     if (!move_unit(ch)) break;
     if (c.remaining == 0) {

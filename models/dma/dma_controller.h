@@ -28,6 +28,9 @@
 //                  the bus has been idle (`bus_owner` == -1) for
 //                  `transparent_idle_cycles` bus cycles, and a CPU request that
 //                  arrives during the unit waits for it.
+// Burst and cycle-stealing holds begin with the HOLD/HLDA handshake:
+// `hold_latency_cycles` bus cycles with HOLD raised before the first unit
+// (transparent units need none: they go where the CPU is not on the bus).
 // One engine thread serves the channels (lowest number first), because one
 // master socket carries one transaction at a time.
 #pragma once
@@ -76,6 +79,9 @@ class DmaController : public Peripheral {
   Param<uint64_t> transparent_idle_cycles{this, "transparent_idle_cycles", 1,
                                           "bus cycles the bus must be idle before a transparent unit (when the "
                                           "other masters announce no bus-free windows)"};
+  Param<uint64_t> hold_latency_cycles{this, "hold_latency_cycles", 2,
+                                      "bus cycles from HOLD (HRQ) to HLDA before the first unit of each hold, "
+                                      "burst and cycle stealing (docs/dma.md)"};
   Param<sc_core::sc_time> transparent_timeout{this, "transparent_timeout", sc_core::SC_ZERO_TIME,
                                               "a transparent channel that moves no unit for this long stops with "
                                               "error 5 (STATUS.TIMEOUT); 0 s: it waits for ever"};
@@ -189,6 +195,7 @@ class DmaController : public Peripheral {
   sc_core::sc_event_or_list wake_;
   sc_core::sc_event_or_list window_wake_;  // wake_ and the bus's window announcements
   sc_core::sc_time bus_cycle_;
+  sc_core::sc_time hold_latency_;
 
   sc_core::sc_time stall_snapshot_;
   int stall_channel_ = -1;
