@@ -150,6 +150,13 @@ struct CpuOnBus {
     cpu.set_entry_state(kCode, 0, 0);
     cpu.core().set_gpr(reg::esp, 0xF000);
   }
+  // mov ebx, 7; mov eax, 1000; xor edx, edx; div ebx; hlt, for 10 us.
+  void run_divide_then_halt() {
+    Program p;
+    p.mov_ebx(7).divide().hlt();
+    load(p);
+    sc_core::sc_start(sc_time(10, SC_US));
+  }
 };
 
 struct ProbeSystem : CpuOnBus {
@@ -209,10 +216,7 @@ TEST_F(Fixture, CpuAnnouncesTheCyclesAfterItsLastAccessAndAnOpenWindowWhenHalted
 
 TEST_F(Fixture, WindowStartsAtTheEndOfTheLastTransaction) {
   ProbeSystem s;
-  Program p;
-  p.mov_ebx(7).divide().hlt();
-  s.load(p);
-  sc_core::sc_start(sc_time(10, SC_US));
+  s.run_divide_then_halt();
   // The DIV (2 bytes at 0x100C..0x100E, one dword fetched at 0x100C): its
   // window starts when that fetch ends and lasts its 20 cycles.
   bool found = false;
@@ -226,10 +230,7 @@ TEST_F(Fixture, WindowStartsAtTheEndOfTheLastTransaction) {
 
 TEST_F(Fixture, NothingIsAnnouncedWhileNobodyWantsWindowsButAHalt) {
   CpuOnBus s;
-  Program p;
-  p.mov_ebx(7).divide().hlt();
-  s.load(p);
-  sc_core::sc_start(sc_time(10, SC_US));
+  s.run_divide_then_halt();
   ASSERT_TRUE(s.cpu.halted.read());
   EXPECT_EQ(s.cpu.windows_announced(), 1u) << "only the halt";
 }
@@ -237,10 +238,7 @@ TEST_F(Fixture, NothingIsAnnouncedWhileNobodyWantsWindowsButAHalt) {
 TEST_F(Fixture, FastModeAnnouncesNothingAndTheBusKnowsNoWindow) {
   ConfigStore::instance().set("cpu0.mode", "fast", "test");
   ProbeSystem s;
-  Program p;
-  p.mov_ebx(7).divide().hlt();
-  s.load(p);
-  sc_core::sc_start(sc_time(10, SC_US));
+  s.run_divide_then_halt();
   ASSERT_TRUE(s.cpu.halted.read());
   EXPECT_EQ(s.cpu.windows_announced(), 0u);
   EXPECT_FALSE(s.probe.master.free_window().known) << "an active master that announces nothing";
