@@ -154,6 +154,7 @@ const char* dma_strerror(int code) {
     case DMA_ERR_WRITE_BUS: return "bus error writing the destination";
     case DMA_ERR_BAD_CONFIG: return "bad configuration";
     case DMA_ERR_ABORTED: return "aborted";
+    case DMA_ERR_STARVED: return "transparent timeout (no bus-free window)";
     case DMA_ERR_TIMEOUT: return "timeout";
     case DMA_ERR_INVALID: return "invalid argument";
     default: return "unknown error";

@@ -34,7 +34,7 @@
 #define DMA_CH_COUNT(n) (DMA_CH(n) + 0x08)   // units, not bytes
 #define DMA_CH_CTRL(n) (DMA_CH(n) + 0x0C)
 #define DMA_CH_REMAIN(n) (DMA_CH(n) + 0x10)  // RO units still to move
-#define DMA_CH_STATUS(n) (DMA_CH(n) + 0x14)  // BUSY, DONE (W1C), ERROR (W1C), CODE
+#define DMA_CH_STATUS(n) (DMA_CH(n) + 0x14)  // BUSY, DONE (W1C), ERROR (W1C), TIMEOUT, CODE
 
 #define DMA_ID_MAGIC 0xD3AC0000u
 #define DMA_ID_MAGIC_MASK 0xFFFF0000u
@@ -56,6 +56,7 @@
 #define DMA_STATUS_BUSY (1u << 0)
 #define DMA_STATUS_DONE (1u << 1)
 #define DMA_STATUS_ERROR (1u << 2)
+#define DMA_STATUS_TIMEOUT (1u << 3)  // RO: the error is DMA_ERR_STARVED
 #define DMA_STATUS_CODE(s) (((s) >> 8) & 0xFu)
 
 enum dma_access { DMA_ACCESS_PORT, DMA_ACCESS_MMIO };
@@ -69,6 +70,7 @@ enum dma_error {
   DMA_ERR_WRITE_BUS = 2,   // bus error writing the destination
   DMA_ERR_BAD_CONFIG = 3,  // COUNT 0 or a reserved field value: not started
   DMA_ERR_ABORTED = 4,     // ABORT while busy
+  DMA_ERR_STARVED = 5,     // transparent: no bus-free window big enough for dma.transparent_timeout
   DMA_ERR_TIMEOUT = 16,    // driver: the channel stayed busy (dma_wait_poll)
   DMA_ERR_INVALID = 17,    // driver: bad argument (channel, unit, mode)
 };

@@ -190,13 +190,14 @@ void Bus::end_of_elaboration() {
   stats.probe(me + ".unmapped_accesses", [this] { return static_cast<double>(unmapped_); });
 }
 
-sc_time Bus::own_occupancy(const tlm::tlm_generic_payload& p) const {
+sc_time Bus::own_occupancy(unsigned len) const {
   const uint64_t w = width_bytes.get();
-  const uint64_t beats = std::max<uint64_t>(1, (p.get_data_length() + w - 1) / w);
+  const uint64_t beats = std::max<uint64_t>(1, (len + w - 1) / w);
   return cycle() * static_cast<double>(address_cycles.get() + beats);
 }
 
-void Bus::account(int id, const Mapping& m, const sc_time& wait, const sc_time& busy) {
+void Bus::account(int id, const Mapping& m, const tlm::tlm_generic_payload& p, const sc_time& wait,
+                  const sc_time& busy) {
   Initiator& in = *initiators_[static_cast<size_t>(id)];
   ++in.transactions;
   in.wait += wait;
@@ -204,6 +205,55 @@ void Bus::account(int id, const Mapping& m, const sc_time& wait, const sc_time& 
   Target& tg = *targets_[static_cast<size_t>(m.target)];
   ++tg.transactions;
   tg.busy += busy;
+  if (p.is_read() || p.is_write()) {
+    const int k = p.is_write() ? 1 : 0;
+    const sc_time own = own_occupancy(p);
+    const sc_time latency = busy > own ? busy - own : SC_ZERO_TIME;
+    if (!tg.latency_seen[k] || latency > tg.latency[k]) tg.latency[k] = latency;
+    tg.latency_seen[k] = true;
+  }
+}
+
+void Bus::want_windows(int master, bool on) {
+  Initiator& in = *initiators_.at(static_cast<size_t>(master));
+  if (in.wants_windows == on) return;
+  in.wants_windows = on;
+  window_wanters_ += on ? 1 : -1;
+}
+
+void Bus::announce_free(int master, const sc_time& start, const sc_time& end) {
+  Initiator& in = *initiators_.at(static_cast<size_t>(master));
+  in.free_start = start;
+  in.free_end = end;
+  window_changed_.notify(SC_ZERO_TIME);
+}
+
+BusMasterHost::FreeWindow Bus::free_window(int master) const {
+  FreeWindow w;
+  w.known = true;
+  w.start = busy_until_;  // the transaction on the bus now, if any
+  w.end = sc_core::sc_max_time();
+  for (size_t i = 0; i < initiators_.size(); ++i) {
+    const Initiator& in = *initiators_[i];
+    if (static_cast<int>(i) == master || !in.active) continue;
+    if (!in.announcer) {
+      w.known = false;
+      return w;
+    }
+    w.start = std::max(w.start, in.free_start);
+    w.end = std::min(w.end, in.free_end);
+  }
+  return w;
+}
+
+bool Bus::transaction_time(tlm::tlm_command cmd, AddressSpace space, uint64_t addr, unsigned len, sc_time& t) const {
+  const Mapping* m = decode(space, addr, len);
+  if (!m || (cmd != tlm::TLM_READ_COMMAND && cmd != tlm::TLM_WRITE_COMMAND)) return false;
+  const Target& tg = *targets_[static_cast<size_t>(m->target)];
+  const int k = cmd == tlm::TLM_WRITE_COMMAND ? 1 : 0;
+  if (!tg.latency_seen[k]) return false;
+  t = own_occupancy(len) + tg.latency[k];
+  return true;
 }
 
 void Bus::b_transport(int socket_id, tlm::tlm_generic_payload& p, sc_time& delay) {
@@ -236,7 +286,7 @@ void Bus::b_transport(int socket_id, tlm::tlm_generic_payload& p, sc_time& delay
     forward(d);
     const sc_time end = now + d;
     if (contention.get()) busy_until_ = end;
-    account(id, m, start - t, end - start);
+    account(id, m, p, start - t, end - start);
     post_owner(start, id);
     post_owner(end, -1);
     delay = d;
@@ -276,7 +326,7 @@ void Bus::b_transport(int socket_id, tlm::tlm_generic_payload& p, sc_time& delay
   held_ = false;
   arbitrate_.notify(d);
   post_owner(busy_until_, -1);
-  account(id, m, start - in.requested_at, d);
+  account(id, m, p, start - in.requested_at, d);
   delay = d;
 }
 
@@ -388,6 +438,13 @@ unsigned int Bus::transport_dbg(int socket_id, tlm::tlm_generic_payload& p) {
   const int master = socket_master_[static_cast<size_t>(socket_id)];
   if (auto* reg = p.get_extension<SnoopRegistration>()) {
     add_snooper(master, reg->snooper);
+    reg->accepted = true;
+    return 0;
+  }
+  if (auto* reg = p.get_extension<FreeWindowRegistration>()) {
+    initiators_.at(static_cast<size_t>(master))->announcer = true;
+    reg->bus = this;
+    reg->master = master;
     reg->accepted = true;
     return 0;
   }

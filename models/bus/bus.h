@@ -39,6 +39,14 @@
 // first request, which holds for engines started by a CPU register write
 // (they become active in that write, and start at its local time or later).
 //
+// Bus-free windows (core/bus_host.h, docs/bus.md): an announcer (the CPU in
+// accurate mode, registered with a FreeWindowRegistration through its
+// socket) says in which span it will not request the bus; a master that
+// wants windows (a transparent DMA channel, through its kit) reads the
+// intersection of the other active masters' windows with free_window().
+// The bus only keeps the latest window of each announcer; it does not
+// enforce them.
+//
 // Snooping: add_snooper(own_master, fn) registers a cache's snoop port. fn is
 // called for every memory-space read and write of any other master (b_transport
 // and transport_dbg), after decode succeeded and before the transaction
@@ -73,7 +81,7 @@
 
 namespace minipc {
 
-class Bus : public sc_core::sc_module, public BusMasterHost {
+class Bus : public sc_core::sc_module, public BusMasterHost, public BusFreeWindows {
  public:
   tlm_utils::multi_passthrough_target_socket<Bus> targ_socket{"targ_socket"};
   tlm_utils::multi_passthrough_initiator_socket<Bus> init_socket{"init_socket"};
@@ -188,6 +196,15 @@ class Bus : public sc_core::sc_module, public BusMasterHost {
   uint64_t unmapped_accesses() const { return unmapped_; }
   sc_core::sc_time cycle() const { return sc_core::sc_time(1.0 / clock_hz.get(), sc_core::SC_SEC); }
 
+  // Bus-free windows (see above).
+  void want_windows(int master, bool on) override;
+  FreeWindow free_window(int master) const override;
+  const sc_core::sc_event& window_changed() const override { return window_changed_; }
+  bool transaction_time(tlm::tlm_command cmd, AddressSpace space, uint64_t addr, unsigned len,
+                        sc_core::sc_time& t) const override;
+  bool windows_wanted() const override { return window_wanters_ > 0; }
+  void announce_free(int master, const sc_core::sc_time& start, const sc_core::sc_time& end) override;
+
  private:
   struct Initiator {
     Initiator(std::string n, unsigned p) : name(std::move(n)), priority(p) {}
@@ -202,12 +219,20 @@ class Bus : public sc_core::sc_module, public BusMasterHost {
     bool granted = false;
     sc_core::sc_time requested_at;
     sc_core::sc_event grant;
+    // bus-free windows
+    bool announcer = false;
+    bool wants_windows = false;
+    sc_core::sc_time free_start, free_end;  // the latest announced window
   };
   struct Target {
     explicit Target(std::string n) : name(std::move(n)) {}
     std::string name;
     uint64_t transactions = 0;
     sc_core::sc_time busy;
+    // The longest latency seen per command (read, write), beyond the bus
+    // cycles: transaction_time()'s estimate.
+    bool latency_seen[2] = {false, false};
+    sc_core::sc_time latency[2];
   };
 
   void b_transport(int id, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
@@ -224,8 +249,10 @@ class Bus : public sc_core::sc_module, public BusMasterHost {
   void changed(AddressSpace space, uint64_t base, uint64_t size);
   bool check_window(AddressSpace space, uint64_t base, uint64_t size, int target, const Mapping* ignore,
                     std::string* why) const;
-  sc_core::sc_time own_occupancy(const tlm::tlm_generic_payload& p) const;
-  void account(int id, const Mapping& m, const sc_core::sc_time& wait, const sc_core::sc_time& busy);
+  sc_core::sc_time own_occupancy(unsigned len) const;
+  sc_core::sc_time own_occupancy(const tlm::tlm_generic_payload& p) const { return own_occupancy(p.get_data_length()); }
+  void account(int id, const Mapping& m, const tlm::tlm_generic_payload& p, const sc_core::sc_time& wait,
+               const sc_core::sc_time& busy);
   void arbiter();
   int choose() const;
   void post_owner(const sc_core::sc_time& at, int who);
@@ -244,6 +271,8 @@ class Bus : public sc_core::sc_module, public BusMasterHost {
   bool round_robin_ = false;
   int active_count_ = 0;  // masters not declared quiet
   std::vector<std::pair<int, BusSnooper>> snoopers_;  // own master, callback
+  int window_wanters_ = 0;
+  sc_core::sc_event window_changed_;
 
   // busy timeline
   sc_core::sc_time busy_until_;

@@ -17,6 +17,8 @@
 #include <systemc>
 #include <tlm>
 
+#include "core/address_space.h"
+
 namespace minipc {
 
 class BusMasterHost {
@@ -31,8 +33,65 @@ class BusMasterHost {
   // The name the master was connected with ("cpu0", "dma").
   virtual const std::string& initiator_name(int master) const = 0;
 
+  // Bus-free windows (docs/bus.md "Bus-free windows"). A master that knows
+  // its near future (the CPU in accurate mode) announces the spans in which
+  // it will not request the bus; a master that wants to use only such spans
+  // (a transparent DMA channel) asks for them here.
+  //
+  // While `master` wants windows, the announcers announce (it costs them a
+  // synchronisation per instruction, so they do it only then).
+  virtual void want_windows(int master, bool on) = 0;
+  // The span in which no other active master will request the bus, as far
+  // as they have announced: [start, end), absolute times (start may lie in
+  // the future; end == sc_max_time(): open-ended, a halted CPU). known is
+  // false when an active master other than `master` does not announce
+  // windows (a fast-mode CPU, a NIC): then nothing is known about its
+  // future. A known window with start >= end is no window.
+  struct FreeWindow {
+    bool known = false;
+    sc_core::sc_time start, end;
+  };
+  virtual FreeWindow free_window(int master) const = 0;
+  // Notified (one delta later) whenever an announcer announces; a window
+  // whose start lies in the future is the reader's to wait for.
+  virtual const sc_core::sc_event& window_changed() const = 0;
+  // How long a transaction of len bytes to addr would hold the bus if it
+  // were granted at once (bus cycles + the target's latency as seen so
+  // far); false when the bus has not yet seen that target answer such a
+  // command (its latency is unknown) or nothing answers the address.
+  virtual bool transaction_time(tlm::tlm_command cmd, AddressSpace space, uint64_t addr, unsigned len,
+                                sc_core::sc_time& t) const = 0;
+
  protected:
   ~BusMasterHost() = default;
+};
+
+// What an announcer of bus-free windows calls (the bus implements it; the
+// announcer gets it through a FreeWindowRegistration).
+class BusFreeWindows {
+ public:
+  // True while some master wants windows (BusMasterHost::want_windows).
+  virtual bool windows_wanted() const = 0;
+  // `master` will not request the bus in [start, end) (absolute times;
+  // end == sc_max_time(): until it says otherwise). Replaces its previous
+  // window; announce(master, t, t) ends it at t.
+  virtual void announce_free(int master, const sc_core::sc_time& start, const sc_core::sc_time& end) = 0;
+
+ protected:
+  ~BusFreeWindows() = default;
+};
+
+// transport_dbg extension: "I announce my bus-free windows". The bus fills
+// in itself and the master index and answers accepted = true; from then on
+// the master counts as an announcer in free_window().
+struct FreeWindowRegistration : tlm::tlm_extension<FreeWindowRegistration> {
+  BusFreeWindows* bus = nullptr;
+  int master = -1;
+  bool accepted = false;
+  tlm::tlm_extension_base* clone() const override { return new FreeWindowRegistration(*this); }
+  void copy_from(const tlm::tlm_extension_base& e) override {
+    *this = static_cast<const FreeWindowRegistration&>(e);
+  }
 };
 
 // A snoop callback: is_write, bus address, the payload's data, its length.

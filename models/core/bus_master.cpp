@@ -13,6 +13,7 @@ void BusMaster::attach(BusMasterHost& host, int index) {
   host_ = &host;
   index_ = index;
   host_->set_active(index_, active_);
+  if (wants_windows_) host_->want_windows(index_, true);
 }
 
 void BusMaster::set_active(bool active) {

@@ -14,7 +14,9 @@
 //   last_failure what the last access that was not answered OK was, for the
 //                device's error status and its messages;
 //   observe      the bus's wait figures of other masters (the DMAC reports
-//                the CPU stall it causes from them).
+//                the CPU stall it causes from them);
+//   windows      the bus-free windows the other masters announce
+//                (core/bus_host.h; transparent DMA uses only those).
 //
 // The platform connects it with bus.connect_master(dev.master, name,
 // priority): the bus binds the socket and calls attach() with itself (as a
@@ -91,6 +93,24 @@ class BusMaster {
   // "address error writing memory 0x2000 (4 bytes)".
   static std::string describe(const Failure& f);
 
+  // Bus-free windows (BusMasterHost): while wanted, the announcers
+  // announce. Unattached: no window is known.
+  void want_windows(bool on) {
+    wants_windows_ = on;
+    if (host_) host_->want_windows(index_, on);
+  }
+  BusMasterHost::FreeWindow free_window() const {
+    return host_ ? host_->free_window(index_) : BusMasterHost::FreeWindow{};
+  }
+  // nullptr when unattached.
+  const sc_core::sc_event* window_changed() const { return host_ ? &host_->window_changed() : nullptr; }
+  // The time a transaction would hold the bus once granted; false when
+  // unknown (BusMasterHost::transaction_time).
+  bool transaction_time(tlm::tlm_command cmd, AddressSpace space, uint64_t addr, unsigned len,
+                        sc_core::sc_time& t) const {
+    return host_ && host_->transaction_time(cmd, space, addr, len, t);
+  }
+
   // The bus's wait figures of these masters (indices as the bus gave them).
   void observe(std::vector<int> masters);
   // Attached and observe() called.
@@ -104,6 +124,7 @@ class BusMaster {
   BusMasterHost* host_ = nullptr;
   int index_ = -1;
   bool active_ = true;
+  bool wants_windows_ = false;
   Failure failure_;
   uint64_t failures_ = 0;
   bool observing_ = false;

@@ -60,6 +60,9 @@ void register_cpu_blocks(BlockRegistry& r) {
            b.trace(lapic.isr_vector_trace, ln + ".isr_vector");
            b.trace(cpu.halted, n + ".halted");
            b.trace(cpu.interrupt_flag, n + ".if");
+           // Bus-free windows exist in accurate mode only (fast mode has no
+           // bus access per instruction).
+           if (!cpu.fast_mode()) b.trace(cpu.bus_free.signal, n + ".bus_free");
            b.on_connect([&cpu, &lapic](BlockBuilder& b) {
              if (InterruptAcknowledgeIf* pic = b.find<InterruptAcknowledgeIf>("inta.pic")) lapic.extint_ack.bind(*pic);
              using Accepted = std::function<void(int, const sc_core::sc_time&)>;

@@ -115,6 +115,14 @@ void Cpu::end_of_elaboration() {
   MasterContextRegistration context;
   context.context = [this] { return "EIP=" + hex32(core_.current_eip()); };
   register_through(mem, context);
+  if (!fast_) {
+    // Accurate mode knows each instruction's bus-free tail: offer it.
+    FreeWindowRegistration windows;
+    if (register_through(mem, windows)) {
+      windows_ = windows.bus;
+      window_master_ = windows.master;
+    }
+  }
   if (!cache_) return;
   // Register the cache's snoop callback with the bus behind the mem socket
   // (the CPU does not know the bus or its master index).
@@ -289,6 +297,16 @@ void Cpu::run_thread() {
     }
     chunk_end();
     update_signals();
+    // The unit's bus accesses are over: until the next unit starts (the end
+    // of this chunk, one instruction while announcing) the bus is free of
+    // this CPU; halted, until the interrupt that wakes it.
+    // (A halt is announced whenever the bus takes windows: it costs one
+    // interaction per HLT, which is followed by a wait anyway, and a channel
+    // started meanwhile by another master finds the window there.)
+    if (windows_ && s == StepStatus::halted)
+      announce_window(sc_core::sc_max_time());
+    else if (announcing() && s != StepStatus::fatal)
+      announce_window(base_ + local_);
     if (core_.consume_resample_request()) settle_interrupt_controllers();
     if (s == StepStatus::fatal) {
       const bool bus = core_.fatal_kind() == FatalKind::bus;
@@ -319,7 +337,7 @@ void Cpu::run_thread() {
 // inside a chunk comes with an interaction (interact()), after which this
 // returns 0 at once.
 uint64_t Cpu::next_chunk() {
-  if (interacted_) return 0;
+  if (interacted_ || announcing()) return 0;
   chunk_end();
   if (!signals_current()) return 0;
   if (keeper_need_sync() && !try_skip()) return 0;
@@ -327,6 +345,7 @@ uint64_t Cpu::next_chunk() {
 }
 
 uint64_t Cpu::chunk_budget() const {
+  if (announcing()) return 1;  // a window per instruction
   const uint64_t left = quantum_ > local_ ? (quantum_ - local_).value() : 0;
   return std::clamp<uint64_t>(left / period_units_, 1, kMaxChunkInstructions);
 }
@@ -364,6 +383,8 @@ void Cpu::wait_while_halted() {
     wait(intr.value_changed_event() | nmi_latched_);
   horizon_valid_ = false;
   in_halt_wait_ = false;
+  // The interrupt (or NMI) that woke the CPU ends its open-ended window.
+  if (window_end_ == sc_core::sc_max_time() && windows_) announce_window(sc_core::sc_time_stamp());
   const uint64_t idle = static_cast<uint64_t>((sc_core::sc_time_stamp() - start) / period_);
   halted_cycles_ += idle;
   core_.add_cycles(idle);
@@ -394,7 +415,7 @@ void Cpu::wait_while_halted() {
 // the unit it happens in, and makes that unit the run's last; from there
 // the usual accounting goes on.
 bool Cpu::lazy_window(uint64_t& time_stop) {
-  if (interacted_ || core_.insn_hook()) return false;
+  if (interacted_ || core_.insn_hook() || announcing()) return false;
   if (!horizon_valid_) refresh_horizon();
   if (grid_limit_ < base_ || activity_at_ <= base_) return false;
   // The largest D with T_0 + D * period <= grid_limit_ and < activity_at_.
@@ -432,6 +453,24 @@ void Cpu::lazy_settle() {
 
 // ---- bus ------------------------------------------------------------------
 
+// Announces [end of the last bus transaction, end) as free of this CPU. With
+// no transaction since the previous window the start stays: the window
+// grows. end == start ends the window (a wake-up).
+void Cpu::announce_window(const sc_core::sc_time& end) {
+  interact();  // the bus and the DMAC see it at the reference's time stamp
+  const sc_core::sc_time start = std::min(last_bus_end_, end);
+  windows_->announce_free(window_master_, start, end);
+  ++windows_announced_;
+  if (start < end) {
+    bus_free.post(start, true);
+    if (end != sc_core::sc_max_time()) bus_free.post(end, false);
+  } else {
+    bus_free.post(end, false);
+  }
+  window_start_ = start;
+  window_end_ = end;
+}
+
 size_t Cpu::debug_access(bool write, uint32_t addr, uint8_t* data, size_t len) {
   tlm::tlm_generic_payload p;
   p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
@@ -466,13 +505,16 @@ tlm::tlm_response_status Cpu::transport(bool is_io, tlm::tlm_command cmd, uint32
   sc_core::sc_time delay = offset;
   // The local APIC sits inside the CPU: its 4 KiB page (IA32_APIC_BASE,
   // when enabled) never reaches the bus (DESIGN.md §2).
+  bool on_bus = is_io;
   if (is_io)
     io->b_transport(p, delay);
   else if (lapic.size() > 0 && in_lapic_page(addr)) {
     p.set_address(addr & 0xFFFu);
     lapic->b_transport(p, delay);
-  } else
+  } else {
     mem->b_transport(p, delay);
+    on_bus = true;
+  }
   if (sc_core::sc_time_stamp() != before) {
     // The target (e.g. a multi-master bus arbitrating) synchronised us with
     // wait(): everything up to now is in the past, and the returned delay is
@@ -485,6 +527,7 @@ tlm::tlm_response_status Cpu::transport(bool is_io, tlm::tlm_command cmd, uint32
   }
   const sc_core::sc_time end = sc_core::sc_time_stamp() + delay, start = before + offset;
   if (end > start) stall_time_ += end - start;
+  if (on_bus && end > last_bus_end_) last_bus_end_ = end;
   return p.get_response_status();
 }
 

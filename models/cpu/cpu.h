@@ -26,6 +26,20 @@
 // callback with the bus (SnoopRegistration, core/bus_host.h), so DMA and
 // bus-master writes invalidate its lines and their reads see dirty data.
 //
+// Bus-free windows (accurate mode, docs/bus.md "Bus-free windows"): an
+// instruction makes its bus accesses (fetch, loads, stores) first and then
+// spends its remaining cycles (cycle_costs.h: DIV, MUL, a taken branch's
+// refill, I/O and system instructions, interrupt delivery) inside the core.
+// After each instruction the CPU knows that it will not request the bus
+// from the end of its last transaction to the end of the instruction, and
+// announces that window to the bus (BusFreeWindows, registered through the
+// mem socket); a halted CPU announces an open-ended window, ended at the
+// instant the interrupt wakes it. It announces only while some master wants
+// windows (a transparent DMA channel is busy): then it runs one instruction
+// per chunk, and each announcement is an interaction (the adaptive quantum
+// stays exact). `bus_free` shows the announced windows in the VCD. Fast mode
+// has no bus access per instruction and announces nothing.
+//
 // Time: each instruction costs cycles from the cost table (cycle_costs.h) at
 // <name>.clock_hz; b_transport delays add on top. A halted CPU (HLT) waits on
 // INTR's value-changed event and costs no host time; that time is counted in
@@ -44,8 +58,10 @@
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include "core/bus_host.h"
 #include "core/irq.h"
 #include "core/params.h"
+#include "core/timed_signal.h"
 #include "cpu/cache.h"
 #include "cpu/ia32_core.h"
 
@@ -69,6 +85,8 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   // Traceable state, written only when it changes.
   sc_core::sc_signal<bool> halted{"halted"};
   sc_core::sc_signal<bool> interrupt_flag{"interrupt_flag"};
+  // The bus-free windows this CPU announced (accurate mode, while wanted).
+  TimedSignal<bool> bus_free{"bus_free"};
 
   Param<std::string> mode{this, "mode", "fast", "fast (DMI, large quantum) or accurate (every access on the bus)"};
   Param<double> clock_hz{this, "clock_hz", 100e6, "core clock frequency in Hz"};
@@ -125,6 +143,9 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   // no time); returns the bytes done. For debuggers.
   size_t debug_access(bool write, uint32_t addr, uint8_t* data, size_t len);
 
+  // Bus-free windows announced so far (accurate mode).
+  uint64_t windows_announced() const { return windows_announced_; }
+
   // The cache model (accurate mode with <name>.cache.enabled), or nullptr.
   Cache* cache() { return cache_.get(); }
   const Cache* cache() const { return cache_.get(); }
@@ -153,6 +174,9 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   }
   void write_signals();
   void settle_interrupt_controllers();
+  // Bus-free windows (see the header comment).
+  bool announcing() const { return windows_ && windows_->windows_wanted(); }
+  void announce_window(const sc_core::sc_time& end);
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
 
   // CpuBus
@@ -274,6 +298,11 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   std::array<sc_core::sc_time, 512> cycle_times_;  // k * period_ (a fast-mode chunk: about 100-200 cycles)
   sc_core::sc_time quantum_;
   uint64_t halted_cycles_ = 0;
+  BusFreeWindows* windows_ = nullptr;  // the bus, when it took the registration (accurate mode)
+  int window_master_ = -1;
+  sc_core::sc_time last_bus_end_;  // end of this CPU's last bus transaction (absolute)
+  sc_core::sc_time window_start_, window_end_;  // the window announced last
+  uint64_t windows_announced_ = 0;
   bool in_halt_wait_ = false;
   sc_core::sc_event nmi_latched_;  // wakes a halted CPU
   sc_core::sc_time halt_start_;

@@ -28,6 +28,7 @@ DmaController::ChannelRegs::ChannelRegs(RegisterBank& bank, unsigned n)
 DmaController::DmaController(const sc_core::sc_module_name& nm) : Peripheral(nm, 100e6) {
   if (bus_clock_hz.get() <= 0) throw ConfigError(bus_clock_hz.key() + ": must be positive");
   bus_cycle_ = sc_time(1.0 / bus_clock_hz.get(), sc_core::SC_SEC);
+  hold_latency_ = bus_cycle_ * static_cast<double>(hold_latency_cycles.get());
 
   BUSY.on_read = [this] { return read_busy(); };
   ISR.on_read = [this] { return read_isr(); };
@@ -56,6 +57,12 @@ DmaController::DmaController(const sc_core::sc_module_name& nm) : Peripheral(nm,
     c.errors = &stats.counter(base + ".errors");
     c.latency = &stats.histogram(base + ".completion_latency",
                                  {100, 1e3, 1e4, 1e5, 1e6, 1e7}, "ns");
+    c.timeouts = &stats.counter(base + ".transparent_timeouts");
+    stats.probe(base + ".starved_ns", [&c] {
+      sc_time t = c.starved;
+      if (c.starving) t += sc_core::sc_time_stamp() - c.starve_start;
+      return t.to_seconds() * 1e9;
+    }, "ns");
     stats.probe(base + ".bus_busy_ns", [&c] { return c.bus_busy.to_seconds() * 1e9; }, "ns");
     stats.probe(base + ".bus_cycles_held", [this, &c] { return c.bus_busy / bus_cycle_; }, "bus cycles");
     stats.probe(base + ".hold_ns", [&c] { return c.hold_time.to_seconds() * 1e9; }, "ns");
@@ -88,9 +95,14 @@ void DmaController::attribute_stall(int ch) {
 }
 
 void DmaController::update_activity() {
-  bool any = false;
-  for (const Channel& c : chan_) any = any || c.busy;
+  bool any = false, transparent_busy = false;
+  for (const Channel& c : chan_) {
+    any = any || c.busy;
+    transparent_busy = transparent_busy || (c.busy && c.mode() == transparent);
+  }
   master.set_active(any);
+  // Only a busy transparent channel needs the other masters' windows.
+  master.want_windows(transparent_busy);
 }
 
 void DmaController::end_of_elaboration() {
@@ -105,6 +117,7 @@ void DmaController::reset_state() {
     c.busy = c.done = c.abort = false;
     c.error = err_none;
     c.remaining = 0;
+    c.starving = false;
   }
   update_activity();
   irq_update_.notify(SC_ZERO_TIME);
@@ -196,7 +209,7 @@ void DmaController::write_ctrl(unsigned ch, uint64_t v) {
 uint64_t DmaController::read_status(unsigned ch) {
   const Channel& c = chan_[ch];
   return (c.busy ? uint64_t{STATUS_BUSY} : 0) | (c.done ? uint64_t{STATUS_DONE} : 0) |
-         (c.error ? uint64_t{STATUS_ERROR} : 0) |
+         (c.error ? uint64_t{STATUS_ERROR} : 0) | (c.error == err_timeout ? uint64_t{STATUS_TIMEOUT} : 0) |
          (static_cast<uint64_t>(c.error) << STATUS_CODE_SHIFT);
 }
 
@@ -231,6 +244,71 @@ int DmaController::pick() const {
   return fallback;
 }
 
+// The time one unit of the channel holds the bus (its read and its write),
+// from the latencies the bus has seen; false when a target's is unknown.
+bool DmaController::unit_time(const Channel& c, sc_time& t) const {
+  auto space = [&](uint32_t io_bit) { return c.ctrl & io_bit ? AddressSpace::io : AddressSpace::memory; };
+  sc_time rd, wr;
+  if (!master.transaction_time(tlm::TLM_READ_COMMAND, space(CTRL_SRC_IO), c.src, c.unit(), rd)) return false;
+  if (!master.transaction_time(tlm::TLM_WRITE_COMMAND, space(CTRL_DST_IO), c.dst, c.unit(), wr)) return false;
+  t = rd + wr;
+  return true;
+}
+
+void DmaController::starve(unsigned ch) {
+  Channel& c = chan_[ch];
+  if (c.starving) return;
+  c.starving = true;
+  c.starve_start = sc_core::sc_time_stamp();
+}
+
+void DmaController::fed(unsigned ch) {
+  Channel& c = chan_[ch];
+  if (!c.starving) return;
+  c.starving = false;
+  c.starved += sc_core::sc_time_stamp() - c.starve_start;
+}
+
+// Transparent mode: true when a unit of ch may go now. With announced
+// windows (docs/dma.md), only when the whole unit fits in what is left of
+// the current one (an open-ended window fits any unit); otherwise it waits
+// for the window's start or the next announcement, and after
+// transparent_timeout without a unit stops the channel. Without announced
+// windows, the idle-bus rule (bus_idle_for_window()).
+bool DmaController::window_for_unit(unsigned ch) {
+  Channel& c = chan_[ch];
+  const sc_time now = sc_core::sc_time_stamp();
+  const sc_time timeout = transparent_timeout.get();
+  if (c.starving && timeout != SC_ZERO_TIME && now - c.starve_start >= timeout) {
+    SC_REPORT_WARNING(name(), ("channel " + std::to_string(ch) + ": transparent mode found no bus-free window for " +
+                               timeout.to_string() + ", channel stopped (error 5)").c_str());
+    c.timeouts->add();
+    finish(ch, err_timeout);
+    return false;
+  }
+  const BusMasterHost::FreeWindow w = master.free_window();
+  if (!w.known) {
+    if (bus_idle_for_window()) return true;
+    starve(ch);
+    return false;
+  }
+  const bool open = w.end == sc_core::sc_max_time();
+  if (w.start <= now && now < w.end) {
+    sc_time unit;
+    if (open || (unit_time(c, unit) && unit <= w.end - now)) return true;
+  }
+  starve(ch);
+  // Wait for the window's start, an announcement, or the timeout.
+  sc_time until = sc_core::sc_max_time() - now;
+  if (w.start > now && w.start < w.end) until = w.start - now;
+  if (timeout != SC_ZERO_TIME) until = std::min(until, c.starve_start + timeout - now);
+  if (until == sc_core::sc_max_time() - now)
+    wait(window_wake_);
+  else
+    wait(until, window_wake_);
+  return false;
+}
+
 bool DmaController::bus_idle_for_window() {
   const sc_time window = bus_cycle_ * static_cast<double>(transparent_idle_cycles.get());
   if (bus_owner.read() != -1) {
@@ -244,8 +322,16 @@ bool DmaController::bus_idle_for_window() {
 
 void DmaController::engine() {
   wake_ |= kick_;
-  for (unsigned n = 0; n < kChannels; ++n) wake_ |= dreq[n]->value_changed_event();
+  window_wake_ |= kick_;
+  for (unsigned n = 0; n < kChannels; ++n) {
+    wake_ |= dreq[n]->value_changed_event();
+    window_wake_ |= dreq[n]->value_changed_event();
+  }
+  if (const sc_core::sc_event* e = master.window_changed()) window_wake_ |= *e;
   for (;;) {
+    // A device channel whose DREQ dropped is not starving: it has nothing to move.
+    for (unsigned n = 0; n < kChannels; ++n)
+      if (chan_[n].starving && !ready(n)) fed(n);
     const int pick_ch = pick();
     if (pick_ch < 0) {
       // Wake when a channel's start time comes or a DREQ changes.
@@ -268,7 +354,7 @@ void DmaController::engine() {
       finish(ch, err_aborted);
       continue;
     }
-    if (c.mode() == transparent && !bus_idle_for_window()) continue;
+    if (c.mode() == transparent && !window_for_unit(ch)) continue;
     serve(ch);
   }
 }
@@ -277,8 +363,11 @@ void DmaController::engine() {
 void DmaController::serve(unsigned ch) {
   Channel& c = chan_[ch];
   const sc_time hold_start = sc_core::sc_time_stamp();
+  fed(ch);
   attribute_stall(static_cast<int>(ch));
   hold_trace[ch].write(true);
+  // HRQ -> HLDA: the CPU samples HOLD and hands the bus over.
+  if (c.mode() != transparent && hold_latency_ != SC_ZERO_TIME) wait(hold_latency_);
   do {
     if (!move_unit(ch)) break;
     if (c.remaining == 0) {
@@ -336,6 +425,7 @@ bool DmaController::move_unit(unsigned ch) {
 }
 
 void DmaController::finish(unsigned ch, uint32_t error) {
+  fed(ch);
   Channel& c = chan_[ch];
   c.busy = false;
   c.abort = false;

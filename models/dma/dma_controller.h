@@ -17,10 +17,20 @@
 //   cycle steal  - one unit per grant, then HOLD is dropped for one bus cycle,
 //                  in which a waiting CPU is granted: a CPU waits at most one
 //                  unit;
-//   transparent  - a unit only after the bus has been idle (`bus_owner` == -1)
-//                  for `transparent_idle_cycles` bus cycles. In an LT model the
-//                  DMAC cannot know the CPU's future: a CPU request that arrives
-//                  while a transparent unit is in flight waits for that unit.
+//   transparent  - a unit only inside a bus-free window the other masters
+//                  announced (core/bus_host.h; the CPU in accurate mode) and
+//                  only when the whole unit fits in what is left of it, so the
+//                  CPU is never delayed by a transparent unit. A channel that
+//                  finds no window big enough starves (`starved_ns`); after
+//                  `transparent_timeout` without a unit it stops with error 5
+//                  (STATUS.TIMEOUT). When an active master announces nothing
+//                  (a fast-mode CPU, a NIC), the old rule applies: a unit after
+//                  the bus has been idle (`bus_owner` == -1) for
+//                  `transparent_idle_cycles` bus cycles, and a CPU request that
+//                  arrives during the unit waits for it.
+// Burst and cycle-stealing holds begin with the HOLD/HLDA handshake:
+// `hold_latency_cycles` bus cycles with HOLD raised before the first unit
+// (transparent units need none: they go where the CPU is not on the bus).
 // One engine thread serves the channels (lowest number first), because one
 // master socket carries one transaction at a time.
 #pragma once
@@ -67,7 +77,14 @@ class DmaController : public Peripheral {
   Param<double> bus_clock_hz{this, "bus_clock_hz", 100e6,
                              "clock of the bus the DMAC masters (cycle-steal gap, transparent idle window)"};
   Param<uint64_t> transparent_idle_cycles{this, "transparent_idle_cycles", 1,
-                                          "bus cycles the bus must be idle before a transparent unit"};
+                                          "bus cycles the bus must be idle before a transparent unit (when the "
+                                          "other masters announce no bus-free windows)"};
+  Param<uint64_t> hold_latency_cycles{this, "hold_latency_cycles", 2,
+                                      "bus cycles from HOLD (HRQ) to HLDA before the first unit of each hold, "
+                                      "burst and cycle stealing (docs/dma.md)"};
+  Param<sc_core::sc_time> transparent_timeout{this, "transparent_timeout", sc_core::SC_ZERO_TIME,
+                                              "a transparent channel that moves no unit for this long stops with "
+                                              "error 5 (STATUS.TIMEOUT); 0 s: it waits for ever"};
 
   // Optional: lets the DMAC measure the stall it causes from the bus's
   // per-master wait figures of these masters (the CPUs). Takes effect once
@@ -98,10 +115,12 @@ class DmaController : public Peripheral {
   // CHn_STATUS fields.
   enum : uint32_t {
     STATUS_BUSY = 1u << 0, STATUS_DONE = 1u << 1, STATUS_ERROR = 1u << 2,
+    STATUS_TIMEOUT = 1u << 3,  // RO: the error is err_timeout
     STATUS_CODE_SHIFT = 8, STATUS_CODE_MASK = 0xFu << 8,
   };
   enum ErrorCode : uint32_t {
     err_none = 0, err_read_bus = 1, err_write_bus = 2, err_bad_config = 3, err_aborted = 4,
+    err_timeout = 5,  // transparent: no bus-free window big enough for transparent_timeout
   };
 
   // The channel registers, one group per channel, in map order.
@@ -128,7 +147,11 @@ class DmaController : public Peripheral {
     Counter* blocks = nullptr;
     Counter* errors = nullptr;
     Histogram* latency = nullptr;
+    Counter* timeouts = nullptr;
     sc_core::sc_time bus_busy, hold_time;
+    // transparent: waiting for a window big enough since starve_start
+    bool starving = false;
+    sc_core::sc_time starve_start, starved;
     sc_core::sc_time cpu_stall;
     unsigned unit() const { return 1u << ((ctrl & CTRL_SIZE_MASK) >> CTRL_SIZE_SHIFT); }
     uint32_t dir() const { return (ctrl & CTRL_DIR_MASK) >> CTRL_DIR_SHIFT; }
@@ -153,6 +176,10 @@ class DmaController : public Peripheral {
   int pick() const;
   bool ready(unsigned ch) const;
   bool bus_idle_for_window();
+  bool window_for_unit(unsigned ch);
+  bool unit_time(const Channel& c, sc_core::sc_time& t) const;
+  void starve(unsigned ch);
+  void fed(unsigned ch);
   void serve(unsigned ch);
   bool move_unit(unsigned ch);
   void granted(const sc_core::sc_time& remaining);
@@ -166,7 +193,9 @@ class DmaController : public Peripheral {
   std::array<Channel, kChannels> chan_;
   sc_core::sc_event kick_, irq_update_;
   sc_core::sc_event_or_list wake_;
+  sc_core::sc_event_or_list window_wake_;  // wake_ and the bus's window announcements
   sc_core::sc_time bus_cycle_;
+  sc_core::sc_time hold_latency_;
 
   sc_core::sc_time stall_snapshot_;
   int stall_channel_ = -1;

@@ -33,6 +33,12 @@ struct FakeHost : BusMasterHost {
     return it == waits.end() ? SC_ZERO_TIME : it->second;
   }
   const std::string& initiator_name(int) const override { return name; }
+  // No master announces windows here.
+  void want_windows(int, bool) override {}
+  FreeWindow free_window(int) const override { return {}; }
+  const sc_core::sc_event& window_changed() const override { return never; }
+  bool transaction_time(tlm::tlm_command, AddressSpace, uint64_t, unsigned, sc_time&) const override { return false; }
+  sc_core::sc_event never{"never"};
 };
 
 // A target that records the payload it last saw, takes `latency`, and

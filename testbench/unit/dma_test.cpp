@@ -361,6 +361,7 @@ TEST_F(DmaTest, MemToDevWithDreqDack) {
 }
 
 TEST_F(DmaTest, BurstHoldsBusForWholeBlock) {
+  ConfigStore::instance().set("dma.hold_latency_cycles", "0", "test");  // the mode alone, no HOLD/HLDA handshake
   DmaSystem s;
   s.fill(0x1000, 32, 5);
   size_t first = 0;
@@ -393,6 +394,7 @@ TEST_F(DmaTest, BurstHoldsBusForWholeBlock) {
 }
 
 TEST_F(DmaTest, CycleStealingInterleavesWithCpu) {
+  ConfigStore::instance().set("dma.hold_latency_cycles", "0", "test");  // the mode alone, no HOLD/HLDA handshake
   DmaSystem s;
   s.fill(0x1000, 32, 5);
   size_t first = 0;
@@ -411,6 +413,39 @@ TEST_F(DmaTest, CycleStealingInterleavesWithCpu) {
   EXPECT_GT(remain_mid, 0u) << "the block is not done while the CPU ran: they interleaved";
   EXPECT_LT(remain_mid, 8u);
   EXPECT_TRUE(s.same(0x1000, 0x2000, 32));
+}
+
+// HOLD/HLDA: each hold starts with hold_latency_cycles (default 2: 20 ns)
+// of HOLD before HLDA; burst pays it once per block, cycle stealing once per
+// unit. 8 units of 80 ns, the CPU idle: burst 20 + 640 ns; cycle stealing
+// 8 x (20 + 80) ns + 7 gaps of 10 ns.
+TEST_F(DmaTest, HoldHldaHandshakeLatencyPerHold) {
+  DmaSystem s;
+  s.fill(0x1000, 64, 5);
+  bool hold_before_hlda = false, hlda_before_latency = true;
+  sc_time enabled_at;
+  sc_core::sc_spawn([&] {
+    while (!s.dma.hold_trace[0].read()) sc_core::wait(s.dma.hold_trace[0].value_changed_event());
+    enabled_at = sc_core::sc_time_stamp();
+    sc_core::wait(sc_time(10, SC_NS));
+    hold_before_hlda = s.dma.hold_trace[0].read();
+    hlda_before_latency = s.dma.hlda_trace[0].read();
+  });
+  s.run([&] {
+    s.cpu.program(0, 0x1000, 0x2000, 8, kMemCopy4 | mode(D::burst));
+    wait(sc_time(2, SC_US));
+    EXPECT_EQ(s.cpu.ch(0, D::CH_STATUS), D::STATUS_DONE);
+    s.cpu.program(1, 0x1000, 0x3000, 8, kMemCopy4 | mode(D::cycle_steal));
+    wait(sc_time(2, SC_US));
+    EXPECT_EQ(s.cpu.ch(1, D::CH_STATUS), D::STATUS_DONE);
+  });
+  EXPECT_TRUE(hold_before_hlda);
+  EXPECT_FALSE(hlda_before_latency) << "HLDA comes 20 ns after HOLD";
+  auto& stats = StatsRegistry::instance();
+  EXPECT_NEAR(stats.histogram("dma.ch0.completion_latency", {}, "ns").mean(), 20 + 640, 1e-6);
+  EXPECT_NEAR(stats.histogram("dma.ch1.completion_latency", {}, "ns").mean(), 8 * (20 + 80) + 7 * 10, 1e-6);
+  EXPECT_TRUE(s.same(0x1000, 0x2000, 32));
+  EXPECT_TRUE(s.same(0x1000, 0x3000, 32));
 }
 
 TEST_F(DmaTest, TransparentOnlyUsesIdleCycles) {
