@@ -26,3 +26,14 @@ endforeach()
 # Each point's firmware checks its own copies (exit 1 otherwise) and every
 # metric must be in the stats, so a point can fail.
 minipc_experiment_tests(WORKERS 1 dma_modes mmio_vs_port_io)
+
+# Each DMA mode against first-principles bus arithmetic (issue 21): burst
+# and cycle-stealing completion within 5 %, transparent mode's CPU stall
+# exactly 0 and its completion from the CPU's windows.
+if(EXISTS /usr/bin/python3)
+  minipc_firmware_path(_dma_bench dma_bench clang)
+  add_test(NAME dma.first_principles
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/dma_first_principles.py
+            --minipc $<TARGET_FILE:minipc> --firmware ${_dma_bench})
+  set_tests_properties(dma.first_principles PROPERTIES LABELS system TIMEOUT 120)
+endif()
