@@ -307,6 +307,10 @@ void Cpu::run_thread() {
       announce_window(sc_core::sc_max_time());
     else if (announcing() && s != StepStatus::fatal)
       announce_window(base_ + local_);
+    if (sim_outcome()) {  // stopped by a device during the chunk: no further instruction
+      real_sync();
+      return;
+    }
     if (core_.consume_resample_request()) settle_interrupt_controllers();
     if (s == StepStatus::fatal) {
       const bool bus = core_.fatal_kind() == FatalKind::bus;
@@ -528,6 +532,9 @@ tlm::tlm_response_status Cpu::transport(bool is_io, tlm::tlm_command cmd, uint32
   const sc_core::sc_time end = sc_core::sc_time_stamp() + delay, start = before + offset;
   if (end > start) stall_time_ += end - start;
   if (on_bus && end > last_bus_end_) last_bus_end_ = end;
+  // The access stopped the run (the exit port, a machine check): it is the
+  // CPU's last instruction, in every mode (a block or chunk ends here).
+  if (sim_outcome()) [[unlikely]] core_.stop_after_current();
   return p.get_response_status();
 }
 

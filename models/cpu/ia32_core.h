@@ -242,6 +242,12 @@ class Ia32Core {
   // True (once) when the last run() ended early because the interrupt state
   // may have changed: an interrupt was acknowledged, or IRET, STI, POPF or an
   // OUT ran. The owner lets the controllers settle and re-samples INTR.
+  // The run was stopped during the current instruction (its bus access):
+  // run() returns after it, a block included.
+  void stop_after_current() {
+    block_end_ = nullptr;
+    ev_.resample_intr = true;
+  }
   bool consume_resample_request() {
     const bool r = ev_.resample_intr;
     ev_.resample_intr = false;

@@ -1598,10 +1598,12 @@ struct IoSink : sc_core::sc_module {
   tlm_utils::simple_target_socket<IoSink> socket{"socket"};
   std::vector<std::pair<uint64_t, uint8_t>> writes;
   bool saw_io_extension = true;
+  std::function<void(uint64_t port)> on_write;  // after a write is recorded
   explicit IoSink(sc_core::sc_module_name n) : sc_module(n) { socket.register_b_transport(this, &IoSink::b_transport); }
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time&) {
     if (address_space_of(p) != AddressSpace::io) saw_io_extension = false;
     if (p.is_write()) writes.emplace_back(p.get_address(), *p.get_data_ptr());
+    if (p.is_write() && on_write) on_write(p.get_address());
     else std::memset(p.get_data_ptr(), 0, p.get_data_length());
     p.set_response_status(tlm::TLM_OK_RESPONSE);
   }
@@ -1676,6 +1678,42 @@ TEST(CpuModule, UnmappedAccessWarningsStopAfterTheFirst64Addresses) {
   EXPECT_TRUE(cpu.halted.read());
   EXPECT_EQ(sc_core::sc_report_handler::get_count(sc_core::SC_WARNING) - before, 64 + 1);
 }
+
+// An I/O write that stops the run (the exit port) is the last thing the CPU
+// does, in every mode (issue 18: fast mode printed and stored after it).
+namespace {
+void exit_then_more(const char* mode, bool jit) {
+  reset_sim_outcome();
+  ConfigStore::instance().set("cpu.mode", mode, "test");
+  ConfigStore::instance().set("cpu.jit", jit ? "true" : "false", "test");
+  TinyMemory ram("ram");
+  IoSink io("io");
+  io.on_write = [](uint64_t port) {
+    if (port == 0xF4) request_stop(StopReason::firmware_exit, 0, "");
+  };
+  Cpu cpu("cpu");
+  sc_core::sc_signal<bool> intr{"intr_line"};
+  cpu.mem.bind(ram.socket);
+  cpu.io.bind(io.socket);
+  cpu.intr.bind(intr);
+  // 40 times round a loop that prints 'A' (so the block is hot and
+  // translated), then: mov al, 0; out 0xF4, al; mov al, 'B'; out 0xE9, al;
+  // mov [0x500], eax; hlt
+  const uint8_t code[] = {0xB9, 0x28, 0x00, 0x00, 0x00, 0xB0, 0x41, 0xE6, 0xE9, 0x49, 0x75, 0xF9,
+                          0xB0, 0x00, 0xE6, 0xF4, 0xB0, 0x42, 0xE6, 0xE9, 0xA3, 0x00, 0x05, 0x00, 0x00, 0xF4};
+  std::memcpy(&ram.mem[0x100], code, sizeof code);
+  cpu.set_entry_state(0x100, 0x2BADB002, 0);
+  sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_MS));
+  ASSERT_TRUE(sim_outcome().has_value());
+  EXPECT_EQ(io.writes.back(), (std::pair<uint64_t, uint8_t>{0xF4, 0})) << "nothing written after the exit port";
+  EXPECT_EQ(ram.mem[0x500], 0) << "no store after the exit port";
+  EXPECT_EQ(cpu.instructions(), 1u + 40 * 4 + 2) << "the OUT to 0xF4 is the last instruction counted";
+}
+}  // namespace
+
+TEST(CpuModule, ExitPortStopsAtTheWriteInFastMode) { exit_then_more("fast", true); }
+TEST(CpuModule, ExitPortStopsAtTheWriteInFastModeInterpreted) { exit_then_more("fast", false); }
+TEST(CpuModule, ExitPortStopsAtTheWriteInAccurateMode) { exit_then_more("accurate", false); }
 
 TEST(CpuModule, BusWaitInsideBTransportKeepsLocalTime) {
   ConfigStore::instance().set("cpu_a.mode", "accurate", "test");
