@@ -233,9 +233,13 @@ RunSession::Result RunSession::run() {
     r.reason = StopReason::time_limit;
     r.message = m.str();
   }
-  if (debugger_)
+  std::string output_error;  // reported after every other output is written
+  if (debugger_) {
     debugger_->finish(r.exit_code, r.reason == StopReason::cpu_fatal || r.reason == StopReason::bus_fatal,
                       r.message.empty() ? "the firmware exited" : r.message);
+    if (debugger_->trace() && debugger_->trace()->write_failed())
+      output_error = trace_insn.key() + ": error writing '" + trace_insn.get() + "' (disk full?)";
+  }
   if (trace_) {
     sc_core::sc_close_vcd_trace_file(trace_);
     trace_ = nullptr;
@@ -259,6 +263,7 @@ RunSession::Result RunSession::run() {
     r.pcap_path = pcap.get();
     r.pcap_frames = pcap_->frames();
   }
+  if (!output_error.empty()) throw LoadError(exit_status::no_input, output_error);
   return r;
 }
 

@@ -111,7 +111,8 @@ void InsnTrace::finish(const std::string& why) {
   std::fprintf(file_, "# trace stopped: %s; %llu instructions and %llu events traced (window %llu:%llu)\n",
                why.c_str(), static_cast<unsigned long long>(traced_), static_cast<unsigned long long>(events_),
                static_cast<unsigned long long>(window_.start), static_cast<unsigned long long>(window_.count));
-  std::fclose(file_);
+  const bool flushed = std::fflush(file_) == 0 && !std::ferror(file_);
+  write_failed_ = (std::fclose(file_) != 0) || !flushed;
   file_ = nullptr;
 }
 

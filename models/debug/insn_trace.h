@@ -64,6 +64,8 @@ class InsnTrace {
 
   // Writes the last line ("# trace stopped: <why> ...") and closes the file.
   void finish(const std::string& why);
+  // After finish(): the file could not all be written (a full disk).
+  bool write_failed() const { return write_failed_; }
   // False once the window is over (the owner may unhook the trace).
   bool active() const { return file_ != nullptr; }
   // The next instruction index the trace wants (for owners that skip ahead).
@@ -87,6 +89,7 @@ class InsnTrace {
   uint64_t events_ = 0;    // event lines written
   size_t cs_handle_ = 0;   // capstone handle (csh), 0 when unavailable
   void* cs_insn_ = nullptr;
+  bool write_failed_ = false;
 };
 
 }  // namespace minipc::debug

@@ -295,6 +295,14 @@ TEST(BadInput, AnOutputThatIsTheFirmwareIs64AndLeavesItAsItWas) {
   EXPECT_EQ(text, "not really an ELF, but it must survive");
 }
 
+TEST(BadInput, AnInstructionTraceThatCannotBeWrittenIs66) {
+  const fs::path d = scratch();
+  const RunResult r = minipc("run --trace-insn /dev/full --no-vcd --stats s.json", d);
+  EXPECT_EQ(r.status, 66) << r.err;
+  EXPECT_TRUE(has(r.err, "platform.trace_insn: error writing '/dev/full'")) << r.err;
+  EXPECT_TRUE(fs::exists(d / "s.json")) << "the other outputs are written first";
+}
+
 TEST(BadInput, AStatsFileThatCannotBeWrittenIs66) {
   const fs::path d = scratch();
   const RunResult r = minipc("run --stats /dev/full --no-vcd", d);
