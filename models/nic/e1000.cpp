@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <sstream>
 
 #include "core/hex.h"
+#include "wire/frames.h"
 
 namespace minipc {
 
@@ -18,28 +20,24 @@ void put16(uint8_t* p, uint16_t v) {
   p[1] = static_cast<uint8_t>(v >> 8);
 }
 
-std::array<uint8_t, 6> parse_mac(const std::string& key, const std::string& text) {
-  std::array<uint8_t, 6> m{};
-  unsigned v[6];
-  char tail;
-  if (std::sscanf(text.c_str(), "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
-    throw ConfigError(key + ": '" + text + "' is not a MAC address (like 52:54:00:12:34:56)");
-  for (int i = 0; i < 6; ++i) {
-    if (v[i] > 0xFF) throw ConfigError(key + ": '" + text + "' is not a MAC address (like 52:54:00:12:34:56)");
-    m[static_cast<size_t>(i)] = static_cast<uint8_t>(v[i]);
-  }
-  if (m[0] & 1) throw ConfigError(key + ": " + text + " is a multicast address (bit 0 of the first byte is set)");
-  return m;
+wire::Mac parse_mac(const std::string& key, const std::string& text) {
+  const std::optional<wire::Mac> m = wire::parse_mac(text);
+  if (!m) throw ConfigError(key + ": '" + text + "' is not a MAC address (like 52:54:00:12:34:56)");
+  if ((*m)[0] & 1) throw ConfigError(key + ": " + text + " is a multicast address (bit 0 of the first byte is set)");
+  return *m;
 }
 
-// Ones' complement sum of 16-bit words (the 8254x's packet checksum).
+// The 8254x's packet checksum: the ones' complement sum of the 16-bit words
+// from `start` (the Internet checksum before its final complement).
 uint16_t packet_checksum(const uint8_t* data, size_t len, size_t start) {
-  uint32_t sum = 0;
-  for (size_t i = start; i + 1 < len; i += 2) sum += static_cast<uint32_t>(data[i] << 8 | data[i + 1]);
-  if (len > start && (len - start) & 1) sum += static_cast<uint32_t>(data[len - 1] << 8);
-  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
-  return static_cast<uint16_t>(sum);
+  if (start >= len) return 0;
+  return static_cast<uint16_t>(~wire::inet_checksum(data + start, len - start));
 }
+
+// A frame's bytes on the wire besides its own: preamble and SFD before it,
+// the FCS after it, then the inter-packet gap (wire::kWireOverheadBytes in all).
+constexpr size_t kPreambleBytes = 8, kFcsBytes = 4;
+constexpr size_t kGapBytes = wire::kWireOverheadBytes - kPreambleBytes - kFcsBytes;
 
 constexpr double kTimerUnitNs = 1024.0;  // RDTR, RADV, TIDV, TADV: 1.024 us
 constexpr double kItrUnitNs = 256.0;     // ITR: 256 ns
@@ -373,6 +371,15 @@ uint16_t E1000::phy_read(unsigned reg) const {
 
 void E1000::link_changed() { set_cause(LSC); }
 
+// Preamble to the last FCS bit of a frame of `len` bytes (padded to the
+// minimum), or of `bytes` wire bytes, at the link speed.
+sc_core::sc_time E1000::wire_time(size_t bytes) const {
+  return sc_core::sc_time(8000.0 * static_cast<double>(bytes) / static_cast<double>(link_mbps.get()), sc_core::SC_NS);
+}
+sc_core::sc_time E1000::frame_time(size_t len) const {
+  return wire_time(kPreambleBytes + std::max(len, wire::kMinFrameBytes) + kFcsBytes);
+}
+
 void E1000::stats_reg(uint32_t offset, uint64_t add) {
   uint32_t& s = stats_[(offset - kStatsBase) / 4];
   const uint64_t v = static_cast<uint64_t>(s) + add;
@@ -466,9 +473,7 @@ void E1000::receive(const uint8_t* data, size_t len, uint64_t seq) {
   ++rx_.offered;
   rx_offered_.add();
   if (wire_tap) {
-    // Its first bit: the frame's wire time before now.
-    const double bits = 8.0 * static_cast<double>(8 + std::max<size_t>(len, 60) + 4);
-    const sc_core::sc_time dur(bits * 1000.0 / static_cast<double>(link_mbps.get()), sc_core::SC_NS);
+    const sc_core::sc_time dur = frame_time(len);  // its first bit: the frame's wire time before now
     wire_tap(now > dur ? now - dur : sc_core::SC_ZERO_TIME, data, len, false);
   }
   const uint32_t rctl = regs_[RCTL / 4];
@@ -477,23 +482,24 @@ void E1000::receive(const uint8_t* data, size_t len, uint64_t seq) {
     return;
   }
   stats_reg(TPR, 1);
-  stats_reg(TORL, len + 4);
+  stats_reg(TORL, len + kFcsBytes);
   const bool tagged = len >= 16 && data[12] == 0x81 && data[13] == 0x00;
-  if (!(rctl & RCTL_LPE) && len + 4 > (tagged ? 1522u : 1518u)) {
+  if (!(rctl & RCTL_LPE) && len > (tagged ? wire::kMaxVlanFrameBytes : wire::kMaxFrameBytes)) {
     ++rx_.oversize;
     stats_reg(ROC, 1);
     return;
   }
-  if (len < 14 || !address_match(data)) {
+  if (len < wire::kEthHeaderBytes || !address_match(data)) {
     ++rx_.filtered;
     return;
   }
   RxFrame f;
   f.data.assign(data, data + len);
-  if (f.data.size() < 60) f.data.resize(60, 0);  // the sender pads to the minimum frame
+  if (f.data.size() < wire::kMinFrameBytes) f.data.resize(wire::kMinFrameBytes, 0);  // the sender pads it
+  f.length = f.data.size();
   f.seq = seq;
   f.arrived = now;
-  const uint64_t stored = f.data.size() + 4;  // with its FCS
+  const uint64_t stored = f.length + kFcsBytes;
   const uint64_t capacity = static_cast<uint64_t>(regs_[PBA / 4] & 0x3F) * 1024;
   if (rx_fifo_bytes_ + stored > capacity) {
     ++rx_.missed;
@@ -519,14 +525,12 @@ void E1000::wire_thread() {
   if (wire_start_at_rx_enable) wait(rx_enabled_event_);
   else if (wire_start > sc_core::SC_ZERO_TIME) wait(wire_start);
   const sc_core::sc_time origin = sc_core::sc_time_stamp();
-  const double ns_per_byte = 8000.0 / static_cast<double>(link_mbps.get());
   wire::Frame f;
   while (wire_source->next(f)) {
     sc_core::sc_time start = origin + sc_core::sc_time(static_cast<double>(f.time_ns), sc_core::SC_NS);
     if (start < wire_rx_free_) start = wire_rx_free_;
-    const double bytes = static_cast<double>(8 + std::max<size_t>(f.data.size(), 60) + 4);
-    const sc_core::sc_time end = start + sc_core::sc_time(bytes * ns_per_byte, sc_core::SC_NS);
-    wire_rx_free_ = end + sc_core::sc_time(12 * ns_per_byte, sc_core::SC_NS);
+    const sc_core::sc_time end = start + frame_time(f.data.size());
+    wire_rx_free_ = end + wire_time(kGapBytes);
     const sc_core::sc_time now = sc_core::sc_time_stamp();
     if (end > now) wait(end - now);
     receive(f.data.data(), f.data.size(), f.seq);
@@ -574,16 +578,16 @@ void E1000::rx_dma_thread() {
 bool E1000::rx_one_frame() {
   const uint64_t gen = generation_;
   RxFrame& f = rx_fifo_.front();
-  if (f.bytes.empty()) {  // the first descriptor: the FCS goes to memory and counts in the length unless SECRC
-    f.bytes = f.data;
+  if (!f.fcs_decided) {  // the first descriptor: the FCS goes to memory and counts in the length unless SECRC
+    f.fcs_decided = true;
     if (!(regs_[RCTL / 4] & RCTL_SECRC)) {
-      const uint32_t fcs = ethernet_fcs(f.data.data(), f.data.size());
-      for (int i = 0; i < 4; ++i) f.bytes.push_back(static_cast<uint8_t>(fcs >> (8 * i)));
+      const uint32_t fcs = ethernet_fcs(f.data.data(), f.length);
+      for (size_t i = 0; i < kFcsBytes; ++i) f.data.push_back(static_cast<uint8_t>(fcs >> (8 * i)));
     }
   }
   const unsigned bufsize = rx_buffer_bytes();
   bool failed = false;
-  while (f.done < f.bytes.size()) {
+  while (f.done < f.data.size()) {
     const uint32_t count = regs_[RDLEN / 4] / kDescBytes;
     if (count == 0 || regs_[RDH / 4] == regs_[RDT / 4] || regs_[RDH / 4] >= count) {
       if (!f.waited) {
@@ -602,16 +606,16 @@ bool E1000::rx_one_frame() {
     if (gen != generation_) return false;
     if (failed) break;
     const uint64_t buffer = le64(desc);
-    const unsigned chunk = static_cast<unsigned>(std::min<size_t>(bufsize, f.bytes.size() - f.done));
-    failed = !dma(true, buffer, f.bytes.data() + f.done, chunk, "receive buffer write", true);
+    const unsigned chunk = static_cast<unsigned>(std::min<size_t>(bufsize, f.data.size() - f.done));
+    failed = !dma(true, buffer, f.data.data() + f.done, chunk, "receive buffer write", true);
     if (gen != generation_) return false;
     if (failed) break;
     rx_dma_bytes_.add(chunk);
     f.done += chunk;
-    const bool eop = f.done == f.bytes.size();
+    const bool eop = f.done == f.data.size();
     uint8_t wb[8] = {};
     put16(wb, static_cast<uint16_t>(chunk));
-    put16(wb + 2, packet_checksum(f.data.data(), f.data.size(), regs_[RXCSUM / 4] & 0xFF));
+    put16(wb + 2, packet_checksum(f.data.data(), f.length, regs_[RXCSUM / 4] & 0xFF));
     wb[4] = static_cast<uint8_t>(RXD_STAT_DD | RXD_STAT_IXSM | (eop ? RXD_STAT_EOP : 0));
     failed = !dma(true, ring + head * kDescBytes + 8, wb, 8, "descriptor write-back", true);
     if (gen != generation_) return false;
@@ -621,7 +625,7 @@ bool E1000::rx_one_frame() {
     check_rxdmt();
   }
   // Written (or lost to a bus error): the frame leaves the packet buffer.
-  rx_fifo_bytes_ -= f.data.size() + 4;
+  rx_fifo_bytes_ -= f.length + kFcsBytes;
   rx_fifo_trace.post(sc_core::sc_time_stamp(), static_cast<uint32_t>(rx_fifo_bytes_));
   if (failed) {
     ++rx_.dma_error;
@@ -633,7 +637,7 @@ bool E1000::rx_one_frame() {
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   rx_latency_ns_.sample((now - f.arrived).to_seconds() * 1e9);
   if (packet_trace && f.seq < trace_packets.get())
-    packet_trace({f.seq, static_cast<unsigned>(f.data.size()), f.arrived, f.dma_start, now, f.waited});
+    packet_trace({f.seq, static_cast<unsigned>(f.length), f.arrived, f.dma_start, now, f.waited});
   rx_fifo_.pop_front();
   // RXT0: at once when RDTR is 0, else after the packet timer (restarted by
   // every frame) or the absolute timer (started by the first).
@@ -731,9 +735,9 @@ void E1000::tx_dma_thread() {
           SC_REPORT_WARNING(name(), ("transmit descriptor " + std::to_string(head) +
                                      " ends a frame with no data (length 0): nothing sent").c_str());
         } else {
-          if ((regs_[TCTL / 4] & TCTL_PSP) && tx_frame_.size() < 60) tx_frame_.resize(60, 0);
-          const unsigned wire = static_cast<unsigned>(8 + std::max<size_t>(tx_frame_.size(), 60) + 4 + 12);
-          tx_fifo_.push_back({std::move(tx_frame_), wire});
+          if ((regs_[TCTL / 4] & TCTL_PSP) && tx_frame_.size() < wire::kMinFrameBytes)
+            tx_frame_.resize(wire::kMinFrameBytes, 0);
+          tx_fifo_.push_back(std::move(tx_frame_));
           tx_wire_work_.notify(sc_core::SC_ZERO_TIME);
         }
         tx_frame_.clear();
@@ -752,18 +756,18 @@ void E1000::tx_timer_method() {
 
 // Frames leave one after the other at the link speed.
 void E1000::tx_wire_thread() {
-  const double ns_per_byte = 8000.0 / static_cast<double>(link_mbps.get());
   for (;;) {
     while (tx_fifo_.empty()) wait(tx_wire_work_);
-    TxFrame f = std::move(tx_fifo_.front());
+    std::vector<uint8_t> f = std::move(tx_fifo_.front());
     tx_fifo_.pop_front();
-    if (wire_tap) wire_tap(sc_core::sc_time_stamp(), f.data.data(), f.data.size(), true);
+    if (wire_tap) wire_tap(sc_core::sc_time_stamp(), f.data(), f.size(), true);
     tx_frames_.add();
     stats_reg(GPTC, 1);
     stats_reg(TPT, 1);
-    stats_reg(GOTCL, f.data.size() + 4);
-    if (transmitted_.size() < kKeptTxFrames) transmitted_.push_back(f.data);
-    wait(sc_core::sc_time(ns_per_byte * f.wire_bytes, sc_core::SC_NS));
+    stats_reg(GOTCL, f.size() + kFcsBytes);
+    const sc_core::sc_time busy = frame_time(f.size()) + wire_time(kGapBytes);
+    if (transmitted_.size() < kKeptTxFrames) transmitted_.push_back(std::move(f));
+    wait(busy);
   }
 }
 

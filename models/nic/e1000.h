@@ -197,11 +197,12 @@ class E1000 : public PciFunction {
   SC_HAS_PROCESS(E1000);
 
   struct RxFrame {
-    std::vector<uint8_t> data;   // padded to 60 bytes, no FCS
+    std::vector<uint8_t> data;   // padded to 60 bytes; the first DMA appends the FCS unless RCTL.SECRC
+    size_t length = 0;           // the frame's length without the FCS
+    bool fcs_decided = false;    // the first DMA has looked at SECRC
     uint64_t seq = 0;
     sc_core::sc_time arrived;
-    std::vector<uint8_t> bytes;  // what goes to memory (with the FCS unless SECRC); set by the first DMA
-    size_t done = 0;             // bytes of it written so far
+    size_t done = 0;             // bytes of data written so far
     bool waited = false;         // found no free descriptor (RNBC counted)
     sc_core::sc_time dma_start;
   };
@@ -236,6 +237,8 @@ class E1000 : public PciFunction {
   uint16_t phy_read(unsigned reg) const;
   void load_eeprom();
   void link_changed();
+  sc_core::sc_time wire_time(size_t bytes) const;  // `bytes` at the link speed
+  sc_core::sc_time frame_time(size_t len) const;   // preamble to the FCS's last bit
 
   // registers: a plain array indexed by offset/4 for the ones with no
   // behaviour; the others are handled in read_register/write_register.
@@ -274,12 +277,7 @@ class E1000 : public PciFunction {
   sc_core::sc_event tx_work_, tx_wire_work_;
   DelayTimers tx_delay_;
   std::vector<uint8_t> tx_frame_;
-  struct TxFrame {
-    std::vector<uint8_t> data;
-    unsigned wire_bytes;
-  };
-  std::deque<TxFrame> tx_fifo_;
-  uint64_t tx_fifo_bytes_ = 0;
+  std::deque<std::vector<uint8_t>> tx_fifo_;  // frames waiting for the wire
   std::vector<std::vector<uint8_t>> transmitted_;
   sc_core::sc_event bme_event_;
   sc_core::sc_mutex dma_lock_;
