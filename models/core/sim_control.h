@@ -51,8 +51,15 @@ struct SimOutcome {
 // (the first cause wins, so an error is never masked by its consequences).
 void request_stop(StopReason reason, int exit_code, std::string message);
 
-// The recorded outcome, if any model asked to stop.
-const std::optional<SimOutcome>& sim_outcome();
+namespace detail {
+std::optional<SimOutcome>& outcome();
+}
+// The recorded outcome, if any model asked to stop. Inline and cheap: the
+// CPU asks after every bus access whether that access stopped the run.
+inline const std::optional<SimOutcome>& sim_outcome() {
+  static const std::optional<SimOutcome>& o = detail::outcome();
+  return o;
+}
 
 // Forget the outcome (tests that run several simulations in one process).
 void reset_sim_outcome();
