@@ -2,8 +2,7 @@
 """The network demo of README.md: `minipc run --config
 platform/configs/net_demo.yaml --firmware net-clang.elf --pcap FILE` prints
 the 20 datagrams and the stack's replies and passes; the pcap holds the ICMP
-echo replies and tshark reads every frame of it (skipped part when tshark is
-absent: the frame count is then read by hand)."""
+echo replies and tshark (installed by scripts/setup) reads every frame of it."""
 import argparse
 import os
 import shutil
@@ -39,12 +38,13 @@ def main():
             fail("no ICMP echo reply line")
         if f"minipc: pcap  {pcap}" not in p.stderr:
             fail("minipc did not report the pcap")
-        if shutil.which("tshark"):
-            t = subprocess.run(["tshark", "-r", pcap], capture_output=True, text=True)
-            replies = [l for l in t.stdout.splitlines() if "Echo (ping) reply" in l]
-            if t.returncode != 0 or len(replies) < 3:
-                fail(f"tshark: status {t.returncode}, {len(replies)} echo replies\n{t.stdout}{t.stderr}")
-            print(f"net_demo: tshark read {len(t.stdout.splitlines())} frames, {len(replies)} echo replies")
+        if not shutil.which("tshark"):
+            fail("tshark not installed (scripts/setup installs it)")
+        t = subprocess.run(["tshark", "-r", pcap], capture_output=True, text=True)
+        replies = [l for l in t.stdout.splitlines() if "Echo (ping) reply" in l]
+        if t.returncode != 0 or len(replies) < 3:
+            fail(f"tshark: status {t.returncode}, {len(replies)} echo replies\n{t.stdout}{t.stderr}")
+        print(f"net_demo: tshark read {len(t.stdout.splitlines())} frames, {len(replies)} echo replies")
         print("net_demo: PASS")
 
 

@@ -7,8 +7,8 @@ Runs the net scenario's frames (testbench/qemu/net_frames.py, replayed from a
 pcap through nic0's wire) with `minipc run --pcap`, takes the frames the card
 sent (source MAC = the firmware's) from that pcap, and checks them with
 run_net.check_replies: the ARP reply byte for byte, both ICMP echo replies,
-both UDP echoes, nothing else. It also checks the pcap with tshark when
-tshark is installed (every frame decoded, the replies' protocols seen).
+both UDP echoes, nothing else. It also checks the pcap with tshark
+(installed by scripts/setup): every frame decoded, the replies' protocols seen.
 """
 import argparse
 import os
@@ -57,7 +57,9 @@ def main():
         problems = run_net.check_replies(sent)
         if len(received) != len(read_pcap(src)):
             problems.append(f"{len(received)} frames received in the wire pcap, {len(read_pcap(src))} replayed")
-        if shutil.which("tshark"):
+        if not shutil.which("tshark"):
+            problems.append("tshark not installed (scripts/setup installs it)")
+        else:
             t = subprocess.run(["tshark", "-r", out, "-T", "fields", "-e", "frame.protocols"],
                                capture_output=True, text=True)
             protos = t.stdout.split()

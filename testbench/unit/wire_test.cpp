@@ -862,7 +862,8 @@ TEST_F(WireConfigTest, BadValuesNameTheFullKey) {
 // ---- tshark reads what the writer wrote --------------------------------------------
 
 TEST(WireTshark, ReadsGeneratorPcapPortsAndChecksums) {
-  if (std::system("command -v tshark >/dev/null 2>&1") != 0) GTEST_SKIP() << "tshark not installed";
+  // scripts/setup installs tshark: without it this check must fail, not pass unseen.
+  ASSERT_EQ(std::system("command -v tshark >/dev/null 2>&1"), 0) << "tshark not installed (scripts/setup installs it)";
   GeneratorSpec s = spec_with(30);
   s.flows = 3;
   s.port = 7000;
