@@ -48,6 +48,9 @@ Platform::Platform() {
     throw ConfigError(interrupts.key() + ": '" + interrupts.get() + "' is not an interrupt mode (pic, apic)");
   bus_ = std::make_unique<Bus>("bus");
   offer<sc_core::sc_signal<int>>("bus.owner", &bus_->owner);
+  // A model about to wait on bus.owner asks for it first (Bus::watch_owner).
+  offer<std::function<int()>>("bus.owner_watch",
+                              &own(std::make_unique<std::function<int()>>([this] { return bus_->watch_owner(); })));
   offer<Bus>("bus", bus_.get());  // for the platform's own block types (pci_wiring.cpp)
   add_trace([this](sc_core::sc_trace_file* f) { sc_core::sc_trace(f, bus_->owner, "bus.owner"); });
   // Latency of every interrupt: line -> INTR -> ISR -> EOI (stats "irq.*").

@@ -8,6 +8,7 @@
 
 #include "core/sim_control.h"
 #include "core/stats.h"
+#include "core/timed_signal.h"
 
 namespace minipc {
 
@@ -418,7 +419,34 @@ void Bus::post_owner(const sc_time& at, int who) {
   } else {
     q.emplace_back(at, who);
   }
-  owner_event_.notify(at - sc_core::sc_time_stamp());
+  if (owner_watched_) owner_event_.notify(at - sc_core::sc_time_stamp());
+  else if (q.size() > 64) drop_past_owner_changes();
+}
+
+void Bus::drop_past_owner_changes() {
+  const sc_time now = sc_core::sc_time_stamp();
+  while (!owner_changes_.empty() && owner_changes_.front().first <= now) {
+    owner_value_ = owner_changes_.front().second;
+    owner_changes_.pop_front();
+  }
+}
+
+// The waveform watches the owner from the start when a VCD is recorded.
+void Bus::start_of_simulation() {
+  if (timed_signals_recorded()) watch_owner();
+}
+
+// From now on the signal follows the changes: the value due now is written
+// by owner_writer() in the next delta, the rest at their times. Returns the
+// owner now (the signal may show it only after that delta).
+int Bus::watch_owner() {
+  if (owner_watched_) return owner.read();
+  drop_past_owner_changes();
+  owner_watched_ = true;
+  const int now_value = owner_value_;
+  owner_changes_.emplace_front(sc_core::sc_time_stamp(), now_value);
+  owner_event_.notify(sc_core::SC_ZERO_TIME);
+  return now_value;
 }
 
 void Bus::owner_writer() {

@@ -96,7 +96,14 @@ class Bus : public sc_core::sc_module, public BusMasterHost, public BusFreeWindo
                               "a DMA engine reports a bus error) or error (machine check: the simulation stops)"};
 
   // The initiator holding the bus (connection index), -1 when idle.
+  // Written only while someone watches it (watch_owner()): the waveform
+  // (a VCD being recorded when the simulation starts) or a model that waits
+  // on it (the DMAC's idle-bus rule). Unwatched, the changes are kept (and
+  // the past ones dropped) without an event or a process run per
+  // transaction; watch_owner() brings the signal up to date (one delta).
   sc_core::sc_signal<int> owner{"owner", -1};
+  int watch_owner();
+  bool owner_watched() const { return owner_watched_; }
 
   explicit Bus(const sc_core::sc_module_name& nm);
 
@@ -257,6 +264,7 @@ class Bus : public sc_core::sc_module, public BusMasterHost, public BusFreeWindo
   int choose() const;
   void post_owner(const sc_core::sc_time& at, int who);
   void owner_writer();
+  void start_of_simulation() override;
 
   std::vector<std::unique_ptr<Initiator>> initiators_;
   std::vector<int> socket_master_;  // targ_socket index -> master index
@@ -285,6 +293,9 @@ class Bus : public sc_core::sc_module, public BusMasterHost, public BusFreeWindo
   // owner trace: changes posted at future local times, written in time order
   std::deque<std::pair<sc_core::sc_time, int>> owner_changes_;
   sc_core::sc_event owner_event_;
+  bool owner_watched_ = false;
+  int owner_value_ = -1;  // unwatched: the value the dropped past changes left
+  void drop_past_owner_changes();
 };
 
 }  // namespace minipc

@@ -8,6 +8,7 @@
 #include "core/bus_host.h"
 #include "core/sim_control.h"
 #include "core/stats.h"
+#include "core/timed_signal.h"
 
 namespace minipc {
 
@@ -281,6 +282,7 @@ void Cpu::write_signals() {
 }
 
 void Cpu::run_thread() {
+  waveform_signals_ = timed_signals_recorded();
   keeper_reset(sc_core::sc_time_stamp());
   update_signals();
   for (;;) {

@@ -169,8 +169,13 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
     // nothing-changed case reads no signal.
     if (!signals_current()) write_signals();
   }
+  // halted and interrupt_flag exist for the waveform (nothing in the
+  // platform reads them): without a VCD (timed_signals_recorded() false when
+  // the thread starts) they are not written, so a CLI/STI pair or a HLT
+  // costs no signal update, no delta cycle and no catch-up wait.
   bool signals_current() const {
-    return halted_written_ == core_.halted() && if_written_ == static_cast<bool>(core_.eflags() & flag::if_);
+    return !waveform_signals_ ||
+           (halted_written_ == core_.halted() && if_written_ == static_cast<bool>(core_.eflags() & flag::if_));
   }
   void write_signals();
   void settle_interrupt_controllers();
@@ -287,7 +292,8 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   bool adaptive_ = false;
   bool interacted_ = true;  // since the last wait()
   bool horizon_valid_ = false;
-  bool halted_written_ = false, if_written_ = false;  // update_signals(): last values written
+  bool halted_written_ = false, if_written_ = false;
+  bool waveform_signals_ = true;  // signals_current()  // update_signals(): last values written
   bool limit_known_ = false;
   sc_core::sc_time limit_;  // set_time_limit(): the instant sc_start() stops at
   sc_core::sc_time grid_limit_, activity_at_;  // skip targets must be <= and <

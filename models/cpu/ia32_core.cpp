@@ -1744,9 +1744,12 @@ void Ia32Core::load_segment(unsigned s, uint16_t selector) {
   }
   const uint32_t ec = selector & 0xFFFCu;
   const Descriptor d = read_descriptor(selector, GP, 0);
-  const std::string what = std::string("bad descriptor for ") + kSegNames[s];
-  if (d.is_system() || (d.is_code() && !d.readable_or_writable())) raise(GP, ec, what.c_str());
-  if (!d.conforming() && ((selector & 3u) > d.dpl() || cpl_ > d.dpl())) raise(GP, ec, (what + " (privilege)").c_str());
+  // (The messages are built only on the fault path: this runs for every
+  // segment register load, e.g. each interrupt entry and return.)
+  if (d.is_system() || (d.is_code() && !d.readable_or_writable()))
+    raise(GP, ec, (std::string("bad descriptor for ") + kSegNames[s]).c_str());
+  if (!d.conforming() && ((selector & 3u) > d.dpl() || cpl_ > d.dpl()))
+    raise(GP, ec, (std::string("bad descriptor for ") + kSegNames[s] + " (privilege)").c_str());
   if (!d.present()) raise(NP, ec, (std::string(kSegNames[s]) + " segment not present").c_str());
   set_accessed(selector, d);
   segs_[s] = cache_of(selector, d);

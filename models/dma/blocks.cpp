@@ -15,6 +15,7 @@ void register_dma_blocks(BlockRegistry& r) {
            b.master(dma.master, n, bus_priority(priority));
            // Transparent mode's idea of "idle": the bus's owner signal.
            dma.bus_owner.bind(*b.find<sc_core::sc_signal<int>>("bus.owner"));
+           if (auto* watch = b.find<std::function<int()>>("bus.owner_watch")) dma.watch_bus_owner = *watch;
            // DREQ n is the net <name>.dreq<n> (a device's request pin drives
            // it, e.g. uart0's TXRDY); DACK n drives <name>.ch<n>.dack.
            for (unsigned ch = 0; ch < DmaController::kChannels; ++ch) {

@@ -311,7 +311,12 @@ bool DmaController::window_for_unit(unsigned ch) {
 
 bool DmaController::bus_idle_for_window() {
   const sc_time window = bus_cycle_ * static_cast<double>(transparent_idle_cycles.get());
-  if (bus_owner.read() != -1) {
+  int owner = bus_owner.read();
+  if (watch_bus_owner && !owner_watched_) {  // the signal catches up in the next delta
+    owner_watched_ = true;
+    owner = watch_bus_owner();
+  }
+  if (owner != -1) {
     wait(bus_owner.value_changed_event() | kick_);
     return false;
   }

@@ -37,6 +37,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,10 @@ class DmaController : public Peripheral {
   sc_core::sc_vector<IrqOut> dack{"dack", kChannels};
   // The bus's `owner` signal (-1 = idle): transparent mode's idea of "idle".
   sc_core::sc_in<int> bus_owner{"bus_owner"};
+  // Asks the bus to keep bus_owner up to date (it does not while nobody
+  // watches) and returns the owner now: called before the idle-bus rule
+  // first reads it.
+  std::function<int()> watch_bus_owner;
 
   // HOLD (the channel requests or keeps the bus) and HLDA (the bus is granted
   // to it), per channel, for the VCD. Written by the engine thread only.
@@ -195,6 +200,7 @@ class DmaController : public Peripheral {
   sc_core::sc_event_or_list wake_;
   sc_core::sc_event_or_list window_wake_;  // wake_ and the bus's window announcements
   sc_core::sc_time bus_cycle_;
+  bool owner_watched_ = false;  // watch_bus_owner() called
   sc_core::sc_time hold_latency_;
 
   sc_core::sc_time stall_snapshot_;

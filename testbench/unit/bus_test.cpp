@@ -13,6 +13,7 @@
 #include "core/params.h"
 #include "core/sim_control.h"
 #include "core/stats.h"
+#include "core/timed_signal.h"
 #include "memory/memory.h"
 
 using namespace minipc;
@@ -227,6 +228,33 @@ TEST_F(BusTest, OwnerSignalFollowsGrants) {
   EXPECT_EQ(bus.owner.read(), 1);
   sc_core::sc_start(20, SC_NS);  // t = 50 ns
   EXPECT_EQ(bus.owner.read(), -1);
+}
+
+// Without a waveform nobody watches the owner: the bus keeps the changes
+// without writing the signal (no process run per transaction) until a model
+// asks for it (the DMAC's idle-bus rule), then the signal follows at once.
+TEST_F(BusTest, OwnerSignalIsWrittenOnlyOnceWatched) {
+  timed_signals_recorded() = false;
+  ConfigStore::instance().set("bus.arbitration", "round_robin", "test");
+  Bus bus("bus");
+  Master a("a"), b("b");
+  Recorder t("t");
+  a.count = b.count = 1;
+  bus.connect_initiator(a.socket, "a");
+  bus.connect_initiator(b.socket, "b");
+  bus.map(AddressSpace::memory, 0, 0x100, bus.connect_target(t.socket, "t"));
+  sc_core::sc_start(10, SC_NS);
+  EXPECT_FALSE(bus.owner_watched());
+  EXPECT_EQ(bus.owner.read(), -1) << "unwatched: not written";
+  sc_core::sc_start(20, SC_NS);  // t = 30 ns: b holds the bus (20..40 ns)
+  EXPECT_EQ(bus.owner.read(), -1);
+  EXPECT_EQ(bus.watch_owner(), 1) << "the owner now, though the signal shows it only after a delta";
+  EXPECT_TRUE(bus.owner_watched());
+  sc_core::sc_start(1, SC_NS);  // t = 31 ns
+  EXPECT_EQ(bus.owner.read(), 1);
+  sc_core::sc_start(19, SC_NS);  // t = 50 ns
+  EXPECT_EQ(bus.owner.read(), -1) << "and it follows the later changes";
+  timed_signals_recorded() = true;
 }
 
 TEST_F(BusTest, UnknownPolicyIsConfigError) {
