@@ -2363,6 +2363,8 @@ __attribute__((always_inline)) inline const Ia32Core::Block* Ia32Core::find_bloc
     const uint32_t pa = fetch_page_phys_ | off;
     const Block& b = blocks_[block_index(pa)];
     if (b.phys == pa && block_matches(b, fetch_page_ + off)) [[likely]] return &b;
+    const Block& b2 = blocks_[block_index2(pa)];
+    if (b2.phys == pa && block_matches(b2, fetch_page_ + off)) return &b2;
   } else if ((lin >> 12) == bus_page_addr_) {
     return nullptr;  // code fetched over the bus: no blocks
   }
@@ -2379,8 +2381,18 @@ const Ia32Core::Block* Ia32Core::build_block(uint32_t lin) {
   const uint32_t off = lin & 0xFFF;
   if ((lin >> 12) != fetch_page_addr_ || off > 0x1000 - 16) return nullptr;
   const uint32_t pa = fetch_page_phys_ | off;
-  Block& b = blocks_[block_index(pa)];
-  if (b.phys == pa && block_matches(b, fetch_page_ + off)) return &b;  // only the fetch page was new
+  Block& b1 = blocks_[block_index(pa)];
+  Block& b2 = blocks_[block_index2(pa)];
+  if (b1.phys == pa && block_matches(b1, fetch_page_ + off)) return &b1;  // only the fetch page was new
+  if (b2.phys == pa && block_matches(b2, fetch_page_ + off)) return &b2;
+  // The slot: one that holds this address (its bytes changed), else a free
+  // one, else the one built longer ago.
+  Block& b = b1.phys == pa || b2.phys == pa ? (b1.phys == pa ? b1 : b2)
+             : b1.phys == 0xFFFFFFFF     ? b1
+             : b2.phys == 0xFFFFFFFF     ? b2
+             : b1.built <= b2.built      ? b1
+                                         : b2;
+  b.built = ++blocks_built_;
   b.phys = 0xFFFFFFFF;  // stays invalid if the first instruction faults
   b.code = nullptr;
   b.chain = nullptr;

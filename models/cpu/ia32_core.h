@@ -305,6 +305,7 @@ class Ia32Core {
   static bool jit_available();
   void set_jit(bool on, unsigned threshold = kDefaultJitThreshold);
   bool jit_enabled() const { return jit_ != nullptr; }
+  uint64_t blocks_built() const { return blocks_built_; }  // blocks decoded into the block cache
   // Blocks compiled so far and code flushes (the code buffer filled up).
   uint64_t jit_blocks_compiled() const;
   uint64_t jit_flushes() const;
@@ -572,10 +573,20 @@ class Ia32Core {
     mutable const void* chain = nullptr;  // entry from another block's code (checks the bytes)
     mutable uint32_t chain_phys = 0xFFFFFFFF;  // phys while chain is set, else invalid (one compare)
     mutable uint32_t heat = 0;
+    uint64_t built = 0;  // blocks_built_ when built: the older of the two ways is replaced
   };
   static constexpr uint32_t kJitNever = 0x80000000u;  // Block::heat: translation failed
-  // Contiguous code up to 16 KiB maps without conflicts; beyond, the high bits spread.
+  // Two ways, skewed: a block lives in its slot of the first way (contiguous
+  // code up to 16 KiB maps there without conflicts) or of the second (a
+  // multiplicative hash, so the blocks that collide in the first way, e.g.
+  // code 32 KiB apart, spread out there). A new block takes a free slot of
+  // the two, else the one built longer ago (Block::built). A kernel's hot
+  // path spans more than 16 KiB: with one way, two blocks it runs every
+  // packet evicted each other and were decoded again (and never translated).
   static unsigned block_index(uint32_t pa) { return (pa ^ (pa >> 14)) & (kBlockCacheSize - 1); }
+  static unsigned block_index2(uint32_t pa) { return (pa * 0x9E3779B1u) >> (32 - 14); }
+  static_assert(kBlockCacheSize == 1u << 14, "block_index2 shifts for 14 bits");
+  uint64_t blocks_built_ = 0;  // Block::built stamps
   void forget_translations();
   std::unique_ptr<Block[]> blocks_;
   const Block* find_block();                    // the block at EIP, or nullptr (not cacheable)

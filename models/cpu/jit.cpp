@@ -983,9 +983,15 @@ struct Jit::Gen : Xbyak::CodeGenerator {
     add(qword[rbx + o_cycles], cycles);
     add(dword[rbx + o_eip], off);
     add(qword[rbx + o_code_lo], static_cast<int32_t>(off));
+    // That block, translated, in either way of the block cache.
+    Xbyak::Label found;
     mov(rax, reinterpret_cast<uintptr_t>(&c.blocks_[C::block_index(tpa)]));
-    cmp(dword[rax + static_cast<int32_t>(offsetof(C::Block, chain_phys))], tpa);  // that block, translated
+    cmp(dword[rax + static_cast<int32_t>(offsetof(C::Block, chain_phys))], tpa);
+    je(found);
+    mov(rax, reinterpret_cast<uintptr_t>(&c.blocks_[C::block_index2(tpa)]));
+    cmp(dword[rax + static_cast<int32_t>(offsetof(C::Block, chain_phys))], tpa);
     jne(*settled_, T_NEAR);
+    L(found);
     jmp(qword[rax + static_cast<int32_t>(offsetof(C::Block, chain))]);
   }
 

@@ -414,6 +414,24 @@ TEST_P(BlockRun, SeesSelfModifyingCodeInsideTheBlock) {
   EXPECT_EQ(core.instructions(), 10u);
 }
 
+// Two blocks that share a slot of the block cache's first way (0x2000 and
+// 0x6001: pa ^ pa >> 14 agree in 14 bits), run alternately, both stay
+// cached: each is decoded once, not once per visit.
+TEST_P(BlockRun, BlocksThatShareAFirstWaySlotAreBothKept) {
+  // 2000: inc eax; jmp 6001
+  load({0x40, 0xE9, 0xFB, 0x3F, 0x00, 0x00}, 0x2000);
+  // 6001: inc ebx; dec ecx; jnz 2000; hlt
+  const uint32_t back = 0x2000 - (0x6001 + 2 + 6);
+  std::initializer_list<uint8_t> second = {0x43, 0x49, 0x0F, 0x85, static_cast<uint8_t>(back), static_cast<uint8_t>(back >> 8),
+                                           static_cast<uint8_t>(back >> 16), static_cast<uint8_t>(back >> 24), 0xF4};
+  std::copy(second.begin(), second.end(), bus.mem.begin() + 0x6001);
+  core.set_gpr(reg::ecx, 100);
+  EXPECT_EQ(core.run(10000), StepStatus::halted);
+  EXPECT_EQ(core.gpr(reg::eax), 100u);
+  EXPECT_EQ(core.gpr(reg::ebx), 100u);
+  EXPECT_LE(core.blocks_built(), 3u) << "the two blocks evicted each other";
+}
+
 // run(n) retires exactly n instructions even when n ends inside a block.
 TEST_P(BlockRun, KeepsTheInstructionBudget) {
   load({0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0xF4});  // 10x inc eax; hlt
