@@ -139,7 +139,8 @@ void Cpu::end_of_elaboration() {
 void Cpu::end_of_simulation() {
   const std::string msg = "quantum syncs: " + std::to_string(real_syncs_) + " waited, " +
                           std::to_string(skipped_syncs_) + " skipped (adaptive_quantum=" +
-                          (adaptive_ ? "true" : "false") + ")";
+                          (adaptive_ ? "true" : "false") + "); interrupt-state re-samples done in place: " +
+                          std::to_string(resamples_in_place_);
   SC_REPORT_INFO(name(), msg.c_str());
   if (fast_) {
     const std::string jit_msg = core_.jit_enabled()
@@ -295,6 +296,7 @@ void Cpu::run_thread() {
       // Run up to the end of the quantum (in fast mode to the end of the
       // block that reaches it, see Ia32Core::run()).
       chunk_start();
+      run_delta_ = sc_core::sc_delta_count();
       s = core_.run(chunk_budget(), fast_);
     }
     chunk_end();
@@ -347,6 +349,26 @@ uint64_t Cpu::next_chunk() {
   chunk_end();
   if (!signals_current()) return 0;
   if (keeper_need_sync() && !try_skip()) return 0;
+  return chunk_budget();
+}
+
+// run_thread()'s handling of a re-sample request (core_.run() returned for
+// an OUT, STI, POPF, IRET or INTA), done in place when it is only
+// bookkeeping: this thread has not yielded since run_thread() called
+// core_.run() (no other process ran, so INTR is still what the core has),
+// nothing is pending at the current time (settle_interrupt_controllers()
+// would not wait: no controller can answer before this thread waits), and
+// the end of the chunk needs no signal write, no window, no stop and no
+// sync (next_chunk()'s conditions). Then run_thread() would end the chunk,
+// sample the same INTR and start the next chunk with chunk_budget(): this
+// does exactly that and the core goes on. Otherwise 0: run() returns and
+// run_thread() does it all (the time accounted here is not counted twice).
+uint64_t Cpu::resample_in_place() {
+  if (sc_core::sc_delta_count() != run_delta_ || announcing()) return 0;
+  if (sc_core::sc_pending_activity_at_current_time()) return 0;
+  chunk_end();
+  if (!signals_current() || sim_outcome() || keeper_need_sync()) return 0;
+  ++resamples_in_place_;
   return chunk_budget();
 }
 

@@ -119,6 +119,9 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   uint64_t cycles() const { return core_.cycles(); }
   // Includes a halt still in progress.
   uint64_t halted_cycles() const;
+  // Host-side figure: re-samples of the interrupt state (after OUT, STI,
+  // POPF, IRET, INTA) that needed no return to the thread's loop.
+  uint64_t resamples_in_place() const { return resamples_in_place_; }
   bool fast_mode() const { return fast_; }
   sc_core::sc_time clock_period() const { return period_; }
   sc_core::sc_time effective_quantum() const { return quantum_; }
@@ -197,6 +200,7 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   const uint8_t* fetch_code(uint32_t first, unsigned n, FetchWindow& window) override;
   uint8_t* direct_ptr(uint32_t addr, bool write) override;
   uint64_t next_chunk() override;
+  uint64_t resample_in_place() override;
   // The chunk starts now; the core clocks and hit stalls since its start.
   void chunk_start() {
     chunk_start_cycles_ = core_.cycles();
@@ -291,13 +295,14 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   sc_core::sc_time base_, local_, next_sync_;
   bool adaptive_ = false;
   bool interacted_ = true;  // since the last wait()
+  sc_dt::uint64 run_delta_ = ~sc_dt::uint64{0};  // sc_delta_count() when run_thread() last called core_.run()
   bool horizon_valid_ = false;
-  bool halted_written_ = false, if_written_ = false;
-  bool waveform_signals_ = true;  // signals_current()  // update_signals(): last values written
+  bool halted_written_ = false, if_written_ = false;  // update_signals(): last values written
+  bool waveform_signals_ = true;                        // signals_current()
   bool limit_known_ = false;
   sc_core::sc_time limit_;  // set_time_limit(): the instant sc_start() stops at
   sc_core::sc_time grid_limit_, activity_at_;  // skip targets must be <= and <
-  uint64_t real_syncs_ = 0, skipped_syncs_ = 0;
+  uint64_t real_syncs_ = 0, skipped_syncs_ = 0, resamples_in_place_ = 0;
   bool fast_ = true;
   sc_core::sc_time period_;
   uint64_t period_units_ = 1;  // period_ in time-resolution units

@@ -2685,7 +2685,16 @@ StepStatus Ia32Core::run(uint64_t max_insns, bool whole_blocks) {
       } else {
         s = run_fast<false>(stop, watch, whole_blocks);
       }
-      if (s != StepStatus::ok || ev_.resample_intr) return s;
+      if (s != StepStatus::ok) return s;
+      if (ev_.resample_intr) [[unlikely]] {
+        // The owner settles the interrupt state; when that needs nothing
+        // but bookkeeping, run goes on with the budget it gives.
+        const uint64_t more = hook_ ? 0 : bus_.resample_in_place();
+        if (!more) return s;
+        ev_.resample_intr = false;
+        stop = instructions_ + more;
+        watch = watched_flags();
+      }
     }
     // The budget is used up with nothing pending: the owner's end of chunk
     // (CpuBus::next_chunk()), and on with its next budget if it allows.

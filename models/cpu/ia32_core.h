@@ -84,6 +84,13 @@ class CpuBus {
   // work (as if run() had returned and been called again), or return 0 and
   // let run() return. Default: return.
   virtual uint64_t next_chunk() { return 0; }
+  // Ia32Core::run() stopped for a re-sample of the interrupt state (an OUT,
+  // STI, POPF, IRET, an INTA) with no fault or halt: the owner may settle
+  // that in place and go on with a further budget (as if run() had
+  // returned, the controllers had settled, INTR had been sampled again and
+  // run() had been called again), or return 0 and let run() return.
+  // Default: return.
+  virtual uint64_t resample_in_place() { return 0; }
 };
 
 enum class StepStatus : uint8_t {

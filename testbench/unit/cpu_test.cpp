@@ -1815,6 +1815,85 @@ TEST(CpuModule, IntrIsResampledAfterAcknowledgeNoSpuriousInta) {
   EXPECT_TRUE(cpu.interrupt_flag.read());
 }
 
+// A device that raises INTR in a delta cycle after an OUT to port 0x80 (as a
+// controller does: notify -> method -> signal); other ports do nothing.
+struct OutRaisesIntr : sc_core::sc_module {
+  sc_core::sc_signal<bool, sc_core::SC_MANY_WRITERS> line{"line"};
+  sc_core::sc_event raise_ev;
+  int acks = 0;
+  SC_HAS_PROCESS(OutRaisesIntr);
+  explicit OutRaisesIntr(sc_core::sc_module_name n) : sc_module(n) {
+    SC_METHOD(on_raise);
+    sensitive << raise_ev;
+    dont_initialize();
+  }
+  void on_raise() { line.write(true); }
+};
+
+struct LowerOnAck : InterruptAcknowledgeIf {
+  OutRaisesIntr* dev = nullptr;
+  int acknowledge() override {
+    ++dev->acks;
+    dev->line.write(false);
+    return 0x20;
+  }
+};
+
+// After an OUT the CPU samples INTR again once the controllers settled: an
+// interrupt the OUT raises (in a delta) is taken right after the OUT, in
+// every mode; an OUT that changes nothing costs no return to the CPU
+// thread's loop (the re-sample is done in place), with the same result.
+void out_raises_interrupt(const char* mode, bool jit) {
+  reset_sim_outcome();
+  ConfigStore::instance().set("cpu.mode", mode, "test");
+  ConfigStore::instance().set("cpu.jit", jit ? "true" : "false", "test");
+  TinyMemory ram("ram");
+  IoSink io("io");
+  OutRaisesIntr dev("dev");
+  LowerOnAck ack;
+  ack.dev = &dev;
+  io.on_write = [&dev](uint64_t port) {
+    if (port == 0x80) dev.raise_ev.notify(sc_core::SC_ZERO_TIME);
+  };
+  Cpu cpu("cpu");
+  cpu.mem.bind(ram.socket);
+  cpu.io.bind(io.socket);
+  cpu.intr.bind(dev.line);
+  cpu.inta.bind(ack);
+  auto wr32 = [&](uint32_t a, uint32_t v) { std::memcpy(&ram.mem[a], &v, 4); };
+  wr32(0x808, 0x0000FFFF);  // GDT at 0x800: flat code 0x08, data 0x10
+  wr32(0x80C, 0x00CF9A00);
+  wr32(0x810, 0x0000FFFF);
+  wr32(0x814, 0x00CF9200);
+  wr32(0x900 + 0x20 * 8, (0x08u << 16) | 0x300);  // IDT at 0x900: vector 0x20 -> 0x300
+  wr32(0x904 + 0x20 * 8, 0x8E00);
+  // handler: mov [0x600], ebx; hlt
+  const uint8_t handler[] = {0x89, 0x1D, 0x00, 0x06, 0x00, 0x00, 0xF4};
+  std::memcpy(&ram.mem[0x300], handler, sizeof handler);
+  ram.mem[0xC00] = 0x17; wr32(0xC02, 0x800);
+  ram.mem[0xC10] = 0x07; ram.mem[0xC11] = 0x01; wr32(0xC12, 0x900);
+  // lgdt [0xC00]; lidt [0xC10]; sti; mov ecx, 40; loop: out 0xE9, al; inc ebx;
+  // dec ecx; jnz loop; out 0x80, al; inc ebx; inc ebx; jmp $
+  const uint8_t code[] = {0x0F, 0x01, 0x15, 0x00, 0x0C, 0x00, 0x00, 0x0F, 0x01, 0x1D, 0x10, 0x0C, 0x00, 0x00, 0xFB,
+                          0xB9, 0x28, 0x00, 0x00, 0x00, 0xE6, 0xE9, 0x43, 0x49, 0x75, 0xFA,
+                          0xE6, 0x80, 0x43, 0x43, 0xEB, 0xFE};
+  std::memcpy(&ram.mem[0x100], code, sizeof code);
+  cpu.set_entry_state(0x100, 0, 0);
+  cpu.core().set_gpr(reg::esp, 0x8000);
+  sc_core::sc_start(sc_core::sc_time(50, sc_core::SC_US));
+  if (sim_outcome()) ADD_FAILURE() << "stopped: " << sim_outcome()->message;
+  EXPECT_EQ(dev.acks, 1);
+  uint32_t ebx_at_isr = 0;
+  std::memcpy(&ebx_at_isr, &ram.mem[0x600], 4);
+  EXPECT_EQ(ebx_at_isr, 40u) << "the interrupt came right after the OUT that raised it";
+  EXPECT_EQ(io.writes.size(), 41u);
+  if (std::string(mode) == "fast") EXPECT_GT(cpu.resamples_in_place(), 0u) << "OUTs to 0xE9 change nothing";
+}
+
+TEST(CpuModule, OutThatRaisesIntrIsFollowedByTheInterruptInFastMode) { out_raises_interrupt("fast", true); }
+TEST(CpuModule, OutThatRaisesIntrIsFollowedByTheInterruptInFastModeInterpreted) { out_raises_interrupt("fast", false); }
+TEST(CpuModule, OutThatRaisesIntrIsFollowedByTheInterruptInAccurateMode) { out_raises_interrupt("accurate", false); }
+
 // An NMI source that behaves like the local APIC's nmi output: raised at
 // the given times, held until the CPU acknowledges, lowered one delta later.
 struct NmiSource : sc_core::sc_module {
