@@ -10,21 +10,6 @@
 namespace minipc {
 
 namespace {
-// Bits index*32 .. index*32+31 of b (word-wise: the interrupt path calls
-// these several times per interrupt).
-uint32_t dword(const std::bitset<256>& b, unsigned index) {
-  static const std::bitset<256> low32(0xFFFFFFFFull);
-  return static_cast<uint32_t>(((b >> (index * 32)) & low32).to_ulong());
-}
-
-int highest(const std::bitset<256>& b) {
-  if (b.none()) return -1;
-  for (int w = 7; w >= 0; --w)
-    if (const uint32_t v = dword(b, static_cast<unsigned>(w)))
-      return w * 32 + 31 - __builtin_clz(v);
-  return -1;
-}
-
 // Writable bits of each LVT kind (SDM Figure 10-8); delivery status and
 // remote IRR are read-only.
 constexpr uint32_t kLvtTimerBits = 0x000300FF;  // vector, mask, timer mode (17; 18 = TSC deadline)
@@ -242,7 +227,7 @@ void LocalApic::accept(uint8_t vector, bool level_triggered) {
     return;
   }
   irr_.set(vector);
-  tmr_[vector] = level_triggered;
+  tmr_.assign(vector, level_triggered);
   interrupts_accepted_.add();
   refresh();
 }
@@ -261,8 +246,8 @@ void LocalApic::error(uint32_t esr_bits) {
 
 // ---- priorities -----------------------------------------------------------------
 
-int LocalApic::highest_irr() const { return highest(irr_); }
-int LocalApic::highest_isr() const { return highest(isr_); }
+int LocalApic::highest_irr() const { return irr_.highest(); }
+int LocalApic::highest_isr() const { return isr_.highest(); }
 
 uint8_t LocalApic::ppr() const {
   // SDM 10.8.3.1: PPR = TPR if TPR[7:4] >= ISRV[7:4], else ISRV[7:4]:0.
@@ -306,9 +291,9 @@ void LocalApic::refresh() {
   Register* tmr[8] = {&TMR0, &TMR1, &TMR2, &TMR3, &TMR4, &TMR5, &TMR6, &TMR7};
   Register* irr[8] = {&IRR0, &IRR1, &IRR2, &IRR3, &IRR4, &IRR5, &IRR6, &IRR7};
   for (unsigned i = 0; i < 8; ++i) {
-    isr[i]->set(dword(isr_, i));
-    tmr[i]->set(dword(tmr_, i));
-    irr[i]->set(dword(irr_, i));
+    isr[i]->set(isr_.w[i]);
+    tmr[i]->set(tmr_.w[i]);
+    irr[i]->set(irr_.w[i]);
   }
   PPR.set(ppr());
   APR.set(apr());
@@ -346,7 +331,7 @@ void LocalApic::write_eoi(uint64_t) {
   isr_.reset(vector);
   eoi_.add();
   if (on_eoi) on_eoi(static_cast<uint8_t>(vector), access_time());
-  if (tmr_[vector]) {
+  if (tmr_.test(vector)) {
     // Level triggered: the source's remote IRR is cleared by the EOI.
     eoi_lint(static_cast<uint8_t>(vector));
     if (message_target_) message_target_->broadcast_eoi(static_cast<uint8_t>(vector));

@@ -28,7 +28,8 @@
 // the CPU the same answer without that delta.
 #pragma once
 
-#include <bitset>
+#include <algorithm>
+#include <iterator>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -239,7 +240,23 @@ class LocalApic : public Peripheral, public InterruptAcknowledgeIf {
   // IPIs.
   void sender_thread();
 
-  std::bitset<256> irr_, isr_, tmr_;
+  // The 256-bit IRR, ISR and TMR, kept as the eight 32-bit registers the
+  // SDM lays them out in (the interrupt path reads them word-wise several
+  // times per interrupt).
+  struct VectorBits {
+    uint32_t w[8] = {};
+    void set(unsigned v) { w[v >> 5] |= 1u << (v & 31); }
+    void reset(unsigned v) { w[v >> 5] &= ~(1u << (v & 31)); }
+    void reset() { std::fill(std::begin(w), std::end(w), 0u); }
+    void assign(unsigned v, bool on) { on ? set(v) : reset(v); }
+    bool test(unsigned v) const { return (w[v >> 5] >> (v & 31)) & 1u; }
+    int highest() const {  // the highest vector set, or -1
+      for (int i = 7; i >= 0; --i)
+        if (w[i]) return i * 32 + 31 - __builtin_clz(w[i]);
+      return -1;
+    }
+  };
+  VectorBits irr_, isr_, tmr_;
   uint32_t esr_pending_ = 0;        // errors seen since the last ESR write
   bool hw_enabled_ = true;          // IA32_APIC_BASE bit 11
   uint64_t base_address_ = ApicMessage::kBase;

@@ -192,9 +192,14 @@ void Bus::end_of_elaboration() {
 }
 
 sc_time Bus::own_occupancy(unsigned len) const {
+  // Every transaction asks: the usual lengths are computed once (the same
+  // expression, so the same sc_time to the last unit).
+  if (len < occupancy_.size() && occupancy_[len] != SC_ZERO_TIME) return occupancy_[len];
   const uint64_t w = width_bytes.get();
   const uint64_t beats = std::max<uint64_t>(1, (len + w - 1) / w);
-  return cycle() * static_cast<double>(address_cycles.get() + beats);
+  const sc_time t = cycle() * static_cast<double>(address_cycles.get() + beats);
+  if (len < occupancy_.size()) occupancy_[len] = t;
+  return t;
 }
 
 void Bus::account(int id, const Mapping& m, const tlm::tlm_generic_payload& p, const sc_time& wait,

@@ -64,6 +64,7 @@
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include <cstdint>
+#include <array>
 #include <deque>
 #include <functional>
 #include <iosfwd>
@@ -257,6 +258,7 @@ class Bus : public sc_core::sc_module, public BusMasterHost, public BusFreeWindo
   bool check_window(AddressSpace space, uint64_t base, uint64_t size, int target, const Mapping* ignore,
                     std::string* why) const;
   sc_core::sc_time own_occupancy(unsigned len) const;
+  mutable std::array<sc_core::sc_time, 65> occupancy_{};  // own_occupancy() of lengths 0..64, once computed
   sc_core::sc_time own_occupancy(const tlm::tlm_generic_payload& p) const { return own_occupancy(p.get_data_length()); }
   void account(int id, const Mapping& m, const tlm::tlm_generic_payload& p, const sc_core::sc_time& wait,
                const sc_core::sc_time& busy);
