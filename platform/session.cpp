@@ -207,6 +207,8 @@ class WallClockWatchdog : public sc_core::sc_module {
 
 RunSession::Result RunSession::run() {
   open_vcd();
+  // Markers are kept for the Chrome trace only when one is written.
+  if (trace_port_) trace_port_->set_recording(!perfetto.get().empty());
   start_debugging();
   reset_sim_outcome();
   if (!(wall_limit.get() >= 0) || !std::isfinite(wall_limit.get()))

@@ -84,7 +84,7 @@ void TracePort::write_event(uint64_t v) {
   const uint16_t id = static_cast<uint16_t>(v);
   const uint32_t arg = static_cast<uint32_t>(ARG.get());
   const sc_core::sc_time at = access_time();
-  events_.push_back({at, id, arg});
+  if (recording_) events_.push_back({at, id, arg});
   count_.add();
   if (is_isr_like(id)) {
     if ((id & 1) == 0)
@@ -187,7 +187,7 @@ nlohmann::json TracePort::to_chrome_trace() const {
 
 void TracePort::add_slice(const std::string& track, const std::string& name, uint64_t id,
                           const sc_core::sc_time& begin, const sc_core::sc_time& end, nlohmann::json args) {
-  slices_.push_back({track, name, id, begin, end, std::move(args)});
+  if (recording_) slices_.push_back({track, name, id, begin, end, std::move(args)});
 }
 
 void TracePort::write_chrome_trace(const std::string& path) const {

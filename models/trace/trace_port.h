@@ -44,6 +44,12 @@ class TracePort : public Peripheral {
     uint32_t arg;
   };
   const std::vector<Event>& events() const { return events_; }
+  // Whether events and slices are kept for the Chrome trace (the platform
+  // keeps them only when a trace file will be written: without one a
+  // marker costs no memory, so a long run's memory stays flat). The stage
+  // histograms, metrics and waveform signals do not depend on it.
+  void set_recording(bool on) { recording_ = on; }
+  bool recording() const { return recording_; }
 
   // Stage histograms (firmware/lib/trace.h's network ids): the time from a
   // stage's start marker to its end marker, in CPU cycles at this clock
@@ -82,6 +88,7 @@ class TracePort : public Peripheral {
   void stage_event(uint16_t id, uint32_t arg, const sc_core::sc_time& at);
 
   std::vector<Event> events_;
+  bool recording_ = true;
   double cpu_clock_hz_ = 0;
   struct StageState {
     bool open = false;

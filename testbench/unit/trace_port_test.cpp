@@ -42,6 +42,24 @@ TEST_F(TracePortTest, EventIsRecordedWithItsArgument) {
   EXPECT_EQ(TracePort::event_name(0x10), "isr");
 }
 
+// Without a trace file to write (recording off) markers keep no memory, and
+// the stage histograms still count.
+TEST_F(TracePortTest, NotRecordingKeepsNoEventsButStagesStillCount) {
+  TraceBench b;
+  b.port.set_recording(false);
+  for (int i = 0; i < 1000; ++i) {
+    b.cpu.write(4, 0x20, 4);
+    b.cpu.write(0, 0x10, 2);
+  }
+  b.cpu.write(4, 1, 4);
+  b.cpu.write(0, 0x50, 2);  // net_irq stage start
+  b.cpu.write(4, 1, 4);
+  b.cpu.write(0, 0x51, 2);  // and end
+  EXPECT_TRUE(b.port.events().empty());
+  EXPECT_EQ(StatsRegistry::instance().value("trace.events"), 1002.0);
+  EXPECT_EQ(StatsRegistry::instance().histogram("fw.stage.net_irq.ns", {}).count(), 1u);
+}
+
 TEST_F(TracePortTest, MetricBecomesAFirmwareStat) {
   TraceBench b;
   b.metric("dma.copy_ns", 1234);
