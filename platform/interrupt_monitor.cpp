@@ -4,6 +4,7 @@
 
 #include "apic/io_apic.h"
 #include "apic/local_apic.h"
+#include "core/sim_control.h"
 
 namespace minipc {
 
@@ -46,9 +47,10 @@ void InterruptMonitor::wire(BlockBuilder& b) {
   Pic8259View* master = b.find<Pic8259View>("pic.master.view");
   Pic8259View* slave = b.find<Pic8259View>("pic.slave.view");
   if (master && slave) use_pics(*master, *slave);
+  lapic_ = b.find<LocalApic>("apic.lapic");
   if (b.apic_mode()) {
     IoApic* ioapic = b.find<IoApic>("apic.ioapic");
-    LocalApic* lapic = b.find<LocalApic>("apic.lapic");
+    LocalApic* lapic = lapic_;
     if (ioapic && lapic) use_apic(*ioapic, *lapic);
   }
 }
@@ -99,8 +101,9 @@ InterruptMonitor::Vector& InterruptMonitor::stats_for(int vector) {
   return vectors_.emplace(vector, v).first->second;
 }
 
-void InterruptMonitor::accepted(int vector, const sc_core::sc_time& at) {
+void InterruptMonitor::accepted(int vector, const sc_core::sc_time& at, bool back_to_back) {
   accepted_count_.add();
+  if (storm_time.get() != sc_core::SC_ZERO_TIME) check_storm(vector, at, back_to_back);
   const auto line = line_of(vector);
   if (!line || !asserted_at_[*line]) return;  // spurious, or not from a line we watch
   if (in_service_ > 0) nested_.add();
@@ -141,6 +144,50 @@ void InterruptMonitor::eoi(unsigned line, const sc_core::sc_time& at) {
       below = static_cast<uint32_t>(l->vector);
     }
   inta_vector.post(at, below);
+}
+
+// An acceptance that follows some progress (not back to back) starts a new
+// span; a span of back-to-back acceptances that lasts storm_time is a storm.
+void InterruptMonitor::check_storm(int vector, const sc_core::sc_time& at, bool back_to_back) {
+  if (!back_to_back || !storm_open_) {
+    storm_open_ = true;
+    storm_start_ = at;
+    storm_counts_.clear();
+    storm_total_ = 0;
+  }
+  ++storm_counts_[vector];
+  ++storm_total_;
+  if (at - storm_start_ < storm_time.get() || storm_total_ < kStormMinInterrupts) return;
+  auto top = storm_counts_.begin();
+  const uint64_t total = storm_total_;
+  for (auto it = storm_counts_.begin(); it != storm_counts_.end(); ++it)
+    if (it->second > top->second) top = it;
+  char msg[400];
+  std::snprintf(msg, sizeof msg,
+                "interrupt storm: from %.6f ms to %.6f ms of simulated time every interrupt came right after the "
+                "previous one's IRET (%llu interrupts, no instruction outside interrupt handlers); vector 0x%02X "
+                "%llu times",
+                storm_start_.to_seconds() * 1e3, at.to_seconds() * 1e3, static_cast<unsigned long long>(total),
+                top->first, static_cast<unsigned long long>(top->second));
+  request_stop(StopReason::interrupt_storm, exit_status::interrupt_storm,
+               std::string(msg) + ", from " + source_of(top->first) + " (" + storm_time.key() +
+                   " sets the span; 0s turns the check off)");
+}
+
+// Where a vector comes from, as far as the monitor can tell.
+std::string InterruptMonitor::source_of(int vector) const {
+  if (const auto line = line_of(vector)) return "IRQ " + std::to_string(*line) + (ioapic_ ? " (through the I/O APIC)" : " (8259A)");
+  if (lapic_) {
+    const uint32_t lvt = static_cast<uint32_t>(lapic_->LVT_TIMER.get());
+    if ((lvt & 0xFF) == static_cast<uint32_t>(vector) && !(lvt & LocalApic::LVT_MASKED)) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "the local APIC timer (LVT timer vector 0x%02X, initial count %u, divide "
+                    "configuration 0x%X)", vector, static_cast<unsigned>(lapic_->TIMER_ICR.get()),
+                    static_cast<unsigned>(lapic_->TIMER_DCR.get()));
+      return buf;
+    }
+  }
+  return "not an ISA line nor the local APIC timer (another local APIC source or an IPI)";
 }
 
 }  // namespace minipc

@@ -17,6 +17,7 @@
 #include <systemc>
 
 #include "core/block.h"
+#include "core/params.h"
 #include "core/irq.h"
 #include "core/stats.h"
 #include "core/timed_signal.h"
@@ -47,7 +48,23 @@ class InterruptMonitor : public sc_core::sc_module {
 
   // The CPU accepted an external interrupt with this vector; `at` is its
   // local time when the first ISR instruction is about to run.
-  void accepted(int vector, const sc_core::sc_time& at);
+  // back_to_back: it came right after an IRET, before any instruction of
+  // the interrupted code ran.
+  void accepted(int vector, const sc_core::sc_time& at, bool back_to_back = false);
+
+  // Interrupt-storm detector: when every interrupt the CPU accepts comes
+  // back to back (right after the previous ISR's IRET, so no instruction
+  // outside ISRs runs) for this long in simulated time, and at least
+  // kStormMinInterrupts of them, the run stops (exit 95) naming the vector
+  // taken most often in that span and its source. Such a run makes no
+  // progress and, in host time, may never reach its time limit. 0 turns
+  // the check off. (A receive livelock is such a span too: studies of it
+  // turn the check off, as tools/experiments/receive_livelock.yaml does.)
+  static constexpr uint64_t kStormMinInterrupts = 1000;
+  Param<sc_core::sc_time> storm_time{"platform.irq_storm_time", sc_core::sc_time(100, sc_core::SC_MS),
+                                     "time without an instruction outside interrupt handlers (every interrupt taken "
+                                     "right after the previous one's IRET) that stops the run as an interrupt storm "
+                                     "(exit 95); 0s: no check"};
 
   // For the VCD: the vector of the last INTA cycle, shown from the INTA to
   // the EOI that retires it (0 when none is in service), and the number of
@@ -81,6 +98,16 @@ class InterruptMonitor : public sc_core::sc_module {
   sc_core::sc_time intr_rose_at_;
   unsigned in_service_ = 0;
   std::map<int, Vector> vectors_;
+  // The current span of back-to-back acceptances: its start (the first
+  // acceptance after one that followed some progress) and the acceptances
+  // per vector in it.
+  bool storm_open_ = false;
+  sc_core::sc_time storm_start_;
+  std::map<int, uint64_t> storm_counts_;
+  uint64_t storm_total_ = 0;
+  void check_storm(int vector, const sc_core::sc_time& at, bool back_to_back);
+  std::string source_of(int vector) const;
+  LocalApic* lapic_ = nullptr;
   Counter& nested_;
   Counter& accepted_count_;
 };

@@ -55,10 +55,10 @@ Platform::Platform() {
   add_trace([this](sc_core::sc_trace_file* f) { sc_core::sc_trace(f, bus_->owner, "bus.owner"); });
   // Latency of every interrupt: line -> INTR -> ISR -> EOI (stats "irq.*").
   irq_monitor_ = std::make_unique<InterruptMonitor>("irq_monitor");
-  using Accepted = std::function<void(int, const sc_core::sc_time&)>;
+  using Accepted = std::function<void(int, const sc_core::sc_time&, bool)>;
   offer<Accepted>("interrupt_accepted", &own(std::make_unique<Accepted>(
-                                            [this](int vector, const sc_core::sc_time& at) {
-                                              irq_monitor_->accepted(vector, at);
+                                            [this](int vector, const sc_core::sc_time& at, bool back_to_back) {
+                                              irq_monitor_->accepted(vector, at, back_to_back);
                                             })));
 
   // Pass 1: every block in config order; pass 2: their connect steps.

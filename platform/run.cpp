@@ -46,6 +46,8 @@ const char* reason_name(StopReason r) {
     case StopReason::wall_limit: return "wall-clock limit";
     case StopReason::debugger_kill: return "killed by the debugger";
     case StopReason::internal: return "internal error";
+    case StopReason::deadlock: return "deadlock";
+    case StopReason::interrupt_storm: return "interrupt storm";
   }
   return "?";
 }

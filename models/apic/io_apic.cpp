@@ -187,4 +187,12 @@ void IoApic::sender_thread() {
   }
 }
 
+bool IoApic::routes_nmi() const {
+  for (const auto& r : IOREDTBL) {
+    const uint64_t v = r->get();
+    if (!(v & RTE_MASKED) && ((v & RTE_DELIVERY_MODE) >> 8) == static_cast<uint64_t>(DeliveryMode::nmi)) return true;
+  }
+  return false;
+}
+
 }  // namespace minipc

@@ -52,6 +52,10 @@ class IoApic : public Peripheral {
   // entries with this vector, and resends those whose input is still asserted.
   void eoi(uint8_t vector);
 
+  // Whether an unmasked redirection entry has NMI delivery (a device line
+  // could then send an NMI): the CPU's deadlock check asks.
+  bool routes_nmi() const;
+
   // ---- direct registers (memory-mapped) ------------------------------------
   Register IOREGSEL{bank_, "IOREGSEL", 0x00, 4, 0};
   Register IOWIN{bank_, "IOWIN", 0x10, 4, 0};

@@ -229,6 +229,19 @@ class LocalApic : public Peripheral, public InterruptAcknowledgeIf {
   void evaluate_level_lint(int pin);
   Register& lvt_lint(int pin) { return pin == 0 ? LVT_LINT0 : LVT_LINT1; }
 
+ public:
+  // Whether LINT0 or LINT1 is unmasked with NMI delivery (its pin could
+  // then raise an NMI): the CPU's deadlock check asks.
+  bool nmi_armed() const {
+    for (const Register* r : {&LVT_LINT0, &LVT_LINT1}) {
+      const uint32_t v = static_cast<uint32_t>(r->get());
+      if (!(v & LVT_MASKED) && ((v & LVT_DELIVERY_MODE) >> 8) == static_cast<uint32_t>(DeliveryMode::nmi)) return true;
+    }
+    return false;
+  }
+
+ private:
+
   // Timer.
   uint64_t timer_divisor() const;
   sc_core::sc_time timer_tick() const;  // one count

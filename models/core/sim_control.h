@@ -22,6 +22,8 @@ constexpr int cpu_fatal = 90;      // unsupported opcode, triple fault
 constexpr int bus_fatal = 91;      // CPU fetched from unmapped memory; bus.unmapped=error machine check
 constexpr int time_limit = 92;     // --time reached without the firmware exiting
 constexpr int wall_limit = 93;     // --wall-limit: host time ran out first
+constexpr int deadlock = 94;       // every CPU halted and nothing can ever wake one
+constexpr int interrupt_storm = 95;  // one vector accepted faster than any ISR can run
 }  // namespace exit_status
 
 // An input file a model needs cannot be opened (exit status no_input). The
@@ -39,7 +41,9 @@ class DataError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class StopReason : uint8_t { firmware_exit, cpu_fatal, bus_fatal, time_limit, wall_limit, debugger_kill, internal };
+enum class StopReason : uint8_t {
+  firmware_exit, cpu_fatal, bus_fatal, time_limit, wall_limit, debugger_kill, internal, deadlock, interrupt_storm
+};
 
 struct SimOutcome {
   StopReason reason;

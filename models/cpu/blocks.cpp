@@ -1,5 +1,6 @@
 // Block types of this folder (models/core/block.h): an IA-32 processor and
 // its local APIC, which is always there, as on a PC.
+#include "apic/io_apic.h"
 #include "apic/local_apic.h"
 #include "core/block.h"
 #include "cpu/cpu.h"
@@ -65,7 +66,9 @@ void register_cpu_blocks(BlockRegistry& r) {
            if (!cpu.fast_mode()) b.trace(cpu.bus_free.signal, n + ".bus_free");
            b.on_connect([&cpu, &lapic](BlockBuilder& b) {
              if (InterruptAcknowledgeIf* pic = b.find<InterruptAcknowledgeIf>("inta.pic")) lapic.extint_ack.bind(*pic);
-             using Accepted = std::function<void(int, const sc_core::sc_time&)>;
+             IoApic* ioapic = b.find<IoApic>("apic.ioapic");
+             cpu.nmi_possible = [&lapic, ioapic] { return lapic.nmi_armed() || (ioapic && ioapic->routes_nmi()); };
+             using Accepted = std::function<void(int, const sc_core::sc_time&, bool)>;
              if (Accepted* fn = b.find<Accepted>("interrupt_accepted")) cpu.on_interrupt_accepted = *fn;
            });
          }});

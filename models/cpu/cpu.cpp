@@ -18,6 +18,13 @@ std::string hex32(uint64_t v) {
   std::snprintf(buf, sizeof buf, "0x%08llX", static_cast<unsigned long long>(v));
   return buf;
 }
+
+std::string ms_string(const sc_core::sc_time& t) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.6f ms", t.to_seconds() * 1e3);
+  return buf;
+}
+
 // Instructions run between two looks at INTR and the quantum (upper bound).
 constexpr uint64_t kMaxChunkInstructions = 1024;
 }  // namespace
@@ -62,8 +69,10 @@ Cpu::Cpu(sc_core::sc_module_name name) : sc_module(name), core_(*this) {
     // The first ISR instruction runs once the IDT delivery (its cycle cost)
     // is done: report that time.
     if (vector >= 0 && on_interrupt_accepted)
-      on_interrupt_accepted(vector, sc_core::sc_time_stamp() + local_offset() +
-                                        period_ * static_cast<double>(cycle_cost(CostClass::interrupt)));
+      on_interrupt_accepted(vector,
+                            sc_core::sc_time_stamp() + local_offset() +
+                                period_ * static_cast<double>(cycle_cost(CostClass::interrupt)),
+                            core_.iret_just_retired());
     return vector;
   });
 
@@ -326,6 +335,7 @@ void Cpu::run_thread() {
     }
     if (s == StepStatus::halted) {
       wait_while_halted();
+      if (sim_outcome()) return;  // a deadlock (or another model's stop meanwhile)
       continue;
     }
     if (keeper_need_sync()) quantum_sync();
@@ -400,8 +410,31 @@ uint64_t Cpu::halted_cycles() const {
   return halted_cycles_ + static_cast<uint64_t>((sc_core::sc_time_stamp() - halt_start_) / period_);
 }
 
+// Why this halted CPU can never run again, or "" when something could wake
+// it: with IF=0 only an NMI can, and none can come while NMIs are blocked
+// (in an NMI handler, until its IRET) or when no source could send one.
+// A debugger attached (an instruction hook) could change anything. With
+// IF=1 an interrupt could always come (a device the CPU cannot see through
+// may still be counting): not judged here.
+std::string Cpu::cannot_wake() const {
+  if (core_.insn_hook() || !nmi_possible) return "";
+  if (core_.eflags() & flag::if_) return "";
+  if (core_.nmi_blocked()) return "interrupts disabled (IF=0) inside an NMI handler (NMIs blocked until its IRET)";
+  if (core_.nmi_pending() || nmi_possible()) return "";
+  return "interrupts disabled (IF=0) and no NMI source armed (local APIC LINT0/LINT1, I/O APIC entries)";
+}
+
 void Cpu::wait_while_halted() {
   real_sync();
+  if (deadlock_stop.get() && !(core_.nmi_deliverable() || (intr.read() && core_.interrupt_window_open()))) {
+    const std::string why = cannot_wake();
+    if (!why.empty()) {
+      request_stop(StopReason::deadlock, exit_status::deadlock,
+                   std::string(name()) + ": deadlock: halted at EIP=" + hex32(core_.current_eip()) + " with " + why +
+                       "; nothing can wake it (at " + ms_string(sc_core::sc_time_stamp()) + ")");
+      return;
+    }
+  }
   const sc_core::sc_time start = sc_core::sc_time_stamp();
   halt_start_ = start;
   in_halt_wait_ = true;

@@ -81,6 +81,15 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   // on_nmi_acknowledge runs (the platform drops the local APIC's nmi output).
   sc_core::sc_port<sc_core::sc_signal_in_if<bool>, 1, sc_core::SC_ZERO_OR_MORE_BOUND> nmi{"nmi"};
   std::function<void()> on_nmi_acknowledge;
+  // Whether an NMI could still reach this CPU from a source it does not
+  // drive itself (the local APIC's LINT pins, I/O APIC entries with NMI
+  // delivery): the deadlock check (a CPU halted with IF=0) asks. Unset (a
+  // CPU without the platform's APICs): no deadlock check.
+  std::function<bool()> nmi_possible;
+  // Stop the run when the CPU halts where nothing can ever wake it
+  // (cpu<n>.deadlock_stop; see Cpu::cannot_wake()).
+  Param<bool> deadlock_stop{this, "deadlock_stop", true,
+                            "stop at once (exit 94) when the CPU halts where nothing can wake it"};
 
   // Traceable state, written only when it changes.
   sc_core::sc_signal<bool> halted{"halted"};
@@ -113,7 +122,9 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   // Called at each INTA cycle that returns a vector, with the local time at
   // which the first ISR instruction runs (INTA + the IDT delivery's cycle
   // cost): the platform measures interrupt latencies with it.
-  std::function<void(int vector, const sc_core::sc_time& at)> on_interrupt_accepted;
+  // back_to_back: the interrupt came right after an IRET, before any
+  // instruction of the interrupted code (no progress outside ISRs).
+  std::function<void(int vector, const sc_core::sc_time& at, bool back_to_back)> on_interrupt_accepted;
 
   uint64_t instructions() const { return core_.instructions(); }
   uint64_t cycles() const { return core_.cycles(); }
@@ -201,6 +212,7 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
   uint8_t* direct_ptr(uint32_t addr, bool write) override;
   uint64_t next_chunk() override;
   uint64_t resample_in_place() override;
+  std::string cannot_wake() const;  // why a halted CPU can never wake, or ""
   // The chunk starts now; the core clocks and hit stalls since its start.
   void chunk_start() {
     chunk_start_cycles_ = core_.cycles();

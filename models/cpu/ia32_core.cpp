@@ -988,6 +988,7 @@ struct Exec {
     c.far_return(cs, eip, 12, 0, true, fl);
     c.nmi_blocked_ = false;  // any IRET ends NMI blocking (SDM vol. 3 §6.7.1)
     c.ev_.resample_intr = true;
+    c.after_iret_ = true;
   }
 
   // ---- string instructions ---------------------------------------------------
@@ -2544,6 +2545,7 @@ StepStatus Ia32Core::step() {
   ev_.sti_shadow = false;
   if (ev_.halted) return StepStatus::halted;
 
+  after_iret_ = false;
   const StepStatus s = execute_insn();
   if (s != StepStatus::ok) return s;
   // Single-step: a trap after an instruction that started with TF=1 (not
@@ -2579,6 +2581,7 @@ __attribute__((always_inline)) inline StepStatus Ia32Core::run_fast(uint64_t sto
   try {
     do {
       ev_.branch_taken = ev_.restart = ev_.shadow_pending = ev_.software_int = false;
+      after_iret_ = false;
       insn_eip_ = eip_;
       insn_esp_ = regs_[reg::esp];
       insn_eflags_ = eflags_;

@@ -242,6 +242,10 @@ class Ia32Core {
   }
   bool nmi_pending() const { return ev_.nmi_pending; }
   bool nmi_blocked() const { return nmi_blocked_; }
+  // The last instruction retired was an IRET: an interrupt accepted now
+  // comes back to back, before any instruction of the code the IRET
+  // returned to (the interrupt-storm check's "no progress").
+  bool iret_just_retired() const { return after_iret_; }
   // True when a pending NMI would be taken at the next boundary.
   bool nmi_deliverable() const { return ev_.nmi_pending && !nmi_blocked_ && !ev_.sti_shadow; }
   void set_nmi_acknowledge(std::function<void()> ack) { nmi_ack_ = std::move(ack); }
@@ -455,6 +459,7 @@ class Ia32Core {
   bool triple_fault_ = false;
   bool nmi_level_ = false;    // the NMI pin as last seen (edge detection)
   bool nmi_blocked_ = false;  // an NMI handler started; cleared by IRET
+  bool after_iret_ = false;   // iret_just_retired(): set by IRET, cleared before each block or step
   std::function<void()> nmi_ack_;
   uint8_t apic_id_ = 0;
   uint64_t apic_base_ = 0xFEE00900;

@@ -229,6 +229,47 @@ TEST(BadInput, TimeLimitWithoutExitIs92) {
   EXPECT_TRUE(has(r.err, "time limit 2 ms reached without the firmware exiting (cpu0 at EIP=0x")) << r.err;
 }
 
+// A CPU halted with IF=0 and no NMI source armed can never run again: the
+// run stops at once (exit 94), naming the CPU, its EIP and why, instead of
+// simulating to the time limit (issue: faults on purpose and by accident).
+TEST(BadInput, HaltWithInterruptsOffAndNoNmiSourceIsADeadlock94) {
+  const RunResult r = minipc("--firmware " HALT_FOREVER " --no-vcd --time 1e6s", scratch());
+  EXPECT_EQ(r.status, 94) << r.err;
+  EXPECT_TRUE(has(r.out, "faults: halting with interrupts disabled")) << r.out;
+  EXPECT_TRUE(has(r.err, "cpu0: deadlock: halted at EIP=0x")) << r.err;
+  EXPECT_TRUE(has(r.err, "interrupts disabled (IF=0) and no NMI source armed")) << r.err;
+  EXPECT_TRUE(has(r.err, "exit code 94 (deadlock)")) << r.err;
+}
+
+// The same halt with LINT1 armed for NMI is not a deadlock (an NMI could
+// still come): the run goes on to the time limit. cpu0.deadlock_stop=false
+// turns the check off.
+TEST(BadInput, HaltWithAnNmiSourceArmedRunsToTheTimeLimit) {
+  RunResult r = minipc("--firmware " HALT_FOREVER " --no-vcd --time 20ms --set platform.cmdline=nmi=1", scratch());
+  EXPECT_EQ(r.status, 92) << r.err;
+  EXPECT_TRUE(has(r.out, "faults: LINT1 armed for NMI")) << r.out;
+  r = minipc("--firmware " HALT_FOREVER " --no-vcd --time 20ms --set cpu0.deadlock_stop=false", scratch());
+  EXPECT_EQ(r.status, 92) << r.err;
+}
+
+// A LAPIC timer with count 1 and divide 1 interrupts faster than any ISR
+// runs: the storm detector stops the run within a few simulated ms (exit 95)
+// naming the vector and its source, where the time limit would never come
+// in host time. The wall limit is only a guard for the test.
+TEST(BadInput, LapicTimerStormIsStopped95NamingVectorAndSource) {
+  const RunResult r = minipc("--firmware " IRQ_STORM " --no-vcd --time 1s --wall-limit 60", scratch());
+  EXPECT_EQ(r.status, 95) << r.err;
+  EXPECT_TRUE(has(r.out, "irq-storm: LAPIC timer periodic, count 1, divide 1")) << r.out;
+  EXPECT_TRUE(has(r.err, "interrupt storm: from ")) << r.err;
+  EXPECT_TRUE(has(r.err, "no instruction outside interrupt handlers); vector 0xEF")) << r.err;
+  EXPECT_TRUE(has(r.err, "the local APIC timer (LVT timer vector 0x")) << r.err;
+  EXPECT_TRUE(has(r.err, "initial count 1")) << r.err;
+  EXPECT_TRUE(has(r.err, "exit code 95 (interrupt storm)")) << r.err;
+  // The limit is a setting: far above the storm's rate, the guard ends it.
+  const RunResult off = minipc("--firmware " IRQ_STORM " --no-vcd --time 1s --wall-limit 2 --set platform.irq_storm_time=0s", scratch());
+  EXPECT_EQ(off.status, 93) << off.err;
+}
+
 TEST(BadInput, UnwritableVcdIs66) {
   const RunResult r = minipc("--vcd /proc/minipc/x.vcd", scratch());
   EXPECT_EQ(r.status, 66);

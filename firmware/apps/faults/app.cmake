@@ -3,3 +3,4 @@
 minipc_firmware(NAME jump_unmapped SOURCES jump_unmapped.c)
 minipc_firmware(NAME bad_opcode SOURCES bad_opcode.c)
 minipc_firmware(NAME spin SOURCES spin.c)
+minipc_firmware(NAME halt_forever SOURCES halt_forever.c)
