@@ -2359,6 +2359,16 @@ __attribute__((always_inline)) inline bool Ia32Core::block_matches(const Block& 
 
 __attribute__((always_inline)) inline const Ia32Core::Block* Ia32Core::find_block() {
   const uint32_t lin = segs_[reg::cs].base + eip_;
+  if ((lin >> 12) != fetch_page_addr_) {
+    // Code on another page: a hit in the read TLB (what map_fetch_page()
+    // would find) switches the fetch page here; a miss goes the long way.
+    const PageSlot& s = read_pages_[(lin >> 12) % kPageCacheSize];
+    if (s.tag == tlb_tag(lin) && s.ptr) {
+      fetch_page_ = s.ptr;
+      fetch_page_addr_ = lin >> 12;
+      fetch_page_phys_ = s.phys;
+    }
+  }
   if ((lin >> 12) == fetch_page_addr_) [[likely]] {
     const uint32_t off = lin & 0xFFF;
     const uint32_t pa = fetch_page_phys_ | off;
