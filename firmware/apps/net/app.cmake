@@ -16,7 +16,7 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/platform/configs/net.yaml)
     message(FATAL_ERROR "net_frames.py --pcap ${_net_pcap} failed (${_net_rc})")
   endif()
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_net_frames})
-  minipc_scenario(net MINIPC LABELS net
+  minipc_scenario(net MINIPC TIMING LABELS net
     ARGS --config ${CMAKE_SOURCE_DIR}/platform/configs/net.yaml
          "--set=platform.cmdline=${_net_cmdline}"
          --set=nic0.wire.source=pcap --set=nic0.wire.pcap=${_net_pcap})
