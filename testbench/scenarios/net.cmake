@@ -30,5 +30,15 @@ if(TARGET minipc AND EXISTS /usr/bin/python3)
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/net_conservation.py
             --minipc $<TARGET_FILE:minipc> --firmware ${_net_elf} --frames 1000000)
   set_tests_properties(net.conservation.million PROPERTIES LABELS "net;long" TIMEOUT 1800)
+  # Soak (soak.py): a busy system (ticks, NIC traffic with ARP/ICMP answers,
+  # a reader and a busy task) with the simulator's resident memory watched.
+  add_test(NAME soak.net
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/soak.py
+            --minipc $<TARGET_FILE:minipc> --firmware ${_net_elf} --seconds 8)
+  set_tests_properties(soak.net PROPERTIES LABELS "system;net" TIMEOUT 120)
+  add_test(NAME soak.net.hour
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/soak.py
+            --minipc $<TARGET_FILE:minipc> --firmware ${_net_elf} --seconds 3600 --rate 2000)
+  set_tests_properties(soak.net.hour PROPERTIES LABELS "net;long" TIMEOUT 14400)
 endif()
 minipc_experiment_tests(WORKERS 1 receive_livelock net_stage_cycles nic_mmio_vs_io nic_dma_contention)
