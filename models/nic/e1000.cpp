@@ -328,7 +328,14 @@ void E1000::write_register(uint32_t offset, uint32_t v, const sc_core::sc_time& 
       return;
     case RDBAL: case TDBAL: r = v & ~0xFu; return;
     case RDH: r = v & 0xFFFF; rdh_trace.post(at, r); return;
-    case RDT: r = v & 0xFFFF; rdt_trace.post(at, r); rx_work_.notify(later); return;
+    case RDT:
+      r = v & 0xFFFF;
+      rdt_trace.post(at, r);
+      // New descriptors matter to the DMA engine only for a frame already
+      // waiting in the packet buffer; a frame that arrives later wakes it
+      // itself (receive()), so an empty buffer needs no wake-up per refill.
+      if (!rx_fifo_.empty()) rx_work_.notify(later);
+      return;
     case RDTR:
       r = v & 0xFFFF;
       if (v & RDTR_FPD) {  // flush partial descriptor block: the pending RXT0 now
