@@ -15,6 +15,14 @@
 // dynamic lookup): it puts the calling thread's real stack in place of the
 // empty one and calls the runtime.
 //
+// A thread that ends (its function returns) leaves by sc_cor_pkg_qt::abort(),
+// which tells ASan nothing: ASan would go on believing it runs on the dead
+// thread's stack, with the same effect at the next throw. Its QuickThreads
+// helper sc_cor_qt_aborthelp (a no-op that returns 0, run on the new stack
+// right after the switch; exported, so this definition interposes it too)
+// announces the switch here: the new stack is the coroutine stack holding
+// the stack pointer, or else the thread's own.
+//
 // It also registers every coroutine stack as a LeakSanitizer root region:
 // LSan scans thread stacks, globals and the heap, not SystemC's coroutine
 // stacks, so what a thread still suspended at the end of the simulation
@@ -25,8 +33,8 @@
 #include <sanitizer/lsan_interface.h>
 
 #include <cstddef>
+#include <map>
 #include <mutex>
-#include <set>
 
 namespace {
 
@@ -57,11 +65,35 @@ Stack this_thread_stack() {
   return s;
 }
 
+using FinishSwitch = void (*)(void*, const void**, size_t*);
+
+FinishSwitch real_finish_switch() {
+  static const FinishSwitch real = reinterpret_cast<FinishSwitch>(dlsym(RTLD_NEXT, "__sanitizer_finish_switch_fiber"));
+  return real;
+}
+
+std::mutex stacks_mutex;
+std::map<const char*, size_t>& coroutine_stacks() {  // bottom -> size
+  static auto* m = new std::map<const char*, size_t>;  // never freed: lives to the leak check
+  return *m;
+}
+
 void note_coroutine_stack(const void* bottom, size_t size) {
-  static std::mutex m;
-  static std::set<const void*>* known = new std::set<const void*>;  // never freed: lives to the leak check
-  std::lock_guard<std::mutex> g(m);
-  if (known->insert(bottom).second) __lsan_register_root_region(bottom, size);
+  std::lock_guard<std::mutex> g(stacks_mutex);
+  if (coroutine_stacks().emplace(static_cast<const char*>(bottom), size).second) __lsan_register_root_region(bottom, size);
+}
+
+Stack stack_holding(const void* sp) {
+  {
+    std::lock_guard<std::mutex> g(stacks_mutex);
+    const auto& m = coroutine_stacks();
+    auto it = m.upper_bound(static_cast<const char*>(sp));
+    if (it != m.begin()) {
+      --it;
+      if (static_cast<const char*>(sp) < it->first + it->second) return {it->first, it->second};
+    }
+  }
+  return this_thread_stack();
 }
 
 }  // namespace
@@ -75,4 +107,17 @@ extern "C" void __sanitizer_start_switch_fiber(void** fake_stack_save, const voi
     note_coroutine_stack(bottom, size);
   }
   if (StartSwitch real = real_start_switch()) real(fake_stack_save, bottom, size);
+}
+
+// SystemC's own sc_cor_qt_aborthelp only returns 0 (QuickThreads ignores it).
+extern "C" void* sc_cor_qt_aborthelp(void*, void*, void*) {
+  char here;
+  const Stack s = stack_holding(&here);
+  StartSwitch start = real_start_switch();
+  FinishSwitch finish = real_finish_switch();
+  if (start && finish) {
+    start(nullptr, s.bottom, s.size);
+    finish(nullptr, nullptr, nullptr);
+  }
+  return nullptr;
 }
