@@ -60,7 +60,12 @@ namespace {
 // user config like "uart0: {instant_tx: true}" keeps working.
 void load(const std::string& path, const std::string& default_base, std::vector<std::string>& chain) {
   namespace fs = std::filesystem;
-  const std::string canonical = fs::weakly_canonical(fs::path(path)).string();
+  // The error_code forms throughout: a name the system rejects (longer than
+  // NAME_MAX, say) made the throwing forms escape as a filesystem_error
+  // instead of a ConfigError naming the file.
+  std::error_code ec;
+  const std::string canonical = fs::weakly_canonical(fs::path(path), ec).string();
+  if (ec) throw ConfigError("config file '" + path + "': " + ec.message());
   if (std::find(chain.begin(), chain.end(), canonical) != chain.end())
     throw ConfigError("config file '" + path + "': includes itself (through " + chain.back() + ")");
   if (const std::string why = existing_but_not_regular(path); !why.empty())
@@ -95,12 +100,17 @@ void load(const std::string& path, const std::string& default_base, std::vector<
     }
   }
   if (includes.empty() && !declares_blocks && !default_base.empty() && chain.size() == 1 &&
-      fs::weakly_canonical(fs::path(default_base)).string() != canonical)
-    includes.push_back(fs::absolute(fs::path(default_base)).string());
+      fs::weakly_canonical(fs::path(default_base), ec).string() != canonical) {
+    const fs::path base = fs::absolute(fs::path(default_base), ec);
+    if (ec) throw ConfigError("default config '" + default_base + "': " + ec.message());
+    includes.push_back(base.string());
+  }
   for (const auto& inc : includes) {
     fs::path p(inc);
     if (p.is_relative()) p = fs::path(path).parent_path() / p;
-    if (!fs::exists(p)) throw ConfigError("config file '" + path + "': include '" + inc + "': no such file");
+    const bool exists = fs::exists(p, ec);
+    if (ec) throw ConfigError("config file '" + path + "': include '" + inc + "': " + ec.message());
+    if (!exists) throw ConfigError("config file '" + path + "': include '" + inc + "': no such file");
     load(p.string(), default_base, chain);
   }
   chain.pop_back();
