@@ -18,9 +18,18 @@ std::string where(const std::string& path, const YAML::Node& n) {
   return m.is_null() ? path : path + ":" + std::to_string(m.line + 1);
 }
 
+// A mapping key as text. A key that is itself a list or a mapping
+// ("[a, b]: 1", "? {a: 1}") made as<std::string>() throw
+// YAML::TypedBadConversion past the loader instead of a ConfigError.
+std::string key_name(const std::string& path, const YAML::Node& key) {
+  if (!key.IsScalar())
+    throw ConfigError(where(path, key) + ": a key must be a name, not a " + (key.IsMap() ? "mapping" : key.IsSequence() ? "list" : "null"));
+  return key.Scalar();
+}
+
 void flatten(const std::string& path, const std::string& prefix, const YAML::Node& node) {
   for (const auto& kv : node) {
-    const std::string name = kv.first.as<std::string>();
+    const std::string name = key_name(path, kv.first);
     if (prefix.empty() && name == "include") continue;  // handled by load()
     if (name.empty() || name.find('.') != std::string::npos)
       throw ConfigError(where(path, kv.first) + ": bad key '" + name + "' (keys are names without dots)");
@@ -85,13 +94,16 @@ void load(const std::string& path, const std::string& default_base, std::vector<
   bool declares_blocks = false;
   if (root.IsMap()) {
     for (const auto& kv : root) {
-      const std::string name = kv.first.as<std::string>();
+      const std::string name = key_name(path, kv.first);
       if (name == "include") {
         const YAML::Node& inc = kv.second;
         if (inc.IsScalar())
           includes.push_back(inc.Scalar());
         else if (inc.IsSequence())
-          for (const auto& i : inc) includes.push_back(i.as<std::string>());
+          for (const auto& i : inc) {
+            if (!i.IsScalar()) throw ConfigError(where(path, i) + ": include: a list of file names");
+            includes.push_back(i.Scalar());
+          }
         else
           throw ConfigError(where(path, inc) + ": include: a file name or a list of file names");
       } else if (kv.second.IsMap() && kv.second["type"]) {
