@@ -8,8 +8,8 @@
 // line. The YAML is written to main.yaml in a private temporary folder
 // beside fixed files it may include (base.yaml, the default base; inc.yaml;
 // cycle.yaml, which includes main.yaml back; self.yaml, which includes
-// itself). Every value that lands in the store then goes through every
-// parser.
+// itself). Every value that lands in the store then goes through a value
+// parser chosen by its key (--set values through all of them).
 // Property: bad input ends in a ConfigError -- never a crash, a hang, a stack
 // overflow, a sanitizer report or another exception type (a YAML exception
 // escaping the loader included); an include cycle is an error.
@@ -56,6 +56,9 @@ bool names_other_folder(const std::string& s) { return s.find_first_of("/\\") !=
 // names; anything this cannot read is left to the loader (which fails
 // before it includes).
 bool includes_stay_home(const std::string& text) {
+  // Without the word or an escape (double-quoted "\x69nclude", a line
+  // continuation) the text has no include key: skip a costly parse.
+  if (text.find("include") == std::string::npos && text.find('\\') == std::string::npos) return true;
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -74,29 +77,41 @@ bool includes_stay_home(const std::string& text) {
   return true;
 }
 
-void parse_all(const minipc::ConfigEntry& e) {
+// Runs the value through one parser (all of them for a --set value). A
+// failing parse throws, and exceptions are costly under ASan: every parser
+// on every value of a 60-key config ran at 300 inputs/s. The parser follows
+// the key's bytes, so the fuzzer reaches each one by changing the key.
+void parse_value(const minipc::ConfigEntry& e) {
   using namespace minipc;
-  try { (void)config_parse::to_u64(e); } catch (const ConfigError&) {}
-  try { (void)config_parse::to_i64(e); } catch (const ConfigError&) {}
-  try { (void)detail::ParamTraits<uint32_t>::parse(e); } catch (const ConfigError&) {}
-  try {
-    if (!std::isfinite(config_parse::to_double(e))) broken("to_double gave a non-finite number");
-  } catch (const ConfigError&) {}
-  try { (void)config_parse::to_bool(e); } catch (const ConfigError&) {}
-  try {
-    const sc_core::sc_time t = config_parse::to_time(e);
-    (void)detail::ParamTraits<sc_core::sc_time>::show(t);
-  } catch (const ConfigError&) {}
-  try {
-    const double hz = config_parse::to_frequency_hz(e);
-    if (!(hz > 0)) broken("to_frequency_hz gave a frequency of 0 Hz or below");
-  } catch (const ConfigError&) {}
-  // Hz-named keys reject 0 and below through to_double.
-  ConfigEntry hz = e;
-  hz.key += ".clock_hz";
-  try {
-    if (!(config_parse::to_double(hz) > 0)) broken("a *hz key took a frequency of 0 Hz or below");
-  } catch (const ConfigError&) {}
+  unsigned which = 0;
+  for (unsigned char c : e.key) which += c;
+  const bool all = e.source == "--set";
+  for (unsigned p = 0; p < 8; ++p) {
+    if (!all && p != which % 8) continue;
+    try {
+      switch (p) {
+        case 0: (void)config_parse::to_u64(e); break;
+        case 1: (void)config_parse::to_i64(e); break;
+        case 2: (void)detail::ParamTraits<uint32_t>::parse(e); break;
+        case 3:
+          if (!std::isfinite(config_parse::to_double(e))) broken("to_double gave a non-finite number");
+          break;
+        case 4: (void)config_parse::to_bool(e); break;
+        case 5: (void)detail::ParamTraits<sc_core::sc_time>::show(config_parse::to_time(e)); break;
+        case 6:
+          if (!(config_parse::to_frequency_hz(e) > 0)) broken("to_frequency_hz gave a frequency of 0 Hz or below");
+          break;
+        case 7: {
+          // Hz-named keys reject 0 and below through to_double.
+          ConfigEntry hz = e;
+          hz.key += ".clock_hz";
+          if (!(config_parse::to_double(hz) > 0)) broken("a *hz key took a frequency of 0 Hz or below");
+          break;
+        }
+      }
+    } catch (const ConfigError&) {
+    }
+  }
 }
 
 }  // namespace
@@ -152,7 +167,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       at = end + 1;
     }
   }
-  for (const ConfigEntry& e : store.unused()) parse_all(e);
+  for (const ConfigEntry& e : store.unused()) parse_value(e);
   try {
     store.check_all_used();
   } catch (const ConfigError&) {
