@@ -17,6 +17,7 @@ namespace minipc::wire {
 
 namespace {
 constexpr uint64_t kNsPerSecond = 1'000'000'000;
+constexpr uint64_t kMaxStampSeconds = 0xFFFFFFFF;  // classic pcap's unsigned 32-bit seconds
 constexpr long kClassicFileHeaderBytes = 24;
 constexpr long kClassicRecordHeaderBytes = 16;
 
@@ -78,13 +79,17 @@ class PcapSource::Reader {
     if (len > max)
       fail_record("frame of " + std::to_string(len) + " bytes is longer than " + std::to_string(max) +
                   (vlan ? " (with a VLAN tag)" : " (1518 with a VLAN tag)"));
-    // libpcap reads both timestamp fields as signed 32-bit numbers (the
-    // fraction already scaled to ns): a negative one, or a fraction of a
-    // second or more, used to wrap the 64-bit stamp to ~2^64 and overflow
-    // the pass period (frame times running backwards on the second pass).
-    if (hdr->ts.tv_sec < 0 || hdr->ts.tv_usec < 0 || uint64_t(hdr->ts.tv_usec) >= kNsPerSecond)
+    // libpcap reads classic pcap's timestamp fields as signed 32-bit
+    // numbers (the fraction already scaled to ns) and pcapng's 64-bit
+    // stamps as they are: a negative field, a fraction of a second or more,
+    // or seconds past 2^32 (classic pcap's range, year 2106) used to wrap
+    // the 64-bit ns stamp and overflow the pass period (frame times running
+    // backwards on the second pass). Within the range a stamp, a file's span
+    // and a pass period all fit in 64 bits.
+    if (hdr->ts.tv_sec < 0 || uint64_t(hdr->ts.tv_sec) > kMaxStampSeconds || hdr->ts.tv_usec < 0 ||
+        uint64_t(hdr->ts.tv_usec) >= kNsPerSecond)
       fail_record("timestamp " + std::to_string(hdr->ts.tv_sec) + " s + " + std::to_string(hdr->ts.tv_usec) +
-                  " ns is out of range (seconds >= 0, a fraction below one second)");
+                  " ns is out of range (seconds from 0 to 2^32 - 1, a fraction below one second)");
     const uint64_t stamp = uint64_t(hdr->ts.tv_sec) * kNsPerSecond + uint64_t(hdr->ts.tv_usec);
     if (file_times_ && records_ > 1 && stamp < last_stamp_ns_)
       fail_record("timestamp earlier than record " + std::to_string(records_ - 1) +
