@@ -27,7 +27,16 @@ std::string key_name(const std::string& path, const YAML::Node& key) {
   return key.Scalar();
 }
 
-void flatten(const std::string& path, const std::string& prefix, const YAML::Node& node) {
+// YAML aliases make a config a graph, not a tree: an alias of an enclosing
+// mapping ("a: &x {b: *x}") nested without end (a stack overflow), and
+// aliases of aliases double the values at each level ("billion laughs": 40
+// short lines, 2^40 values). Both are refused; real configs are a few
+// levels deep with a few hundred values.
+constexpr int kMaxKeyDepth = 32;
+constexpr size_t kMaxValues = 10'000;  // in one config, its includes included
+
+void flatten(const std::string& path, const std::string& prefix, const YAML::Node& node, int depth,
+             size_t& values) {
   for (const auto& kv : node) {
     const std::string name = key_name(path, kv.first);
     if (prefix.empty() && name == "include") continue;  // handled by load()
@@ -37,13 +46,20 @@ void flatten(const std::string& path, const std::string& prefix, const YAML::Nod
     const YAML::Node& value = kv.second;
     switch (value.Type()) {
       case YAML::NodeType::Map:
-        flatten(path, key, value);
+        if (depth >= kMaxKeyDepth)
+          throw ConfigError(where(path, value) + ": key '" + key + "' nests more than " + std::to_string(kMaxKeyDepth) +
+                            " levels deep (an alias of a mapping inside itself?)");
+        flatten(path, key, value, depth + 1, values);
         break;
       case YAML::NodeType::Scalar:
-        ConfigStore::instance().set(key, value.Scalar(), where(path, value));
-        break;
       case YAML::NodeType::Null:
-        ConfigStore::instance().set(key, "", where(path, kv.first));
+        if (++values > kMaxValues)
+          throw ConfigError(where(path, value) + ": more than " + std::to_string(kMaxValues) +
+                            " values (aliases of aliases?) at key '" + key + "'");
+        if (value.IsScalar())
+          ConfigStore::instance().set(key, value.Scalar(), where(path, value));
+        else
+          ConfigStore::instance().set(key, "", where(path, kv.first));
         break;
       default:
         throw ConfigError(where(path, value) + ": key '" + key + "' holds a list; values are scalars or mappings");
@@ -53,12 +69,14 @@ void flatten(const std::string& path, const std::string& prefix, const YAML::Nod
 }  // namespace
 
 namespace {
-void load(const std::string& path, const std::string& default_base, std::vector<std::string>& chain);
+void load(const std::string& path, const std::string& default_base, std::vector<std::string>& chain,
+          size_t& values);
 }
 
 void load_config_file(const std::string& path, const std::string& default_base) {
   std::vector<std::string> chain;
-  load(path, default_base, chain);
+  size_t values = 0;
+  load(path, default_base, chain, values);
 }
 
 namespace {
@@ -67,7 +85,8 @@ namespace {
 // loads FILE first; a file that neither includes anything nor declares any
 // block type is an overlay on the default PC (default_base), so a short
 // user config like "uart0: {instant_tx: true}" keeps working.
-void load(const std::string& path, const std::string& default_base, std::vector<std::string>& chain) {
+void load(const std::string& path, const std::string& default_base, std::vector<std::string>& chain,
+          size_t& values) {
   namespace fs = std::filesystem;
   // The error_code forms throughout: a name the system rejects (longer than
   // NAME_MAX, say) made the throwing forms escape as a filesystem_error
@@ -123,11 +142,11 @@ void load(const std::string& path, const std::string& default_base, std::vector<
     const bool exists = fs::exists(p, ec);
     if (ec) throw ConfigError("config file '" + path + "': include '" + inc + "': " + ec.message());
     if (!exists) throw ConfigError("config file '" + path + "': include '" + inc + "': no such file");
-    load(p.string(), default_base, chain);
+    load(p.string(), default_base, chain, values);
   }
   chain.pop_back();
   if (root.IsNull()) return;  // an empty file configures nothing (beyond its base)
-  flatten(path, "", root);
+  flatten(path, "", root, 1, values);
 }
 }  // namespace
 
