@@ -98,7 +98,13 @@ void parse_value(const minipc::ConfigEntry& e) {
           if (!std::isfinite(config_parse::to_double(e))) broken("to_double gave a non-finite number");
           break;
         case 4: (void)config_parse::to_bool(e); break;
-        case 5: (void)detail::ParamTraits<sc_core::sc_time>::show(config_parse::to_time(e)); break;
+        case 5: {
+          const sc_core::sc_time t = config_parse::to_time(e);
+          // sc_time(double, unit) turns every overflow into 2^63 steps.
+          if (t.value() >= (uint64_t{1} << 63)) broken("to_time gave a time of 2^63 resolution steps or more");
+          (void)detail::ParamTraits<sc_core::sc_time>::show(t);
+          break;
+        }
         case 6:
           if (!(config_parse::to_frequency_hz(e) > 0)) broken("to_frequency_hz gave a frequency of 0 Hz or below");
           break;
