@@ -196,7 +196,8 @@ sc_core::sc_time to_time(const ConfigEntry& e) {
     // beyond that would wrap, one below the resolution would be 0. And
     // sc_time(double, unit) converts through a signed 64-bit integer: from
     // 2^63 steps up (9223372 s at 1 ps) every time came out as exactly 2^63
-    // steps, silently (found by fuzzing; testbench/fuzz/regressions/config/).
+    // steps, silently (found while writing the config fuzz target;
+    // testbench/fuzz/regressions/config/).
     // The bound keeps a margin for the constructor's own rounding.
     const double s = v * seconds_per[i];
     const double res = sc_core::sc_get_time_resolution().to_seconds();

@@ -37,7 +37,7 @@ TEST_F(ParamTest, TimesAndFrequenciesCarryUnits) {
 
 // sc_time(double, unit) goes through a signed 64-bit integer: a time of
 // 2^63 resolution steps or more (9223372 s at 1 ps) came out as exactly 2^63
-// steps (found by fuzz.config). Such times are refused now.
+// steps (found while writing the config fuzz target). They are refused now.
 TEST_F(ParamTest, TimesFromTwoTo63StepsAreRefused) {
   cfg.set("a.ok", "9223372s", "t");
   cfg.set("a.big", "9223373s", "t");
