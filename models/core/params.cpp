@@ -193,11 +193,17 @@ sc_core::sc_time to_time(const ConfigEntry& e) {
   for (size_t i = 0; i < std::size(units); ++i) {
     if (unit != units[i].first) continue;
     // SystemC keeps times as 64-bit multiples of its resolution: a time
-    // beyond sc_max_time() would wrap, one below the resolution would be 0.
+    // beyond that would wrap, one below the resolution would be 0. And
+    // sc_time(double, unit) converts through a signed 64-bit integer: from
+    // 2^63 steps up (9223372 s at 1 ps) every time came out as exactly 2^63
+    // steps, silently (found while writing the config fuzz target;
+    // testbench/fuzz/regressions/config/).
+    // The bound keeps a margin for the constructor's own rounding.
     const double s = v * seconds_per[i];
     const double res = sc_core::sc_get_time_resolution().to_seconds();
-    if (!std::isfinite(s) || s > sc_core::sc_max_time().to_seconds())
-      bad(e, "a time SystemC can represent (at most " + std::to_string(static_cast<uint64_t>(sc_core::sc_max_time().to_seconds())) +
+    const double max_s = 0x1p63 * (1 - 1e-9) * res;
+    if (!std::isfinite(s) || s > max_s)
+      bad(e, "a time SystemC can represent (at most " + std::to_string(static_cast<uint64_t>(max_s)) +
                  " s at its resolution of " + sc_core::sc_get_time_resolution().to_string() + ")");
     if (s > 0 && s < res) bad(e, "a time of at least the resolution, " + sc_core::sc_get_time_resolution().to_string());
     return sc_core::sc_time(v, units[i].second);

@@ -142,9 +142,15 @@ LoadedImage load_elf(const std::string& path, uint8_t* ram, uint64_t ram_size) {
   if (phdrs_end > file_size)
     malformed(path, "truncated: program headers [" + hex(ehdr->e_phoff) + "," + hex(phdrs_end) +
                         ") extend past the end of the file (" + hex(file_size) + " bytes)");
-  const Elf32_Phdr* phdrs = elf32_getphdr(elf.get());
-  if (!phdrs)
+  const Elf32_Phdr* file_phdrs = elf32_getphdr(elf.get());
+  if (!file_phdrs)
     malformed(path, "truncated or malformed program headers" + libelf_error());
+  // libelf hands out the table in place when the file's byte order is the
+  // host's, even at an e_phoff that is not 4-byte aligned; reading such
+  // entries is undefined behaviour (UBSan: misaligned Elf32_Phdr). Work on
+  // an aligned copy.
+  std::vector<Elf32_Phdr> phdrs(phnum);
+  std::memcpy(phdrs.data(), file_phdrs, phnum * sizeof(Elf32_Phdr));
 
   // Check everything first, so a bad image leaves RAM as it was.
   LoadedImage image;

@@ -17,6 +17,7 @@ namespace minipc::wire {
 
 namespace {
 constexpr uint64_t kNsPerSecond = 1'000'000'000;
+constexpr uint64_t kMaxStampSeconds = 0xFFFFFFFF;  // classic pcap's unsigned 32-bit seconds
 constexpr long kClassicFileHeaderBytes = 24;
 constexpr long kClassicRecordHeaderBytes = 16;
 
@@ -78,6 +79,17 @@ class PcapSource::Reader {
     if (len > max)
       fail_record("frame of " + std::to_string(len) + " bytes is longer than " + std::to_string(max) +
                   (vlan ? " (with a VLAN tag)" : " (1518 with a VLAN tag)"));
+    // libpcap reads classic pcap's timestamp fields as signed 32-bit
+    // numbers (the fraction already scaled to ns) and pcapng's 64-bit
+    // stamps as they are: a negative field, a fraction of a second or more,
+    // or seconds past 2^32 (classic pcap's range, year 2106) used to wrap
+    // the 64-bit ns stamp and overflow the pass period (frame times running
+    // backwards on the second pass). Within the range a stamp, a file's span
+    // and a pass period all fit in 64 bits.
+    if (hdr->ts.tv_sec < 0 || uint64_t(hdr->ts.tv_sec) > kMaxStampSeconds || hdr->ts.tv_usec < 0 ||
+        uint64_t(hdr->ts.tv_usec) >= kNsPerSecond)
+      fail_record("timestamp " + std::to_string(hdr->ts.tv_sec) + " s + " + std::to_string(hdr->ts.tv_usec) +
+                  " ns is out of range (seconds from 0 to 2^32 - 1, a fraction below one second)");
     const uint64_t stamp = uint64_t(hdr->ts.tv_sec) * kNsPerSecond + uint64_t(hdr->ts.tv_usec);
     if (file_times_ && records_ > 1 && stamp < last_stamp_ns_)
       fail_record("timestamp earlier than record " + std::to_string(records_ - 1) +
@@ -123,6 +135,11 @@ PcapSource::PcapSource(std::string path, double rate_fps, uint64_t loops)
   if (frames_in_file_ == 0) throw WireError("pcap " + path_ + ": no frames");
   const uint64_t mean_gap = frames_in_file_ > 1 ? span_ns_ / (frames_in_file_ - 1) : 0;
   pass_period_ns_ = span_ns_ + std::max(mean_gap, wire_time_1g_ns(data.size()));
+  // The last pass's last frame must have a time: pass k starts at
+  // k * pass_period_ns_ (a count that wraps would run time backwards).
+  if (rate_fps_ == 0 && loops_ > 1 && pass_period_ns_ > (UINT64_MAX - span_ns_) / (loops_ - 1))
+    throw WireError("pcap " + path_ + ": " + std::to_string(loops_) + " passes of " + std::to_string(pass_period_ns_) +
+                    " ns each exceed the 64-bit nanosecond time range");
   reader_ = std::make_unique<Reader>(path_, rate_fps_ == 0);
 }
 

@@ -35,6 +35,18 @@ TEST_F(ParamTest, TimesAndFrequenciesCarryUnits) {
   EXPECT_DOUBLE_EQ(Param<double>("a.f", 0).get(), 1193182.0);
 }
 
+// sc_time(double, unit) goes through a signed 64-bit integer: a time of
+// 2^63 resolution steps or more (9223372 s at 1 ps) came out as exactly 2^63
+// steps (found while writing the config fuzz target). They are refused now.
+TEST_F(ParamTest, TimesFromTwoTo63StepsAreRefused) {
+  cfg.set("a.ok", "9223372s", "t");
+  cfg.set("a.big", "9223373s", "t");
+  cfg.set("a.max", "18446744.07s", "t");
+  EXPECT_EQ(Param<sc_core::sc_time>("a.ok", sc_core::SC_ZERO_TIME).get(), sc_core::sc_time(9223372, sc_core::SC_SEC));
+  EXPECT_THROW(Param<sc_core::sc_time>("a.big", sc_core::SC_ZERO_TIME), ConfigError);
+  EXPECT_THROW(Param<sc_core::sc_time>("a.max", sc_core::SC_ZERO_TIME), ConfigError);
+}
+
 TEST_F(ParamTest, BadValueNamesKeyAndSource) {
   cfg.set("uart0.access_cycles", "lots", "default.yaml:7");
   try {

@@ -333,6 +333,33 @@ TEST(WirePcap, TimestampsGoingBackwardsNeedARate) {
   EXPECT_EQ(pcap_error(path, 100), "");  // re-timed, the order of stamps does not matter
 }
 
+// libpcap reads a record's seconds and fraction as signed 32-bit numbers:
+// a negative stamp wrapped to ~2^64 ns and overflowed the pass period
+// (found by fuzz.pcap; testbench/fuzz/regressions/pcap/).
+TEST(WirePcap, TimestampOutOfRangeNamesTheRecord) {
+  const auto path = RawPcap()
+                        .record(0, frame_of(60))
+                        .record(uint64_t{0x80000000} * 1'000'000'000, frame_of(60))
+                        .save(temp_path("negative_time.pcap"));
+  for (double rate : {0.0, 100.0}) {
+    const auto msg = pcap_error(path, rate);
+    EXPECT_NE(msg.find("record 2 (byte offset 100)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("timestamp -2147483648 s + 0 ns is out of range"), std::string::npos) << msg;
+  }
+}
+
+TEST(WirePcap, LoopsBeyondTheTimeRangeAreRefused) {
+  // Two frames 2^31 - 1 s apart: a pass lasts about 4.3e18 ns.
+  const auto path = RawPcap()
+                        .record(0, frame_of(60))
+                        .record(uint64_t{0x7FFFFFFF} * 1'000'000'000, frame_of(60))
+                        .save(temp_path("long_span.pcap"));
+  EXPECT_NO_THROW(PcapSource(path, 0, 4));
+  const auto msg = error_of<WireError>([&] { PcapSource s(path, 0, 5); });
+  EXPECT_NE(msg.find("5 passes of"), std::string::npos) << msg;
+  EXPECT_NO_THROW(PcapSource(path, 100, 5));  // re-timed: the file's span does not matter
+}
+
 TEST(WirePcap, FileWithoutFramesIsRefused) {
   const auto path = RawPcap().save(temp_path("empty.pcap"));
   EXPECT_EQ(pcap_error(path), "pcap " + path + ": no frames");
