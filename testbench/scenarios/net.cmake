@@ -25,7 +25,7 @@ if(TARGET minipc AND EXISTS /usr/bin/python3)
   add_test(NAME platform.wall_limit
     COMMAND /usr/bin/python3 -c "import subprocess,sys\np=subprocess.run([sys.argv[1],'run','--config',sys.argv[2],'--firmware',sys.argv[3],'--set','platform.cmdline=duration_ms=100000','--time','200s','--wall-limit','0.5','--no-vcd','--no-stats'],capture_output=True,text=True)\nprint(p.stderr)\nsys.exit(0 if p.returncode==93 and 'wall-clock limit of 0.5 s host time reached at' in p.stderr else 1)"
             $<TARGET_FILE:minipc> ${CMAKE_SOURCE_DIR}/platform/configs/net.yaml ${_net_elf})
-  set_tests_properties(platform.wall_limit PROPERTIES LABELS system TIMEOUT 60)
+  set_tests_properties(platform.wall_limit PROPERTIES LABELS "system;fault" TIMEOUT 60)
   add_test(NAME net.conservation.million
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/net_conservation.py
             --minipc $<TARGET_FILE:minipc> --firmware ${_net_elf} --frames 1000000)
