@@ -1593,6 +1593,17 @@ struct TinyMemory : sc_core::sc_module {
   explicit TinyMemory(sc_core::sc_module_name n) : sc_module(n) {
     socket.register_b_transport(this, &TinyMemory::b_transport);
   }
+  // GDT at 0x800 (flat code 0x08, data 0x10) and an IDT at 0x900 whose
+  // vector 0x20 is an interrupt gate to 0x300.
+  void flat_gdt_and_idt_gate_0x20() {
+    auto wr32 = [&](uint32_t a, uint32_t v) { std::memcpy(&mem[a], &v, 4); };
+    wr32(0x808, 0x0000FFFF);
+    wr32(0x80C, 0x00CF9A00);
+    wr32(0x810, 0x0000FFFF);
+    wr32(0x814, 0x00CF9200);
+    wr32(0x900 + 0x20 * 8, (0x08u << 16) | 0x300);
+    wr32(0x904 + 0x20 * 8, 0x8E00);
+  }
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
     ++transactions;
     seen.push_back(sc_core::sc_time_stamp() + delay);
@@ -1797,12 +1808,7 @@ TEST(CpuModule, IntrIsResampledAfterAcknowledgeNoSpuriousInta) {
   cpu.intr.bind(pic.line);
   cpu.inta.bind(pic);
   auto wr32 = [&](uint32_t a, uint32_t v) { std::memcpy(&ram.mem[a], &v, 4); };
-  wr32(0x808, 0x0000FFFF);  // GDT at 0x800: flat code 0x08, data 0x10
-  wr32(0x80C, 0x00CF9A00);
-  wr32(0x810, 0x0000FFFF);
-  wr32(0x814, 0x00CF9200);
-  wr32(0x900 + 0x20 * 8, (0x08u << 16) | 0x300);  // IDT at 0x900: vector 0x20 -> 0x300
-  wr32(0x904 + 0x20 * 8, 0x8E00);
+  ram.flat_gdt_and_idt_gate_0x20();
   ram.mem[0x300] = 0xCF;  // the handler IRETs at once, well inside one quantum
   ram.mem[0xA00] = 0x17; wr32(0xA02, 0x800);
   ram.mem[0xA10] = 0x07; ram.mem[0xA11] = 0x01; wr32(0xA12, 0x900);
@@ -1861,12 +1867,7 @@ void out_raises_interrupt(const char* mode, bool jit) {
   cpu.intr.bind(dev.line);
   cpu.inta.bind(ack);
   auto wr32 = [&](uint32_t a, uint32_t v) { std::memcpy(&ram.mem[a], &v, 4); };
-  wr32(0x808, 0x0000FFFF);  // GDT at 0x800: flat code 0x08, data 0x10
-  wr32(0x80C, 0x00CF9A00);
-  wr32(0x810, 0x0000FFFF);
-  wr32(0x814, 0x00CF9200);
-  wr32(0x900 + 0x20 * 8, (0x08u << 16) | 0x300);  // IDT at 0x900: vector 0x20 -> 0x300
-  wr32(0x904 + 0x20 * 8, 0x8E00);
+  ram.flat_gdt_and_idt_gate_0x20();
   // handler: mov [0x600], ebx; hlt
   const uint8_t handler[] = {0x89, 0x1D, 0x00, 0x06, 0x00, 0x00, 0xF4};
   std::memcpy(&ram.mem[0x300], handler, sizeof handler);
