@@ -242,3 +242,25 @@ TEST(FaultBus, ProbabilityIsSeededAndDeterministic) {
   EXPECT_LT(a, 2300);
   EXPECT_NE(a, c);
 }
+
+// ---- RAM -------------------------------------------------------------------------
+
+// A bit flip is silent: here bit 0 of the Multiboot info block's flags
+// (at 0x9000, written by the loader) is gone before the firmware reads it,
+// so the demo no longer sees the memory sizes. Outside RAM is an error.
+TEST(FaultRam, ABitFlipIsSilentAndTheFirmwareReadsTheFlippedBit) {
+  const fs::path d = scratch();
+  RunResult r = minipc("--no-vcd --stats s.json --fault 'f:target=ram,kind=bit_flip,address=0x9000,bit=0'", d);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "memory: not reported\n")) << r.out;
+  EXPECT_TRUE(has(r.err, "minipc: fault f at 0 ns: bit flip at 0x9000: 0x5 -> 0x4")) << r.err;
+  EXPECT_EQ(stats_of(d / "s.json")["faults"]["f"]["fired"], 1);
+  r = minipc("--no-vcd --no-stats", d);
+  EXPECT_TRUE(has(r.out, "memory: mem_lower=640 KiB")) << r.out;
+  r = minipc("--no-vcd --no-stats --fault 'f:target=ram,kind=bit_flip,address=0x4000000'", d);
+  EXPECT_EQ(r.status, 64) << r.err;
+  EXPECT_TRUE(has(r.err, "faults.f.address: 0x4000000 is outside RAM (64 MiB)")) << r.err;
+  r = minipc("--no-vcd --no-stats --fault 'f:target=ram,kind=bit_flip,address=0x9000,bit=8'", d);
+  EXPECT_EQ(r.status, 64) << r.err;
+  EXPECT_TRUE(has(r.err, "faults.f.bit: 8 is not a bit (0-7)")) << r.err;
+}
