@@ -128,6 +128,17 @@ TEST(FaultConfig, TyposTimingAndSyntaxAre64) {
   EXPECT_TRUE(has(r.err, "a fault is a mapping")) << r.err;
 }
 
+// `minipc describe` lists the kinds each target offers.
+TEST(FaultConfig, DescribeListsTheKinds) {
+  const RunResult r = minipc("describe", scratch());
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "fault kinds (faults: in a config, or --fault; docs/faults.md)")) << r.out;
+  EXPECT_TRUE(has(r.out, "error, memory_error, wait")) << r.out;
+  EXPECT_TRUE(has(r.out, "stuck_high, stuck_low, glitch, lost_edge")) << r.out;
+  EXPECT_TRUE(has(r.out, "spurious: a spurious interrupt")) << r.out;
+  EXPECT_TRUE(has(r.out, "bit_flip: one bit of RAM flips")) << r.out;
+}
+
 // ---- nets ------------------------------------------------------------------------
 
 // A glitch every millisecond, three times: three 200 ns pulses on irq6 (which
