@@ -24,6 +24,7 @@ constexpr int time_limit = 92;     // --time reached without the firmware exitin
 constexpr int wall_limit = 93;     // --wall-limit: host time ran out first
 constexpr int deadlock = 94;       // every CPU halted and nothing can ever wake one
 constexpr int interrupt_storm = 95;  // one vector accepted faster than any ISR can run
+constexpr int power_fail = 96;     // the power_fail fault's warning ran out: the machine lost power
 }  // namespace exit_status
 
 // An input file a model needs cannot be opened (exit status no_input). The
@@ -42,7 +43,8 @@ class DataError : public std::runtime_error {
 };
 
 enum class StopReason : uint8_t {
-  firmware_exit, cpu_fatal, bus_fatal, time_limit, wall_limit, debugger_kill, internal, deadlock, interrupt_storm
+  firmware_exit, cpu_fatal, bus_fatal, time_limit, wall_limit, debugger_kill, internal, deadlock, interrupt_storm,
+  power_fail
 };
 
 struct SimOutcome {
