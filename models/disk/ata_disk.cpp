@@ -497,13 +497,6 @@ void AtaDisk::set_hung(bool hung) {
   due_event_.notify(SC_ZERO_TIME);
 }
 
-namespace {
-std::string sector_range(uint64_t lba, uint64_t count) {
-  return count == 1 ? "sector " + std::to_string(lba)
-                    : "sectors " + std::to_string(lba) + ".." + std::to_string(lba + count - 1);
-}
-}  // namespace
-
 FaultHook unreadable_fault_hook(AtaDisk& disk) {
   FaultHook h;
   h.description = "sectors that cannot be read (READ SECTORS / READ DMA / READ VERIFY end with ERR and UNC at the "
@@ -524,13 +517,13 @@ FaultHook unreadable_fault_hook(AtaDisk& disk) {
                         std::to_string(lba.get()) + " run past the end of the disk (" + std::to_string(cap) +
                         " sectors)");
     const uint64_t first = lba.get(), n = count.get();
-    return [&disk, args, first, n](bool begin) {
-      if (begin) {
+    // The injector logs each firing (FaultArgs::record); the disk counts the
+    // commands the fault ended (disk0.media_errors).
+    return [&disk, first, n](bool begin) {
+      if (begin)
         disk.add_unreadable(first, n);
-        args.record(std::string(disk.name()) + ": " + sector_range(first, n) + " unreadable (UNC)");
-      } else {
+      else
         disk.remove_unreadable(first, n);
-      }
     };
   };
   return h;
@@ -540,12 +533,7 @@ FaultHook busy_fault_hook(AtaDisk& disk) {
   FaultHook h;
   h.description = "the drive stops answering: BSY from the firing to the fault's end (for ever without a duration), "
                   "commands ignored";
-  h.prepare = [&disk](const FaultArgs& args) -> FaultAction {
-    return [&disk, args](bool begin) {
-      disk.set_hung(begin);
-      if (begin) args.record(std::string(disk.name()) + ": drive hung (BSY, commands ignored)");
-    };
-  };
+  h.prepare = [&disk](const FaultArgs&) -> FaultAction { return [&disk](bool begin) { disk.set_hung(begin); }; };
   return h;
 }
 

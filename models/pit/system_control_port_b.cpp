@@ -144,15 +144,11 @@ FaultHook power_fail_fault_hook(SystemControlPortB& port) {
         port.power_restored();
         return;
       }
+      // The injector logs the firing (FaultArgs::record); the stop message
+      // says when the power went.
       const sc_core::sc_time at = sc_core::sc_time_stamp();
       port.power_fail(w, "power failed at " + (at + w).to_string() + " (fault " + args.name() + ": IOCHK set at " +
                              at.to_string() + ", warning " + w.to_string() + "): the machine lost power");
-      std::string why = "NMI requested";
-      if (port.PORT_B.get() & SystemControlPortB::CHANNEL_CHECK_DISABLE)
-        why = "NMI not requested: port 0x61 bit 3 (I/O channel check disable) is set";
-      else if (port.nmi_masked())
-        why = "NMI not requested: masked by port 0x70 bit 7";
-      args.record(std::string(port.name()) + ": power failing: IOCHK set, " + why + ", power off in " + w.to_string());
     };
   };
   return h;
