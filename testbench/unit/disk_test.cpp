@@ -606,14 +606,17 @@ TEST_F(DiskTest, UnreadableErrorAddressInChsMode) {
   DiskSystem s;
   FaultAction fire = prepare(unreadable_fault_hook(s.disk), "bad");
   uint64_t st = 0, err = 0, sec = 0, cyl = 0, head = 0;
+  std::vector<uint8_t> first;
   s.run([&] {
     fire(true);
-    s.cpu.out(kCmd + A::SECTOR_COUNT, 1);
-    s.cpu.out(kCmd + A::LBA_LOW, 8);
+    s.cpu.out(kCmd + A::SECTOR_COUNT, 2);
+    s.cpu.out(kCmd + A::LBA_LOW, 7);  // the sector before the bad one
     s.cpu.out(kCmd + A::LBA_MID, 0);
     s.cpu.out(kCmd + A::LBA_HIGH, 0);
     s.cpu.out(kCmd + A::DEVICE, 0xA1);  // CHS, head 1
     s.cpu.out(kCmd + A::COMMAND, A::CMD_READ_SECTORS);
+    s.cpu.wait_not_busy();
+    first = s.cpu.read_sector_pio();
     st = s.cpu.wait_not_busy();
     err = s.cpu.in(kCmd + A::ERROR);
     sec = s.cpu.in(kCmd + A::LBA_LOW);
@@ -622,7 +625,8 @@ TEST_F(DiskTest, UnreadableErrorAddressInChsMode) {
   });
   EXPECT_EQ(st, 0x51u);
   EXPECT_EQ(err, A::ER_UNC);
-  EXPECT_EQ(sec, 8u);
+  EXPECT_TRUE(sector_matches(first.data(), 69));
+  EXPECT_EQ(sec, 8u) << "the bad sector, not the command's first";
   EXPECT_EQ(cyl, 0u);
   EXPECT_EQ(head, 1u);
 }
