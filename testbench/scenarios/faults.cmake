@@ -7,29 +7,26 @@
 #                                   a second boot (faults/powerfail.sh)
 #   scenario.powerfail_masked.<cc>  the same with the NMI masked in port 0x70
 #                                   until the firmware sees IOCHK by polling
-# The `faults:` section of a config is read by the platform's fault injector
-# (platform/faults.cpp); without it these configs do not load, so the tests
-# exist only when it does.
+# The configs' `faults:` sections are read by the platform's fault injector
+# (platform/faults.cpp).
 set(_faults_dir ${CMAKE_CURRENT_SOURCE_DIR}/faults)
-if(EXISTS ${CMAKE_SOURCE_DIR}/platform/faults.cpp)
-  foreach(compiler IN LISTS MINIPC_FIRMWARE_COMPILERS)
-    minipc_firmware_path(elf diskfault ${compiler})
-    set(name scenario.diskfault.${compiler})
-    add_test(NAME ${name}
-      COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_scenario.sh $<TARGET_FILE:minipc> ${elf} ${_faults_dir}/diskfault.txt
-              --config=${_faults_dir}/disk.yaml --set=disk0.image=${CMAKE_BINARY_DIR}/disk/test.img)
-    set_tests_properties(${name} PROPERTIES LABELS "system;fault" TIMEOUT 120)
+foreach(compiler IN LISTS MINIPC_FIRMWARE_COMPILERS)
+  minipc_firmware_path(elf diskfault ${compiler})
+  set(name scenario.diskfault.${compiler})
+  add_test(NAME ${name}
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_scenario.sh $<TARGET_FILE:minipc> ${elf} ${_faults_dir}/diskfault.txt
+            --config=${_faults_dir}/disk.yaml --set=disk0.image=${CMAKE_BINARY_DIR}/disk/test.img)
+  set_tests_properties(${name} PROPERTIES LABELS "system;fault" TIMEOUT 120)
 
-    minipc_firmware_path(elf powerfail ${compiler})
-    set(name scenario.powerfail.${compiler})
-    add_test(NAME ${name}
-      COMMAND ${_faults_dir}/powerfail.sh $<TARGET_FILE:minipc> ${elf} ${_faults_dir}/powerfail.yaml
-              ${_faults_dir}/powerfail_boot1.txt ${_faults_dir}/powerfail_boot2.txt)
-    set_tests_properties(${name} PROPERTIES LABELS "system;fault" TIMEOUT 120)
-    set(name scenario.powerfail_masked.${compiler})
-    add_test(NAME ${name}
-      COMMAND ${_faults_dir}/powerfail.sh $<TARGET_FILE:minipc> ${elf} ${_faults_dir}/powerfail.yaml
-              ${_faults_dir}/powerfail_boot1_masked.txt ${_faults_dir}/powerfail_boot2.txt mask=1)
-    set_tests_properties(${name} PROPERTIES LABELS "system;fault" TIMEOUT 120)
-  endforeach()
-endif()
+  minipc_firmware_path(elf powerfail ${compiler})
+  set(name scenario.powerfail.${compiler})
+  add_test(NAME ${name}
+    COMMAND ${_faults_dir}/powerfail.sh $<TARGET_FILE:minipc> ${elf} ${_faults_dir}/powerfail.yaml
+            ${_faults_dir}/powerfail_boot1.txt ${_faults_dir}/powerfail_boot2.txt)
+  set_tests_properties(${name} PROPERTIES LABELS "system;fault" TIMEOUT 120)
+  set(name scenario.powerfail_masked.${compiler})
+  add_test(NAME ${name}
+    COMMAND ${_faults_dir}/powerfail.sh $<TARGET_FILE:minipc> ${elf} ${_faults_dir}/powerfail.yaml
+            ${_faults_dir}/powerfail_boot1_masked.txt ${_faults_dir}/powerfail_boot2.txt mask=1)
+  set_tests_properties(${name} PROPERTIES LABELS "system;fault" TIMEOUT 120)
+endforeach()
