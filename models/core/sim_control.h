@@ -70,4 +70,12 @@ inline const std::optional<SimOutcome>& sim_outcome() {
 // Forget the outcome (tests that run several simulations in one process).
 void reset_sim_outcome();
 
+// Stops already on their way at a known time (a power_fail fault's power-off,
+// models/pit/system_control_port_b.h): +1 when one is scheduled, -1 when it
+// is cancelled. While any is, the CPU's deadlock check (exit 94) does not
+// end the run: a CPU halted waiting for the power to go is not deadlocked,
+// the run ends with the scheduled stop. reset_sim_outcome() clears them.
+void schedule_stop(int delta);
+bool stop_scheduled();
+
 }  // namespace minipc

@@ -113,6 +113,7 @@ void SystemControlPortB::set_nmi_mask(bool masked, const sc_core::sc_time& at) {
 }
 
 void SystemControlPortB::power_fail(const sc_core::sc_time& warning, const std::string& message) {
+  if (!power_failing_) schedule_stop(+1);
   power_failing_ = true;
   power_message_ = message;
   set_iochk(true);
@@ -122,6 +123,7 @@ void SystemControlPortB::power_fail(const sc_core::sc_time& warning, const std::
 void SystemControlPortB::power_restored() {
   if (!power_failing_) return;
   power_failing_ = false;
+  schedule_stop(-1);
   power_off_.cancel();
   set_iochk(false);
 }

@@ -37,9 +37,11 @@
 // PC/AT setting bit 3 also resets the IOCHK latch; here the monitor keeps the
 // line asserted, so bit 6 stays 1 while the power fails. `warning` after the
 // firing the power goes: the simulation stops (StopReason::power_fail, exit
-// status 96). A fault with a `duration` shorter than the warning is a brown-
-// out: at its end the line is released and the power stays. Parity errors
-// (bit 7) are never raised.
+// status 96). Until then a stop is scheduled (core/sim_control.h
+// schedule_stop()), so a CPU halted waiting for the power, even inside its
+// NMI handler, is not stopped as deadlocked (94). A fault with a `duration`
+// shorter than the warning is a brown-out: at its end the line is released
+// and the power stays. Parity errors (bit 7) are never raised.
 #pragma once
 
 #include <cstdint>

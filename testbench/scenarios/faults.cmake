@@ -7,6 +7,8 @@
 #                                   a second boot (faults/powerfail.sh)
 #   scenario.powerfail_masked.<cc>  the same with the NMI masked in port 0x70
 #                                   until the firmware sees IOCHK by polling
+#   scenario.powerfail_nmi_halt.<cc> the NMI handler halts with IF=0: still
+#                                   exit 96, not a deadlock (94)
 # The configs' `faults:` sections are read by the platform's fault injector
 # (platform/faults.cpp).
 set(_faults_dir ${CMAKE_CURRENT_SOURCE_DIR}/faults)
@@ -28,5 +30,10 @@ foreach(compiler IN LISTS MINIPC_FIRMWARE_COMPILERS)
   add_test(NAME ${name}
     COMMAND ${_faults_dir}/powerfail.sh $<TARGET_FILE:minipc> ${elf} ${_faults_dir}/powerfail.yaml
             ${_faults_dir}/powerfail_boot1_masked.txt ${_faults_dir}/powerfail_boot2.txt mask=1)
+  set_tests_properties(${name} PROPERTIES LABELS "system;fault" TIMEOUT 120)
+  set(name scenario.powerfail_nmi_halt.${compiler})
+  add_test(NAME ${name}
+    COMMAND ${_faults_dir}/powerfail.sh $<TARGET_FILE:minipc> ${elf} ${_faults_dir}/powerfail.yaml
+            ${_faults_dir}/powerfail_boot1_nmi_halt.txt ${_faults_dir}/powerfail_boot2.txt halt=nmi)
   set_tests_properties(${name} PROPERTIES LABELS "system;fault" TIMEOUT 120)
 endforeach()

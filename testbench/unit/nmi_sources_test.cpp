@@ -147,16 +147,21 @@ TEST_F(NmiSources, PowerFailSetsIochkRaisesNmiAndStopsAfterWarning) {
   Chipset c;
   c.prepare();
   uint8_t before = 0xFF, after = 0;
+  bool scheduled_before = true, scheduled_after = false;
   c.run(
       [&] {
         wait(sc_time(100, SC_US));
         before = c.cpu_port_b.read(0);
+        scheduled_before = stop_scheduled();
         c.power_fail(true);
         after = c.cpu_port_b.read(0);
+        scheduled_after = stop_scheduled();
       },
       sc_time(10, SC_MS));
   EXPECT_EQ(before & PortB::IOCHK, 0);
   EXPECT_EQ(after & PortB::IOCHK, PortB::IOCHK);
+  EXPECT_FALSE(scheduled_before);
+  EXPECT_TRUE(scheduled_after) << "the power-off is a scheduled stop (no deadlock stop before it)";
   ASSERT_EQ(c.log.rising.size(), 1u);
   EXPECT_EQ(c.log.rising[0], sc_time(100, SC_US)) << "the NMI request rises at the firing";
   ASSERT_TRUE(sim_outcome().has_value()) << "the power went";
@@ -265,6 +270,7 @@ TEST_F(NmiSources, BrownOutEndsBeforeThePowerGoes) {
       },
       sc_time(5, SC_MS));
   EXPECT_FALSE(sim_outcome().has_value()) << "the power did not go";
+  EXPECT_FALSE(stop_scheduled()) << "the scheduled power-off was cancelled";
   EXPECT_EQ(sc_core::sc_time_stamp(), sc_time(5, SC_MS));
   EXPECT_EQ(after & PortB::IOCHK, 0);
   EXPECT_FALSE(nmi_after);

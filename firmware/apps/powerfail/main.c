@@ -19,6 +19,9 @@
 // sees IOCHK by polling port 0x61 while no NMI comes, then clears the mask,
 // and the NMI arrives then.
 //   3 (mask=1) no NMI while masked; the NMI came when the mask was cleared
+// With halt=nmi the NMI handler itself prints the checks and halts with
+// interrupts off (cli; hlt), inside the handler: the run must still end with
+// the power (96), not as a deadlock (94).
 //
 // boot=2 (no fault): reads the sector and CMOS back.
 //   1 the saved state is on disk (magic)
@@ -120,6 +123,20 @@ static int save_state(void) {
   return !w && !rd && memcmp(&back_cmos, &r, sizeof r) == 0 && memcmp(&back_disk, &r, sizeof r) == 0;
 }
 
+__attribute__((noreturn)) static void report_and_wait(int interrupts) {
+  check(1, nmi_count == 1 && nmi_iochk && !nmi_perr, "powerfail: NMI taken, port 0x61 says IOCHK (bit 6)");
+  check(2, save_ok, "powerfail: state saved to CMOS and to disk sector %u, read back equal", SAVE_LBA);
+  printf("powerfail: waiting for the power to go%s\n", interrupts ? "" : " (halted in the NMI handler)");
+  for (;;) {
+    if (interrupts)
+      __asm__ volatile("sti; hlt");
+    else
+      __asm__ volatile("cli; hlt");
+  }
+}
+
+static int halt_in_nmi;
+
 static int nmi_handler(struct trapframe* tf) {
   (void)tf;
   nmi_count++;
@@ -136,11 +153,14 @@ static int nmi_handler(struct trapframe* tf) {
   uint32_t us = (uint32_t)((t1 - t0) * 1000000ull / PIT_HZ);
   printf("powerfail: state saved in %u us of simulated time (counter %u)\n", us, slots[cur].counter);
   saved = 1;
+  if (halt_in_nmi)
+    report_and_wait(0);
   return 1;
 }
 
 __attribute__((noreturn)) static void boot1(void) {
   int mask = cmdline_uint("mask", 0) != 0;
+  halt_in_nmi = cmdline_is("halt", "nmi");
   exception_set_handler(T_NMI, nmi_handler);
   *LAPIC_SVR = 0x1FF;                   // software-enabled (a disabled APIC keeps its LVTs masked)
   *LAPIC_LVT_LINT1 = LVT_DELIVERY_NMI;  // the chipset's NMI, as a PC BIOS programs it
@@ -172,11 +192,7 @@ __attribute__((noreturn)) static void boot1(void) {
             "powerfail: no NMI while port 0x70 bit 7 masked it; it came when the mask was cleared");
     }
   }
-  check(1, nmi_count == 1 && nmi_iochk && !nmi_perr, "powerfail: NMI taken, port 0x61 says IOCHK (bit 6)");
-  check(2, save_ok, "powerfail: state saved to CMOS and to disk sector %u, read back equal", SAVE_LBA);
-  printf("powerfail: waiting for the power to go\n");
-  for (;;)
-    __asm__ volatile("sti; hlt");
+  report_and_wait(1);
 }
 
 static void boot2(void) {
