@@ -2,6 +2,8 @@
 # compilers:
 #   scenario.diskfault.<cc>         the ATA driver against an unreadable range
 #                                   and a drive stuck BSY (faults/disk.yaml)
+#   scenario.diskfault_dma_hang.<cc> the hang in the middle of DMA reads with
+#                                   IRQ 14
 #   scenario.powerfail.<cc>         the power-fail NMI: state saved on the NMI,
 #                                   exit 96 when the power goes, found again by
 #                                   a second boot (faults/powerfail.sh)
@@ -18,6 +20,12 @@ foreach(compiler IN LISTS MINIPC_FIRMWARE_COMPILERS)
   add_test(NAME ${name}
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_scenario.sh $<TARGET_FILE:minipc> ${elf} ${_faults_dir}/diskfault.txt
             --config=${_faults_dir}/disk.yaml --set=disk0.image=${CMAKE_BINARY_DIR}/disk/test.img)
+  set_tests_properties(${name} PROPERTIES LABELS "system;fault" TIMEOUT 120)
+  set(name scenario.diskfault_dma_hang.${compiler})
+  add_test(NAME ${name}
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_scenario.sh $<TARGET_FILE:minipc> ${elf}
+            ${_faults_dir}/diskfault_dma_hang.txt --config=${_faults_dir}/disk.yaml
+            --set=disk0.image=${CMAKE_BINARY_DIR}/disk/test.img --set=platform.cmdline=hang=dma)
   set_tests_properties(${name} PROPERTIES LABELS "system;fault" TIMEOUT 120)
 
   minipc_firmware_path(elf powerfail ${compiler})

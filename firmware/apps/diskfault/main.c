@@ -15,6 +15,11 @@
 //     wait was bounded (jiffies: within 5 timeouts of ATA_TIMEOUT)
 //   5 the next read fails with ATA_EDEAD at once (under a tick)
 //
+// With hang=dma, step 4 instead reads 64 sectors at a time by DMA with
+// IRQ 14 from 150 ms on until a read fails: the hang lands in the middle of
+// a command (the drive drops it without an interrupt), the driver's command
+// timer ends the sleep, and the drive is reported dead the same way.
+//
 // The measured times go to plain lines, not check lines.
 #include <stdint.h>
 
@@ -24,6 +29,7 @@
 #include "kernel/kernel.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
+#include "lib/cmdline.h"
 #include "lib/console.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -36,7 +42,8 @@
 #define TIMEOUT_MS 20u
 #define GOOD_LBA 200u
 
-static uint8_t buf[NSECT * ATA_SECTOR_SIZE] __attribute__((aligned(16)));
+#define DMA_CHUNK 64u
+static uint8_t buf[DMA_CHUNK * ATA_SECTOR_SIZE] __attribute__((aligned(16)));
 
 // Dwords that differ from the image outside the bad sectors, and whether the
 // bad sectors were zeroed.
@@ -59,7 +66,7 @@ static uint32_t mismatches_outside_bad(int* zeroed) {
 
 static void robust_read(int code, const char* name, enum ata_xfer xfer) {
   struct ata_read_report rep;
-  memset(buf, 0xEE, sizeof buf);
+  memset(buf, 0xEE, NSECT * ATA_SECTOR_SIZE);
   int r = ata_read_sectors(LBA0, NSECT, buf, xfer, &rep);
   int zeroed;
   uint32_t bad = mismatches_outside_bad(&zeroed);
@@ -87,7 +94,7 @@ int main(void) {
   robust_read(3, "dma", ATA_XFER_DMA);
   ata_set_wait(ATA_POLL);
 
-  memset(buf, 0xEE, sizeof buf);
+  memset(buf, 0xEE, NSECT * ATA_SECTOR_SIZE);
   r = ata_read_pio(BAD0 - 2, 4, buf);
   uint32_t where = ata_last_error_lba;
   check(4, r == ATA_EUNC && where == BAD0 && (ata_last_error & ATA_ER_UNC) && (ata_last_status & ATA_SR_ERR),
@@ -102,11 +109,28 @@ int main(void) {
   if (before_hang >= HANG_MS)
     printf("diskfault: the reads took until %u ms, past the hang at %u ms\n", before_hang, HANG_MS);
   check(5, before_hang < HANG_MS, "diskfault: the reads ended before the drive hangs");
-  task_sleep_ticks((HANG_MS + 50u - before_hang) * HZ / 1000u);
-
-  uint32_t t0 = jiffies;
-  r = ata_read_pio(GOOD_LBA, 1, buf);
-  uint32_t waited_ms = (jiffies - t0) * 1000u / HZ;
+  uint32_t t0, waited_ms;
+  if (cmdline_is("hang", "dma")) {
+    // Back-to-back DMA reads with IRQ 14 from 150 ms on: the hang comes
+    // during one of them.
+    task_sleep_ticks((HANG_MS - 50u - before_hang) * HZ / 1000u);
+    ata_set_wait(ATA_INTERRUPT);
+    uint32_t good = 0;
+    for (;;) {
+      t0 = jiffies;
+      r = ata_read_dma(GOOD_LBA, DMA_CHUNK, buf);
+      if (r)
+        break;
+      good += pattern_mismatches(buf, GOOD_LBA, DMA_CHUNK, 0) == 0;
+    }
+    ata_set_wait(ATA_POLL);
+    check(6, good > 0, "diskfault: DMA reads with IRQ 14 worked until the hang");
+  } else {
+    task_sleep_ticks((HANG_MS + 50u - before_hang) * HZ / 1000u);
+    t0 = jiffies;
+    r = ata_read_pio(GOOD_LBA, 1, buf);
+  }
+  waited_ms = (jiffies - t0) * 1000u / HZ;
   printf("diskfault: the hung drive was given up after %u ms (timeout %u ms)\n", waited_ms, TIMEOUT_MS);
   check(6, r == ATA_EDEAD && ata_dead, "diskfault: a read from the hung drive fails: drive reported dead");
   check(6, waited_ms <= 5 * TIMEOUT_MS, "diskfault: the wait was bounded (at most 5 timeouts)");
