@@ -11,6 +11,7 @@
 #                                   until the firmware sees IOCHK by polling
 #   scenario.powerfail_nmi_halt.<cc> the NMI handler halts with IF=0: still
 #                                   exit 96, not a deadlock (94)
+#   scenario.{diskfault,powerfail}.<cc>.accurate  the CPU in accurate mode
 # The configs' `faults:` sections are read by the platform's fault injector
 # (platform/faults.cpp).
 set(_faults_dir ${CMAKE_CURRENT_SOURCE_DIR}/faults)
@@ -21,6 +22,11 @@ foreach(compiler IN LISTS MINIPC_FIRMWARE_COMPILERS)
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_scenario.sh $<TARGET_FILE:minipc> ${elf} ${_faults_dir}/diskfault.txt
             --config=${_faults_dir}/disk.yaml --set=disk0.image=${CMAKE_BINARY_DIR}/disk/test.img)
   set_tests_properties(${name} PROPERTIES LABELS "system;fault" TIMEOUT 120)
+  add_test(NAME ${name}.accurate
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_scenario.sh $<TARGET_FILE:minipc> ${elf} ${_faults_dir}/diskfault.txt
+            --config=${_faults_dir}/disk.yaml --set=disk0.image=${CMAKE_BINARY_DIR}/disk/test.img
+            --set=cpu0.mode=accurate)
+  set_tests_properties(${name}.accurate PROPERTIES LABELS "system;fault" TIMEOUT 120)
   set(name scenario.diskfault_dma_hang.${compiler})
   add_test(NAME ${name}
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_scenario.sh $<TARGET_FILE:minipc> ${elf}
@@ -34,6 +40,10 @@ foreach(compiler IN LISTS MINIPC_FIRMWARE_COMPILERS)
     COMMAND ${_faults_dir}/powerfail.sh $<TARGET_FILE:minipc> ${elf} ${_faults_dir}/powerfail.yaml
             ${_faults_dir}/powerfail_boot1.txt ${_faults_dir}/powerfail_boot2.txt)
   set_tests_properties(${name} PROPERTIES LABELS "system;fault" TIMEOUT 120)
+  add_test(NAME ${name}.accurate
+    COMMAND ${_faults_dir}/powerfail.sh $<TARGET_FILE:minipc> ${elf} ${_faults_dir}/powerfail.yaml
+            ${_faults_dir}/powerfail_boot1.txt ${_faults_dir}/powerfail_boot2.txt --set=cpu0.mode=accurate)
+  set_tests_properties(${name}.accurate PROPERTIES LABELS "system;fault" TIMEOUT 120)
   set(name scenario.powerfail_masked.${compiler})
   add_test(NAME ${name}
     COMMAND ${_faults_dir}/powerfail.sh $<TARGET_FILE:minipc> ${elf} ${_faults_dir}/powerfail.yaml

@@ -10,7 +10,8 @@
 // IOCHK (bit 6) set it saves {magic, counter, checksum} to CMOS RAM and to
 // disk sector SAVE_LBA (PIO, polled: the driver's waits stay bounded with
 // interrupts off), reads both back, prints how long the save took in
-// simulated time (PIT clocks) and returns; the main task then halts with
+// simulated time (the TSC, calibrated against the tick at boot: in the NMI
+// handler the tick cannot be taken, so jiffies stand still) and returns; the main task then halts with
 // interrupts on, waiting for the power to go. The run ends with exit 96
 // (power failure), never with the exit port.
 //   1 the NMI came with IOCHK set (port 0x61 bit 6), bit 7 (parity) clear
@@ -31,8 +32,6 @@
 #include <stdint.h>
 
 #include "drivers/ata.h"
-#include "drivers/pic.h"
-#include "drivers/pit.h"
 #include "drivers/rtc.h"
 #include "kernel/check.h"
 #include "kernel/kernel.h"
@@ -77,21 +76,26 @@ static volatile int saved, nmi_count, nmi_iochk, nmi_perr, save_ok;
 static volatile int masked_phase;  // mask=1: set while the NMI mask is on
 static volatile int nmi_while_masked;
 static uint8_t sector[ATA_SECTOR_SIZE] __attribute__((aligned(16)));
-static uint32_t divisor;
+static uint64_t tsc_per_ms;
 
-// Simulated time in PIT input clocks (838 ns): jiffies and channel 0's count,
-// a tick pending in the 8259A's IRR counted (in the NMI handler jiffies stand
-// still).
-static uint64_t clock_now(void) {
-  uint32_t flags = irq_save();
+static inline uint64_t rdtsc64(void) {
+  uint32_t lo, hi;
+  __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  return ((uint64_t)hi << 32) | lo;
+}
+
+// TSC clocks per millisecond of simulated time, over CAL_TICKS ticks of
+// busy waiting (the TSC does not count halted clocks: no HLT in between).
+#define CAL_TICKS 10u
+static void calibrate_tsc(void) {
   uint32_t j = jiffies;
-  uint16_t count = pit_read_count();
-  uint16_t irr = pic_read_irr();
-  irq_restore(flags);
-  uint32_t elapsed = divisor - (count ? count : 65536u);
-  if ((irr & 1) && elapsed < divisor / 2)
-    j++;
-  return (uint64_t)j * divisor + elapsed;
+  while (jiffies == j)
+    __asm__ volatile("pause");
+  uint64_t t0 = rdtsc64();
+  j = jiffies;
+  while (jiffies - j < CAL_TICKS)
+    __asm__ volatile("pause");
+  tsc_per_ms = (rdtsc64() - t0) * HZ / (CAL_TICKS * 1000u);
 }
 
 static void cmos_write_record(const struct record* r) {
@@ -147,10 +151,10 @@ static int nmi_handler(struct trapframe* tf) {
   nmi_perr = (reason & PORT_B_PERR) != 0;
   if (!nmi_iochk || saved)
     return 1;
-  uint64_t t0 = clock_now();
+  uint64_t t0 = rdtsc64();
   save_ok = save_state();
-  uint64_t t1 = clock_now();
-  uint32_t us = (uint32_t)((t1 - t0) * 1000000ull / PIT_HZ);
+  uint64_t t1 = rdtsc64();
+  uint32_t us = tsc_per_ms ? (uint32_t)((t1 - t0) * 1000u / tsc_per_ms) : 0;
   printf("powerfail: state saved in %u us of simulated time (counter %u)\n", us, slots[cur].counter);
   saved = 1;
   if (halt_in_nmi)
@@ -180,6 +184,7 @@ __attribute__((noreturn)) static void boot1(void) {
     uint32_t next = cur ^ 1;
     slots[next].counter = slots[cur].counter + 1;
     slots[next].checksum = step(slots[cur].checksum);
+    __asm__ volatile("" ::: "memory");  // the slot is in memory before it is committed
     cur = next;
     if (masked_phase && (inb(PORT_B) & PORT_B_IOCHK)) {
       // IOCHK seen by polling: no NMI came while masked. Unmask: it comes now.
@@ -214,7 +219,7 @@ static void boot2(void) {
 int main(void) {
   console_init();
   kernel_init(KERNEL_PIC);
-  divisor = pit_divisor_for(HZ);
+  calibrate_tsc();
   int r = ata_init(ATA_POLL, ATA_BM_PORT);
   if (r)
     printf("powerfail: ata_init: %d (%s)\n", r, ata_strerror(r));

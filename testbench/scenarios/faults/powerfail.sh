@@ -5,10 +5,19 @@
 # it must end with exit 96 (power failure), the stop message on stderr and
 # BOOT1 lines on the console. Boot 2 runs on the same image and CMOS file
 # without the fault and must pass (exit 0, BOOT2 lines).
-# usage: powerfail.sh MINIPC ELF CONFIG BOOT1_LINES BOOT2_LINES [boot-1 cmdline words...]
+# usage: powerfail.sh MINIPC ELF CONFIG BOOT1_LINES BOOT2_LINES [words...]
+# Words starting with -- are minipc options for both boots (--set=cpu0.mode=accurate);
+# the others go to boot 1's command line (mask=1, halt=nmi).
 set -u
 minipc=$1 elf=$2 config=$3 boot1=$4 boot2=$5
 shift 5
+opts=() words=()
+for w in "$@"; do
+  case "$w" in
+    --*) opts+=("$w") ;;
+    *) words+=("$w") ;;
+  esac
+done
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 img=$dir/disk.img cmos=$dir/cmos.bin
@@ -29,7 +38,7 @@ show() {
 
 "$minipc" run --firmware "$elf" --config "$config" --no-vcd --no-stats --time 5s \
   --set disk0.image="$img" --set disk0.writeback=true --set rtc.cmos_file="$cmos" \
-  --set platform.cmdline="boot=1 $*" >"$dir/boot1.out" 2>"$dir/boot1.err" </dev/null
+  --set platform.cmdline="boot=1 ${words[*]:-}" ${opts[@]+"${opts[@]}"} >"$dir/boot1.out" 2>"$dir/boot1.err" </dev/null
 status=$?
 if [ "$status" -ne 96 ]; then
   echo "FAIL: boot 1 exited with $status (expected 96, power failure)"
@@ -41,7 +50,7 @@ expect_lines "$boot1" "$dir/boot1.out"
 
 "$minipc" run --firmware "$elf" --no-vcd --no-stats --time 5s \
   --set disk0.image="$img" --set disk0.writeback=true --set rtc.cmos_file="$cmos" \
-  --set platform.cmdline="boot=2" >"$dir/boot2.out" 2>"$dir/boot2.err" </dev/null
+  --set platform.cmdline="boot=2" ${opts[@]+"${opts[@]}"} >"$dir/boot2.out" 2>"$dir/boot2.err" </dev/null
 status=$?
 if [ "$status" -ne 0 ]; then
   echo "FAIL: boot 2 exited with $status (expected 0)"
