@@ -29,6 +29,9 @@ SystemControlPortB::SystemControlPortB(const sc_core::sc_module_name& nm) : Peri
 void SystemControlPortB::reset_state() {
   pending_gate2_.emplace_back(sc_core::sc_time_stamp(), false);
   if (started_) gate2_update_.notify(sc_core::SC_ZERO_TIME);
+  // Bit 3 is 0 again: an IOCHK still held requests the NMI (unless masked).
+  // IOCHK itself is the power monitor's line, not reset.
+  if (started_) nmi_changed(sc_core::sc_time_stamp());
 }
 
 uint64_t SystemControlPortB::read_port_b() {

@@ -293,3 +293,27 @@ TEST_F(NmiSources, WarningMustBeATime) {
   EXPECT_EQ(v & (PortB::IOCHK | PortB::PARITY_ERROR), 0);
   EXPECT_FALSE(c.nmi.read());
 }
+
+// Reset clears bit 3 (the register's reset value 0): an IOCHK the power
+// monitor still holds then requests the NMI; IOCHK itself is not reset.
+TEST_F(NmiSources, ResetClearsBit3AndIochkStaysHeld) {
+  Chipset c;
+  c.prepare();
+  uint8_t after_reset = 0;
+  bool nmi_before_reset = true;
+  c.run(
+      [&] {
+        c.cpu_port_b.write(0, PortB::CHANNEL_CHECK_DISABLE);
+        c.power_fail(true);
+        wait(sc_time(10, SC_US));
+        nmi_before_reset = c.nmi.read();
+        c.port_b.reset();
+        wait(sc_time(1, SC_US));
+        after_reset = c.cpu_port_b.read(0);
+      },
+      sc_time(1, SC_MS));
+  EXPECT_FALSE(nmi_before_reset);
+  EXPECT_EQ(after_reset & (PortB::IOCHK | PortB::CHANNEL_CHECK_DISABLE), PortB::IOCHK);
+  ASSERT_EQ(c.log.rising.size(), 1u);
+  EXPECT_EQ(c.log.rising[0], sc_time(10, SC_US));
+}
