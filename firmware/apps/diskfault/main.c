@@ -1,6 +1,6 @@
 // diskfault: the ATA driver (drivers/ata.c) coping with the disk's faults
 // (docs/faults_disk_nmi.md), on the test image of tools/mkdiskimage, run with
-// testbench/scenarios/faults/disk.yaml:
+// platform/configs/disk_faults.yaml:
 //   bad   kind unreadable, lba 100, count 2, from 0 s
 //   hang  kind busy, at 200 ms, no duration (the drive never answers again)
 //

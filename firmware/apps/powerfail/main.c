@@ -2,7 +2,7 @@
 // boots of one machine whose disk image and CMOS survive the power loss
 // (testbench/scenarios/faults/powerfail.sh runs both).
 //
-// boot=1 (config testbench/scenarios/faults/powerfail.yaml: fault `mains`,
+// boot=1 (config platform/configs/power_fail.yaml: fault `mains`,
 // target port_b, kind power_fail): arms LVT LINT1 for NMI delivery as a PC
 // BIOS leaves it, clears the save sector, and counts: each step advances a
 // counter and a checksum of the work, committed with one store so that an
