@@ -1888,7 +1888,9 @@ void out_raises_interrupt(const char* mode, bool jit) {
   std::memcpy(&ebx_at_isr, &ram.mem[0x600], 4);
   EXPECT_EQ(ebx_at_isr, 40u) << "the interrupt came right after the OUT that raised it";
   EXPECT_EQ(io.writes.size(), 41u);
-  if (std::string(mode) == "fast") EXPECT_GT(cpu.resamples_in_place(), 0u) << "OUTs to 0xE9 change nothing";
+  if (std::string(mode) == "fast") {
+    EXPECT_GT(cpu.resamples_in_place(), 0u) << "OUTs to 0xE9 change nothing";
+  }
 }
 
 TEST(CpuModule, OutThatRaisesIntrIsFollowedByTheInterruptInFastMode) { out_raises_interrupt("fast", true); }
