@@ -590,9 +590,9 @@ tlm::tlm_response_status Cpu::transport(bool is_io, tlm::tlm_command cmd, uint32
     bus_delay_ += delay - offset;
   }
   // A hardware error reported for the machine check (core/machine_check.h):
-  // the extension belongs to whoever attached it; it is taken off this
-  // reused payload here, and a failed memory read remembers it for
-  // read_mem()/fetch() (take_machine_check()).
+  // the extension is the transaction's (the attacher allocated it), so the
+  // CPU takes it off this reused payload and deletes it; a failed memory
+  // read remembers it for read_mem()/fetch() (take_machine_check()).
   if (auto* mce = p.get_extension<MachineCheckExtension>()) [[unlikely]] {
     p.clear_extension(mce);
     if (!is_io && cmd == tlm::TLM_READ_COMMAND && p.get_response_status() != tlm::TLM_OK_RESPONSE) {
@@ -600,6 +600,7 @@ tlm::tlm_response_status Cpu::transport(bool is_io, tlm::tlm_command cmd, uint32
       mc_address_ = mce->address;
       mc_uncorrected_ = mce->uncorrected;
     }
+    delete mce;
   }
   const sc_core::sc_time end = sc_core::sc_time_stamp() + delay, start = before + offset;
   if (end > start) stall_time_ += end - start;

@@ -1913,10 +1913,10 @@ struct TinyMemory : sc_core::sc_module {
     wr32(0x904 + 0x20 * 8, 0x8E00);
   }
   // Reads in [error_lo, error_hi) answer TLM_GENERIC_ERROR_RESPONSE, with
-  // a MachineCheckExtension (this object's) when error_reports_mce.
+  // a MachineCheckExtension (allocated: the transaction's, as
+  // core/machine_check.h says) when error_reports_mce.
   uint64_t error_lo = 0, error_hi = 0;
   bool error_reports_mce = true;
-  MachineCheckExtension mce;
   unsigned errors = 0;
   unsigned stale_extensions = 0;  // transactions that arrived still carrying an extension
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
@@ -1925,8 +1925,9 @@ struct TinyMemory : sc_core::sc_module {
     if (p.is_read() && p.get_address() >= error_lo && p.get_address() < error_hi) {
       ++errors;
       if (error_reports_mce) {
-        mce.address = p.get_address();
-        p.set_extension(&mce);
+        auto* mce = new MachineCheckExtension;
+        mce->address = p.get_address();
+        delete p.set_extension(mce);  // one left from an earlier transaction is freed
       }
       p.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
       return;
