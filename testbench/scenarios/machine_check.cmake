@@ -9,20 +9,12 @@
 #   scenario.machine_check_no_fault.<compiler>         no fault configured:
 #       the read succeeds and the firmware's check 3 fails (exit 3), so the
 #       scenario is known to fail when nothing is injected
+#   determinism.machine_check                          the fault run is
+#       byte-identical run to run
 set(_mc_expected ${CMAKE_CURRENT_SOURCE_DIR}/expected)
-set(_mc_fault
-    --set=faults.ue.target=bus --set=faults.ue.kind=memory_error --set=faults.ue.range=0x300000+0x1000
-    --set=faults.ue.master=cpu0 --set=faults.ue.nth=1)
-
-# The fault injector (platform/faults.cpp, kind memory_error on the bus) has
-# not landed yet: until it does, the scenarios that need it are registered
-# but DISABLED (ctest lists them as "Not Run (Disabled)"). They turn on by
-# themselves once platform/faults.cpp exists.
-if(EXISTS ${CMAKE_SOURCE_DIR}/platform/faults.cpp)
-  set(_mc_disabled FALSE)
-else()
-  set(_mc_disabled TRUE)
-endif()
+# platform/configs/machine_check.yaml: faults.ue, a bus memory_error on
+# cpu0's first read of 0x300000..0x300FFF.
+set(_mc_fault --config=${CMAKE_SOURCE_DIR}/platform/configs/machine_check.yaml)
 
 foreach(compiler IN LISTS MINIPC_FIRMWARE_COMPILERS)
   minipc_firmware_path(elf machine_check ${compiler})
@@ -31,13 +23,13 @@ foreach(compiler IN LISTS MINIPC_FIRMWARE_COMPILERS)
     add_test(NAME ${name}
       COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_scenario.sh $<TARGET_FILE:minipc> ${elf} ${_mc_expected}/machine_check.txt
               --set=cpu0.mode=${mode} ${_mc_fault})
-    set_tests_properties(${name} PROPERTIES LABELS "system;fault" TIMEOUT 120 DISABLED ${_mc_disabled})
+    set_tests_properties(${name} PROPERTIES LABELS "system;fault" TIMEOUT 120)
     set(name scenario.machine_check_shutdown.${compiler}.${mode})
     add_test(NAME ${name}
       COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_scenario_status.sh $<TARGET_FILE:minipc> ${elf} 90
               ${_mc_expected}/machine_check_shutdown.txt ${_mc_expected}/machine_check_shutdown.stderr
               --set=cpu0.mode=${mode} --set=platform.cmdline=mce=0 ${_mc_fault})
-    set_tests_properties(${name} PROPERTIES LABELS "system;fault" TIMEOUT 120 DISABLED ${_mc_disabled})
+    set_tests_properties(${name} PROPERTIES LABELS "system;fault" TIMEOUT 120)
   endforeach()
   set(name scenario.machine_check_no_fault.${compiler})
   add_test(NAME ${name}
@@ -45,3 +37,11 @@ foreach(compiler IN LISTS MINIPC_FIRMWARE_COMPILERS)
             ${_mc_expected}/machine_check_no_fault.txt -)
   set_tests_properties(${name} PROPERTIES LABELS "system;fault" TIMEOUT 120)
 endforeach()
+
+# The fault run twice in fast mode: console, stats (faults.ue.fired,
+# cpu0.machine_checks) and VCD byte-identical; the same console in accurate
+# mode (run_determinism.sh).
+minipc_firmware_path(elf machine_check ${MINIPC_FIRMWARE_DEFAULT_COMPILER})
+add_test(NAME determinism.machine_check
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run_determinism.sh $<TARGET_FILE:minipc> ${elf} same ${_mc_fault})
+set_tests_properties(determinism.machine_check PROPERTIES LABELS "system;determinism;fault" TIMEOUT 300)

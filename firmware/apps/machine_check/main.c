@@ -2,9 +2,9 @@
 // machine-check architecture (Intel SDM vol. 3B ch. 15), and a kernel that
 // copes with it.
 //
-// The platform's fault config makes reads of 0x00300000 fail with a memory
-// error (testbench/scenarios/machine_check.cmake: faults kind memory_error
-// on the bus). The kernel initialises the MCA as SDM §15.8 says (every
+// The platform's fault config makes the first read of 0x00300000 fail with
+// a memory error (platform/configs/machine_check.yaml: a bus fault of kind
+// memory_error; tests in testbench/scenarios/machine_check.cmake). The kernel initialises the MCA as SDM §15.8 says (every
 // IA32_MCi_CTL all ones, every IA32_MCi_STATUS cleared, then CR4.MCE) and
 // installs a #MC handler (vector 18). main() reads the word:
 //
