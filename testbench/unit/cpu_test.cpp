@@ -1888,6 +1888,23 @@ TEST_F(McaFixture, LockedReadModifyWriteReadErrorWritesNothing) {
   EXPECT_EQ(core.msr(mca::IA32_MC0_ADDR), kFaulty + 0x20u);
 }
 
+// A page-table read (the walk of the load's TLB miss) that meets the error
+// is a machine check of the load.
+TEST_F(PagingFixture, PageTableReadErrorIsAMachineCheckOfTheAccess) {
+  gate(18, 0x5100);
+  bus.mem[0x5100] = 0xF4;
+  bus.wr32(0x20004, kFaulty | 7);  // PDE 1 (linear 4-8 MiB): its page table is in the faulty page
+  bus.arm_machine_check(core, kFaultyPage);
+  // mov eax, CR4.MCE; mov cr4, eax; mov ebx, [0x400010]
+  paging_boot({0xB8, 0x40, 0x00, 0x00, 0x00, 0x0F, 0x22, 0xE0, 0x8B, 0x1D, 0x10, 0x00, 0x40, 0x00});
+  steps(3);
+  EXPECT_EQ(core.eip(), 0x5100u);
+  EXPECT_EQ(frame(0), 0x1200u + 19 + 8) << "EIP of the load";
+  EXPECT_EQ(core.msr(mca::IA32_MC0_ADDR), kFaulty + 0u) << "the PTE of linear 0x400010";
+  EXPECT_EQ(core.msr(mca::IA32_MC0_STATUS), kLoggedMemoryReadError);
+  EXPECT_EQ(core.cr(2), 0u) << "not a page fault";
+}
+
 // ---- the SystemC wrapper ------------------------------------------------------
 
 struct TinyMemory : sc_core::sc_module {
