@@ -1,8 +1,8 @@
 // A hardware error reported through the CPU's machine-check architecture
 // (Intel SDM vol. 3B ch. 15), carried on the transaction that met it.
 //
-// A target, or the platform's fault injector on the bus (faults: kind
-// memory_error with report: machine_check), answers a read with
+// A target, or the platform's fault injector on the bus (faults: target
+// bus, kind memory_error; docs/faults.md), answers a read with
 // TLM_GENERIC_ERROR_RESPONSE and attaches this extension. A CPU that gets it
 // logs the error in its bank (MCi_STATUS with VAL, UC, ADDRV, MCi_ADDR =
 // address) and raises #MC, or shuts down when CR4.MCE is clear. Any other
