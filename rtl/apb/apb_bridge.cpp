@@ -34,6 +34,13 @@ ApbBridge::ApbBridge(const sc_core::sc_module_name& nm, std::unique_ptr<ApbModel
   SC_METHOD(drive_irq);
   sensitive << irq_event_;
   dont_initialize();
+  if (model_->has_memory_port()) {
+    master_ = std::make_unique<BusMaster>("master");
+    master_->set_active(false);  // quiet until a request is taken
+    stats.probe(n + ".memory_requests", [this] { return static_cast<double>(mem_requests_); }, "requests");
+    stats.probe(n + ".memory_errors", [this] { return static_cast<double>(mem_errors_); }, "requests");
+    SC_THREAD(master_thread);
+  }
 
   // Power-on reset: rst_ni low for two clock cycles before time 0 (counted
   // nowhere), bus idle.
@@ -114,6 +121,22 @@ bool ApbBridge::tick(const ApbRequest& req, Sample* s) {
   model_->set_clk(false);
   model_->eval();
   if (model_->tracing()) dump(t - (edge_time(k) - edge_time(k - 1)) / 2);
+  // The memory port: the answer of a finished request at the first edge at
+  // or after its end; a new request is taken at the first edge it is valid.
+  bool answer = false, take = false;
+  if (master_) {
+    if (mem_ == Mem::done && t >= mem_done_at_) {
+      model_->set_mem_response(true, mem_rdata_, mem_err_);
+      answer = true;
+    } else if (mem_ == Mem::idle) {
+      mem_req_ = model_->mem_request();
+      if (mem_req_.valid) {
+        model_->set_mem_ready(true);
+        take = true;
+      }
+    }
+    if (answer || take) model_->eval();
+  }
   const bool ready = model_->pready();
   if (s) {
     s->pready = ready;
@@ -132,6 +155,18 @@ bool ApbBridge::tick(const ApbRequest& req, Sample* s) {
   ++evaluated_;
   dump(t);
   collect_irq(t);
+  if (answer) {
+    model_->set_mem_response(false, 0, false);
+    mem_ = Mem::idle;
+  }
+  if (take) {
+    model_->set_mem_ready(false);
+    master_->set_active(true);  // no later than the request's time
+    mem_ = Mem::taken;
+    ++mem_requests_;
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    mem_start_.notify(t > now ? t - now : sc_core::SC_ZERO_TIME);
+  }
   return true;
 }
 
@@ -179,6 +214,30 @@ void ApbBridge::drive_irq() {
   }
   if (changed) drive(irq, level);
   if (!irq_queue_.empty()) irq_event_.notify(irq_queue_.front().first - now);
+}
+
+void ApbBridge::master_thread() {
+  for (;;) {
+    sc_core::wait(mem_start_);
+    uint8_t buf[4];
+    for (unsigned i = 0; i < 4; ++i) buf[i] = static_cast<uint8_t>(mem_req_.wdata >> (8 * i));
+    const bool ok = mem_req_.write ? master_->write(mem_req_.addr, buf, 4) : master_->read(mem_req_.addr, buf, 4);
+    mem_rdata_ = 0;
+    if (ok && !mem_req_.write)
+      for (unsigned i = 0; i < 4; ++i) mem_rdata_ |= uint32_t{buf[i]} << (8 * i);
+    mem_err_ = !ok;
+    if (!ok) {
+      ++mem_errors_;
+      if (warned_++ < kMaxWarnings)
+        SC_REPORT_WARNING(name(), (std::string("memory port of module ") + model_->module() + ": " +
+                                   BusMaster::describe(master_->last_failure()) + " (answered with mrsp_err_i)")
+                                      .c_str());
+    }
+    master_->set_active(false);
+    mem_done_at_ = sc_core::sc_time_stamp();
+    mem_ = Mem::done;
+    if (!halted_) schedule_wake();  // the answer needs an edge
+  }
 }
 
 // ---- transfers -----------------------------------------------------------------

@@ -13,7 +13,13 @@
 //     module and the address; the master's thread never sees the answer;
 //   - runs an APB protocol checker (apb_checker.h) on every edge it ticks;
 //     a violation stops the run the same way (exit 91);
-//   - drives bit 0 of irq_o on `irq` at the time of the edge that moved it.
+//   - drives bit 0 of irq_o on `irq` at the time of the edge that moved it;
+//   - with the optional memory port (mreq_*/mrsp_*, apb_model.h): takes a
+//     request at the first edge it is valid (mreq_ready_i high in that
+//     cycle), issues it through the bus-master kit (`master`, onto the
+//     contended bus) at that edge's time, and presents the answer for one
+//     cycle (mrsp_valid_i) at the first edge at or after the transaction's
+//     end that it ticks. One request at a time.
 //
 // Lazy clocking: clock edge k is at k / clock_hz from time 0. The model is
 // evaluated only (a) for the edges of an APB transfer, and (b) while it asks
@@ -37,6 +43,7 @@
 
 #include "apb/apb_checker.h"
 #include "apb/apb_model.h"
+#include "core/bus_master.h"
 #include "core/irq.h"
 #include "core/params.h"
 
@@ -58,6 +65,11 @@ class ApbBridge : public sc_core::sc_module {
   Param<uint64_t> pready_timeout{this, "pready_timeout", 1024,
                                  "wait states (PREADY low) after which the run stops with exit 91"};
   Param<bool> check_protocol{this, "check_protocol", true, "run the APB protocol checker on every edge"};
+
+  // The bus-master kit of the memory port; nullptr when the module has none.
+  BusMaster* master() { return master_.get(); }
+  uint64_t memory_requests() const { return mem_requests_; }
+  uint64_t memory_errors() const { return mem_errors_; }
 
   // Where the window is, for messages ("io 0x300", "mmio 0xfed00000"; 0: not there).
   void set_bases(uint64_t io_base, uint64_t mmio_base) {
@@ -107,9 +119,20 @@ class ApbBridge : public sc_core::sc_module {
   void schedule_wake();
   void dump(const sc_core::sc_time& t);
   void halt(const std::string& msg);
+  void master_thread();
   std::string where(uint64_t offset) const;
 
   std::unique_ptr<ApbModel> model_;
+  std::unique_ptr<BusMaster> master_;
+  // The memory port's request in flight: taken at an edge, issued by
+  // master_thread, answered at an edge at or after mem_done_at_.
+  enum class Mem { idle, taken, done } mem_ = Mem::idle;
+  MemRequest mem_req_;
+  sc_core::sc_event mem_start_;
+  sc_core::sc_time mem_done_at_;
+  uint32_t mem_rdata_ = 0;
+  bool mem_err_ = false;
+  uint64_t mem_requests_ = 0, mem_errors_ = 0;
   ApbChecker checker_;
   sc_core::sc_event wake_, irq_event_, halt_;
   std::deque<std::pair<sc_core::sc_time, bool>> irq_queue_;

@@ -16,6 +16,10 @@
 //             block asks for its clock: while it is high the bridge ticks
 //             clk_i at clock_hz; without it the block is clocked only during
 //             APB transfers, unless always_clocked is set)
+//   memory    optional, all or none (a bus-master port, docs/rtl-blocks.md):
+//             mreq_valid_o, mreq_ready_i, mreq_we_o, mreq_addr_o (32 bits),
+//             mreq_wdata_o (32 bits), mrsp_valid_i, mrsp_rdata_i (32 bits),
+//             mrsp_err_i
 #pragma once
 
 #include <cstdint>
@@ -34,6 +38,14 @@ struct ApbRequest {
   uint8_t pstrb = 0;
 };
 
+// A memory request the block presents (mreq_*).
+struct MemRequest {
+  bool valid = false;
+  bool write = false;
+  uint32_t addr = 0;
+  uint32_t wdata = 0;
+};
+
 class ApbModel {
  public:
   virtual ~ApbModel() = default;
@@ -43,6 +55,7 @@ class ApbModel {
   virtual bool has_pslverr() const = 0;
   virtual bool has_irq() const = 0;
   virtual bool has_busy() const = 0;
+  virtual bool has_memory_port() const = 0;
 
   // Pins.
   virtual void set_request(const ApbRequest& r) = 0;
@@ -54,6 +67,10 @@ class ApbModel {
   virtual bool pslverr() const = 0;  // false without the port
   virtual uint32_t irq() const = 0;   // 0 without the port
   virtual bool busy() const = 0;      // false without the port
+  // The memory port (no-ops and an invalid request without it).
+  virtual MemRequest mem_request() const = 0;
+  virtual void set_mem_ready(bool ready) = 0;
+  virtual void set_mem_response(bool valid, uint32_t rdata, bool err) = 0;
 
   // Verilator's VCD tracer on this model: `unit` is the VCD time unit
   // ("1ps"); dump(t) writes the values at time t (in that unit).

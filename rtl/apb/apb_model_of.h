@@ -39,6 +39,14 @@ MINIPC_APB_PORT_TRAIT(pready_o)
 MINIPC_APB_PORT_TRAIT(pslverr_o)
 MINIPC_APB_PORT_TRAIT(irq_o)
 MINIPC_APB_PORT_TRAIT(busy_o)
+MINIPC_APB_PORT_TRAIT(mreq_valid_o)
+MINIPC_APB_PORT_TRAIT(mreq_ready_i)
+MINIPC_APB_PORT_TRAIT(mreq_we_o)
+MINIPC_APB_PORT_TRAIT(mreq_addr_o)
+MINIPC_APB_PORT_TRAIT(mreq_wdata_o)
+MINIPC_APB_PORT_TRAIT(mrsp_valid_i)
+MINIPC_APB_PORT_TRAIT(mrsp_rdata_i)
+MINIPC_APB_PORT_TRAIT(mrsp_err_i)
 #undef MINIPC_APB_PORT_TRAIT
 
 // A port of at most 32 bits (Verilator: CData, SData or IData; wider ports are
@@ -78,6 +86,8 @@ class ApbModelOf final : public ApbModel {
   bool has_pslverr() const override { return apb_port::has_pslverr_o<V>::value; }
   bool has_irq() const override { return apb_port::has_irq_o<V>::value; }
   bool has_busy() const override { return apb_port::has_busy_o<V>::value; }
+  static constexpr bool kMemory = apb_port::has_mreq_valid_o<V>::value;
+  bool has_memory_port() const override { return kMemory; }
 
   void set_request(const ApbRequest& r) override {
     m_->psel_i = r.psel;
@@ -111,6 +121,27 @@ class ApbModelOf final : public ApbModel {
       return m_->busy_o & 1;
     } else {
       return false;
+    }
+  }
+
+  MemRequest mem_request() const override {
+    MemRequest r;
+    if constexpr (kMemory) {
+      r.valid = m_->mreq_valid_o & 1;
+      r.write = m_->mreq_we_o & 1;
+      r.addr = static_cast<uint32_t>(m_->mreq_addr_o);
+      r.wdata = static_cast<uint32_t>(m_->mreq_wdata_o);
+    }
+    return r;
+  }
+  void set_mem_ready(bool ready) override {
+    if constexpr (kMemory) m_->mreq_ready_i = ready;
+  }
+  void set_mem_response(bool valid, uint32_t rdata, bool err) override {
+    if constexpr (kMemory) {
+      m_->mrsp_valid_i = valid;
+      m_->mrsp_rdata_i = rdata;
+      m_->mrsp_err_i = err;
     }
   }
 

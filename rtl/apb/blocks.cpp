@@ -13,6 +13,7 @@
 #include "apb/apb_bridge.h"
 #include "apb/apb_registry.h"
 #include "core/block.h"
+#include "core/bus_master.h"
 #include "core/hex.h"
 
 namespace minipc {
@@ -81,6 +82,10 @@ void build_rtl_apb(BlockBuilder& b) {
   } else {
     if (irq_given) throw ConfigError(n + ".irq: module " + module.get() + " has no interrupt output (irq_o)");
     bridge.irq.bind(b.drive(n + ".irq", n + ".irq"));
+  }
+  if (BusMaster* kit = bridge.master()) {
+    Param<uint64_t> priority{n + ".bus_priority", 3, "fixed_priority arbitration of the memory port (smaller wins)"};
+    b.master(*kit, n, bus_priority(priority));
   }
   const std::string path = b.rtl_trace_path(n);
   if (!path.empty()) bridge.open_trace(path);

@@ -5,6 +5,9 @@
 // sequences, and the checker stopping a run when the bridge is made to break
 // the protocol. Each TEST is its own SystemC world (its own process).
 #include <gtest/gtest.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <cstring>
 
 #include <cstdio>
 #include <fstream>
@@ -23,6 +26,7 @@
 namespace minipc {
 void register_rtl_apb_apb_test_slave(BlockRegistry&);
 void register_rtl_apb_apb_timer(BlockRegistry&);
+void register_rtl_apb_apb_crc32(BlockRegistry&);
 }  // namespace minipc
 
 namespace {
@@ -38,6 +42,7 @@ const sc_time kCycle(100, SC_NS);
 std::unique_ptr<ApbModel> make(const std::string& module, const std::string& instance) {
   register_rtl_apb_apb_test_slave(BlockRegistry::instance());
   register_rtl_apb_apb_timer(BlockRegistry::instance());
+  register_rtl_apb_apb_crc32(BlockRegistry::instance());
   const RtlApbModule* m = RtlApbModules::instance().find(module);
   EXPECT_NE(m, nullptr) << module;
   return m->make(instance);
@@ -296,6 +301,108 @@ TEST(ApbBridge, TraceHasTheApbPortsOnThePlatformTimeBase) {
   EXPECT_NE(vcd.find("\n#200000\n"), std::string::npos);
   EXPECT_NE(vcd.find("\n#150000\n"), std::string::npos);  // the request half a cycle before it
   std::remove(path.c_str());
+}
+
+// ---- the memory port (example 2: the CRC-32 engine) ---------------------------------
+
+// Memory for the bus-master port: 4 KiB, `latency` per access, an address
+// error at and above `error_from`.
+struct TestMemory : sc_core::sc_module {
+  tlm_utils::simple_target_socket<TestMemory> socket{"socket"};
+  std::vector<uint8_t> bytes = std::vector<uint8_t>(4096);
+  uint64_t error_from = 4096;
+  sc_time latency = sc_time(30, SC_NS);
+  unsigned accesses = 0;
+  explicit TestMemory(const sc_core::sc_module_name& nm) : sc_module(nm) {
+    socket.register_b_transport(this, &TestMemory::b_transport);
+  }
+  void b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
+    ++accesses;
+    delay += latency;
+    const uint64_t a = p.get_address();
+    if (a + p.get_data_length() > error_from) {
+      p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+      return;
+    }
+    if (p.is_read()) std::memcpy(p.get_data_ptr(), &bytes[a], p.get_data_length());
+    else std::memcpy(&bytes[a], p.get_data_ptr(), p.get_data_length());
+    p.set_response_status(tlm::TLM_OK_RESPONSE);
+  }
+};
+
+uint32_t crc32_ref(const uint8_t* d, size_t n) {
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t i = 0; i < n; ++i) {
+    c ^= d[i];
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+  }
+  return ~c;
+}
+
+struct CrcWorld : World {
+  CrcWorld() : World("apb_crc32") { bridge->master()->socket.bind(mem.socket); }
+  TestMemory mem{"mem"};
+};
+
+TEST(ApbBridge, CrcEngineReadsMemoryThroughTheMasterPort) {
+  CrcWorld w;
+  for (size_t i = 0; i < w.mem.bytes.size(); ++i) w.mem.bytes[i] = static_cast<uint8_t>(i * 7 + (i >> 5));
+  uint32_t result = 0, status = 0;
+  uint64_t start_edge = 0;
+  sc_time rose;
+  w.cpu.script = [&] {
+    EXPECT_EQ(w.read(0x14), 0x43524331u);  // ID
+    w.write(0x4, 0x100);   // ADDR
+    w.write(0x8, 1024);    // LEN
+    w.write(0x0, 0x3);     // START | IE
+    start_edge = w.bridge->cycle();
+    sc_core::wait(w.irq.posedge_event());
+    rose = sc_core::sc_time_stamp();
+    status = w.read(0xC);
+    result = w.read(0x10);
+  };
+  run(sc_time(1, sc_core::SC_MS));
+  EXPECT_EQ(result, crc32_ref(&w.mem.bytes[0x100], 1024));
+  EXPECT_EQ(status, 0x2u);  // DONE, not BUSY, no ERR
+  EXPECT_EQ(w.bridge->memory_requests(), 256u);
+  EXPECT_EQ(w.mem.accesses, 256u);
+  // Each word: taken at one edge, the 30 ns read ends before the next edge,
+  // which answers it; the next request is valid at the edge after.
+  EXPECT_EQ(rose, w.bridge->edge_time(start_edge + 2 * 256));
+}
+
+TEST(ApbBridge, CrcEngineSlowMemoryStretchesEachWord) {
+  CrcWorld w;
+  w.mem.latency = sc_time(250, SC_NS);  // the answer waits for the third edge after the request
+  uint64_t start_edge = 0;
+  sc_time rose;
+  w.cpu.script = [&] {
+    w.write(0x4, 0);
+    w.write(0x8, 16);
+    w.write(0x0, 0x3);
+    start_edge = w.bridge->cycle();
+    sc_core::wait(w.irq.posedge_event());
+    rose = sc_core::sc_time_stamp();
+  };
+  run(sc_time(1, sc_core::SC_MS));
+  EXPECT_EQ(rose, w.bridge->edge_time(start_edge + 4 * 4));
+}
+
+TEST(ApbBridge, CrcEngineBusErrorSetsErr) {
+  CrcWorld w;
+  w.mem.error_from = 0x200;
+  uint32_t status = 0;
+  w.cpu.script = [&] {
+    w.write(0x4, 0x1F8);
+    w.write(0x8, 64);  // the third word is past error_from
+    w.write(0x0, 0x3);
+    sc_core::wait(w.irq.posedge_event());
+    status = w.read(0xC);
+  };
+  run(sc_time(1, sc_core::SC_MS));
+  EXPECT_EQ(status, 0x4u);  // ERR
+  EXPECT_EQ(w.bridge->memory_requests(), 3u);
+  EXPECT_EQ(w.bridge->memory_errors(), 1u);
 }
 
 // ---- the protocol checker ------------------------------------------------------------
