@@ -120,7 +120,6 @@ bool ApbBridge::tick(const ApbRequest& req, Sample* s) {
   model_->set_request(req);
   model_->set_clk(false);
   model_->eval();
-  if (model_->tracing()) dump(t - (edge_time(k) - edge_time(k - 1)) / 2);
   // The memory port: the answer of a finished request at the first edge at
   // or after its end; a new request is taken at the first edge it is valid.
   bool answer = false, take = false;
@@ -137,6 +136,7 @@ bool ApbBridge::tick(const ApbRequest& req, Sample* s) {
     }
     if (answer || take) model_->eval();
   }
+  if (model_->tracing()) dump(t - (edge_time(k) - edge_time(k - 1)) / 2);
   const bool ready = model_->pready();
   if (s) {
     s->pready = ready;
