@@ -99,6 +99,12 @@ TEST(RtlApb, BadWindowSizeAndClockAre64) {
   EXPECT_TRUE(has(r.err, "timer0.clock_hz")) << r.err;
 }
 
+TEST(RtlApb, IoWindowOutsideTheIoSpaceIs64) {
+  const RunResult r = minipc(kRun + " --no-vcd --set timer0.io_base=0xFFC0", scratch());
+  EXPECT_EQ(r.status, 64) << r.err;
+  EXPECT_TRUE(has(r.err, "timer0.io_base: 0xffc0 + size 0x100 is outside the 64 KiB I/O space")) << r.err;
+}
+
 TEST(RtlApb, SecondInstanceInTheIoSpaceWorks) {
   // Two instances of one module (each its own Verilated model): the second
   // in the I/O space on IRQ 6; the scenario drives the first only.
