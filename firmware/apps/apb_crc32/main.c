@@ -16,29 +16,13 @@
 #include "kernel/task.h"
 #include "kernel/timer.h"
 #include "lib/console.h"
+#include "lib/crc32.h"
 #include "lib/printf.h"
 
 #define BUF_BYTES 65536u
 
 static uint8_t buf[BUF_BYTES] __attribute__((aligned(4)));
-static uint32_t crc_table[256];
 static volatile uint32_t irq_status, irq_count;
-
-static void crc32_init(void) {
-  for (uint32_t n = 0; n < 256; n++) {
-    uint32_t c = n;
-    for (int k = 0; k < 8; k++)
-      c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    crc_table[n] = c;
-  }
-}
-
-static uint32_t crc32(const uint8_t* data, uint32_t len) {
-  uint32_t c = 0xFFFFFFFFu;
-  for (uint32_t i = 0; i < len; i++)
-    c = crc_table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
-}
 
 static int crc_interrupt(int irq, void* dev) {
   (void)irq;
@@ -56,7 +40,6 @@ int main(void) {
   printf("apb_crc32: RTL CRC-32 engine at 0x%x on IRQ %d\n", APB_CRC32_MMIO_BASE, APB_CRC32_IRQ);
   check(1, apb_crc32_init(APB_CRC32_MMIO_BASE) == 0, "apb_crc32: ID register reads CRC1");
   request_irq(APB_CRC32_IRQ, crc_interrupt, 0, "apb_crc32");
-  crc32_init();
   uint32_t x = 12345;
   for (uint32_t i = 0; i < BUF_BYTES; i++) {
     x = x * 1103515245u + 12345u;

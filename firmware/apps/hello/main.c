@@ -11,6 +11,7 @@
 
 #include "apps/hello/table.h"
 #include "lib/console.h"
+#include "lib/crc32.h"
 #include "lib/multiboot.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -26,24 +27,6 @@
 #define SORT_COUNT 32
 
 static uint8_t table[HELLO_TABLE_SIZE];
-static uint32_t crc_table[256];
-
-static void crc32_init(void) {
-  for (uint32_t n = 0; n < 256; n++) {
-    uint32_t c = n;
-    for (int k = 0; k < 8; k++)
-      c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    crc_table[n] = c;
-  }
-}
-
-static uint32_t crc32(const uint8_t* data, uint32_t len) {
-  uint32_t c = 0xFFFFFFFFu;
-  for (uint32_t i = 0; i < len; i++)
-    c = crc_table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
-}
-
 // A sort key with some shape to it: enough distinct cases that compilers
 // build a jump table (or a lookup table) for the switch.
 static uint32_t sort_key(uint8_t value) {
@@ -147,7 +130,6 @@ int main(uint32_t magic, const struct multiboot_info* mbi) {
   }
 
   hello_fill_table(table);
-  crc32_init();
   uint32_t crc = crc32(table, HELLO_TABLE_SIZE);
   uint64_t sum64 = hello_sum64(table);
   printf("checksum: crc32=0x%08x sum64=%llu\n", crc, (unsigned long long)sum64);
