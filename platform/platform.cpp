@@ -15,7 +15,9 @@ namespace minipc {
 
 namespace {
 // Sections of the config that are not blocks.
-bool reserved(const std::string& section) { return section == "platform" || section == "bus" || section == "include"; }
+bool reserved(const std::string& section) {
+  return section == "platform" || section == "bus" || section == "include" || section == "faults";
+}
 
 // Where a key was set, for error messages ("default.yaml:12"), or "".
 std::string source_of(const std::string& key) {
@@ -61,6 +63,9 @@ Platform::Platform() {
                                               irq_monitor_->accepted(vector, at, back_to_back);
                                             })));
 
+  // Faults first: the nets they target get a filter when driven.
+  faults_ = std::make_unique<FaultInjector>("faults");
+
   // Pass 1: every block in config order; pass 2: their connect steps.
   // A section with a `type` is a block; one without is the parameters of a
   // module some block creates (pic_master, lapic0), or a mistake (below).
@@ -80,6 +85,8 @@ Platform::Platform() {
     add_trace([&line, i](sc_core::sc_trace_file* f) { sc_core::sc_trace(f, line, "irq" + std::to_string(i)); });
   }
   monitor_interrupts();
+  faults_->wire(*this, *bus_);
+  add_trace([this](sc_core::sc_trace_file* f) { faults_->trace(f); });
   if (!trace_rtl.get().empty() && rtl_traces_.empty())
     throw ConfigError(trace_rtl.key() + ": no block is RTL (set pit0.impl=rtl and/or pic.impl=rtl)");
   // Unused keys are checked by the run session (platform/session.cpp),
@@ -204,6 +211,12 @@ IrqLine& Platform::drive(const std::string& name, const std::string& driver) {
                         " (a line with one driver: give one of them another line)");
   }
   n.record.drivers.push_back(driver);
+  if (faults_ && faults_->net_faulted(name)) {
+    // The driver writes the raw line; a FaultLine (fault_line()) drives
+    // what the readers see.
+    if (!n.raw) n.raw = std::make_unique<IrqLine>((object_name(name) + "_driver").c_str());
+    return *n.raw;
+  }
   return *n.line;
 }
 
@@ -219,6 +232,21 @@ IrqLine& Platform::isa_irq(const std::string& param, uint64_t default_line, cons
     throw ConfigError(p.key() + ": IRQ " + std::to_string(p.get()) + " is not 0..15 (2 is the cascade)" +
                       source_of(p.key()));
   return drive("irq" + std::to_string(p.get()), p.key());
+}
+
+FaultLine& Platform::fault_line(const std::string& name) {
+  Net& n = net(name);
+  if (!n.filter) {
+    if (!n.raw) n.raw = std::make_unique<IrqLine>((object_name(name) + "_driver").c_str());
+    n.filter = std::make_unique<FaultLine>((object_name(name) + "_fault").c_str(), *n.raw, *n.line);
+  }
+  return *n.filter;
+}
+
+std::vector<std::string> Platform::service_names() const {
+  std::vector<std::string> out;
+  for (const auto& s : services_) out.push_back(s.first);
+  return out;
 }
 
 std::vector<const Platform::NetRecord*> Platform::nets() const {

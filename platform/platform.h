@@ -24,6 +24,7 @@
 #include "bus/bus.h"
 #include "core/block.h"
 #include "core/params.h"
+#include "faults.h"
 #include "interrupt_monitor.h"
 
 namespace minipc {
@@ -73,6 +74,14 @@ class Platform : public BlockBuilder {
     return find_all<T>(s);
   }
 
+  // ---- faults (platform/faults.h) ---------------------------------------------
+  // The filter between a faulted net's driver and its readers (made once).
+  FaultLine& fault_line(const std::string& net);
+  bool has_net(const std::string& net) const { return nets_.count(net) > 0; }
+  // Every service name offered, in order (for error messages).
+  std::vector<std::string> service_names() const;
+  const FaultInjector& faults() const { return *faults_; }
+
   // ---- BlockBuilder ----------------------------------------------------------
   const std::string& name() const override { return current_->name; }
   const std::string& type() const override { return current_->type; }
@@ -100,6 +109,8 @@ class Platform : public BlockBuilder {
   struct Net {
     NetRecord record;
     std::unique_ptr<IrqLine> line;
+    std::unique_ptr<IrqLine> raw;         // a faulted net: what its driver writes
+    std::unique_ptr<FaultLine> filter;    // between raw and line
   };
   Net& net(const std::string& name);
   void build_block(const std::string& name);
@@ -108,6 +119,7 @@ class Platform : public BlockBuilder {
 
   std::unique_ptr<Bus> bus_;
   std::unique_ptr<InterruptMonitor> irq_monitor_;
+  std::unique_ptr<FaultInjector> faults_;
   std::deque<BlockRecord> blocks_;  // stable addresses: connect steps point at them
   const BlockRecord* current_ = nullptr;
   BlockRecord platform_record_{"platform", "platform", "", ""};

@@ -67,6 +67,7 @@ struct Options {
   std::string time;
   std::string wall_limit;
   std::vector<std::string> sets;
+  std::vector<std::string> faults;
   bool no_vcd = false;
   bool no_stats = false;
   bool quiet = false;
@@ -95,8 +96,44 @@ void add_run(CLI::App& app, Options& o) {
   app.add_option("--gdb", o.gdb, "GDB remote stub on 127.0.0.1:PORT; waits for GDB before the first instruction")
       ->check(CLI::Range(1, 65535));
   app.add_flag("--gdb-nowait", o.gdb_nowait, "with --gdb: run at once, GDB may attach later");
+  app.add_option("--fault", o.faults,
+                 "inject a fault: NAME:key=value,... e.g. --fault 'bad:target=bus,kind=error,range=0x300000+0x1000' "
+                 "(keys as under faults: in a config, docs/faults.md; repeatable)");
   app.add_option("-t,--time", o.time, "simulated time limit, e.g. 10ms (default: platform.time_limit)");
   app.add_flag("-q,--quiet", o.quiet, "no summary lines");
+}
+
+// --fault NAME:key=value,key=value (NAME: optional, default "fault<N>"):
+// the keys faults.NAME.key, as a config's faults: section would set them.
+void apply_fault_option(const std::string& text, size_t n) {
+  std::string name = "fault" + std::to_string(n), rest = text;
+  const size_t colon = text.find(':'), eq = text.find('=');
+  if (colon != std::string::npos && (eq == std::string::npos || colon < eq)) {
+    name = text.substr(0, colon);
+    rest = text.substr(colon + 1);
+  }
+  auto trim = [](std::string s) {
+    const size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t");
+    return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
+  };
+  name = trim(name);
+  if (name.empty() || name.find_first_of(". =") != std::string::npos)
+    throw ConfigError("--fault '" + text + "': '" + name + "' is not a fault name (letters, digits, _)");
+  size_t start = 0;
+  bool any = false;
+  while (start <= rest.size()) {
+    size_t comma = rest.find(',', start);
+    if (comma == std::string::npos) comma = rest.size();
+    const std::string item = trim(rest.substr(start, comma - start));
+    start = comma + 1;
+    if (item.empty()) continue;
+    const size_t e = item.find('=');
+    if (e == std::string::npos || e == 0)
+      throw ConfigError("--fault '" + text + "': '" + item + "' is not key=value");
+    ConfigStore::instance().set("faults." + name + "." + trim(item.substr(0, e)), trim(item.substr(e + 1)), "--fault");
+    any = true;
+  }
+  if (!any) throw ConfigError("--fault '" + text + "': no key=value (e.g. target=bus,kind=error,range=0x1000+16)");
 }
 
 // Config file, then the command-line options as config keys, then --set.
@@ -133,6 +170,7 @@ void configure(const Options& o, bool for_run) {
     if (!o.trace_insn_window.empty()) cfg.set("platform.trace_insn_window", o.trace_insn_window, "--trace-insn-window");
     if (o.gdb) cfg.set("platform.gdb_port", std::to_string(o.gdb), "--gdb");
     if (o.gdb_nowait) cfg.set("platform.gdb_wait", "false", "--gdb-nowait");
+    for (size_t i = 0; i < o.faults.size(); ++i) apply_fault_option(o.faults[i], i + 1);
   }
   for (const auto& s : o.sets) apply_override(s);
 }

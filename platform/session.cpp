@@ -1,5 +1,7 @@
 #include "session.h"
 
+#include "core/fault.h"
+
 #include "output_files.h"
 
 #include <chrono>
@@ -209,6 +211,14 @@ RunSession::Result RunSession::run() {
   open_vcd();
   // Markers are kept for the Chrome trace only when one is written.
   if (trace_port_) trace_port_->set_recording(!perfetto.get().empty());
+  if (trace_port_ && !perfetto.get().empty()) {
+    // Each fault's firing is a marker on a track of its own.
+    TracePort* tp = trace_port_;
+    FaultLog::instance().on_record([tp](int index, const std::string& name, const std::string& detail) {
+      const sc_core::sc_time now = sc_core::sc_time_stamp();
+      tp->add_slice("faults", "fault " + name, static_cast<uint64_t>(index), now, now, {{"detail", detail}});
+    });
+  }
   start_debugging();
   reset_sim_outcome();
   if (!(wall_limit.get() >= 0) || !std::isfinite(wall_limit.get()))

@@ -1,6 +1,8 @@
 // Line descriptors and the flow of one interrupt.
 #include "kernel/irq.h"
 
+#include "lib/printf.h"
+
 #include "kernel/x86.h"
 #include "lib/trace.h"
 
@@ -33,6 +35,8 @@ void irq_init(const struct irq_chip* chip) {
     desc->chip = chip;
     desc->action = 0;
     desc->count = desc->spurious = desc->unhandled = 0;
+    desc->window = desc->window_unhandled = 0;
+    desc->nobody_cared = 0;
     int v = chip->vector(irq);
     if (v >= 0)
       vector_irq[v] = (signed char)irq;
@@ -88,12 +92,34 @@ void enable_irq(int irq) {
   irq_restore(flags);
 }
 
+// Linux's note_interrupt(): of every NOBODY_CARED_WINDOW deliveries on a
+// line, more than NOBODY_CARED_LIMIT that no handler claimed mean a stuck
+// or misrouted line ("nobody cared"): the kernel disables the line and says
+// so, instead of spending the machine in its interrupt handlers. (Linux also
+// restarts the count when unhandled deliveries are more than 100 ms apart;
+// this kernel counts plain windows.)
+static void note_interrupt(int irq, struct irq_desc* desc, int handled) {
+  desc->window++;
+  if (!handled)
+    desc->window_unhandled++;
+  if (desc->window < NOBODY_CARED_WINDOW)
+    return;
+  if (desc->window_unhandled > NOBODY_CARED_LIMIT) {
+    printf("irq %d: nobody cared (%u of %u deliveries unhandled), disabling it\n", irq,
+           (unsigned)desc->window_unhandled, (unsigned)desc->window);
+    desc->nobody_cared = 1;
+    disable_irq(irq);
+  }
+  desc->window = desc->window_unhandled = 0;
+}
+
 static void run_chain(int irq, struct irq_desc* desc) {
   int handled = 0;
   for (struct irqaction* a = desc->action; a; a = a->next)
     handled |= a->handler(irq, a->dev);
   if (!handled)
     desc->unhandled++;
+  note_interrupt(irq, desc, handled);
 }
 
 // Called with interrupts disabled (interrupt gate).

@@ -70,7 +70,16 @@ struct irq_desc {
   uint32_t count;                // deliveries
   uint32_t spurious;             // deliveries the chip reported as spurious
   uint32_t unhandled;            // deliveries no handler claimed
+  uint32_t window;               // deliveries in the current "nobody cared" window
+  uint32_t window_unhandled;     // of those, unclaimed
+  int nobody_cared;              // disabled by note_interrupt (irq.c)
 };
+
+// "nobody cared" (Linux's note_interrupt): a line with more than
+// NOBODY_CARED_LIMIT unclaimed deliveries out of NOBODY_CARED_WINDOW is
+// disabled.
+#define NOBODY_CARED_WINDOW 100000u
+#define NOBODY_CARED_LIMIT 99900u
 
 extern struct irq_desc irq_desc[NR_IRQS];
 

@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <ostream>
 #include <sstream>
 
+#include "core/machine_check.h"
 #include "core/sim_control.h"
 #include "core/stats.h"
 #include "core/timed_signal.h"
@@ -273,10 +275,21 @@ void Bus::b_transport(int socket_id, tlm::tlm_generic_payload& p, sc_time& delay
   }
   // A copy: the target may change the maps (a BAR write) while it answers.
   Mapping m = *found;
+  sc_time extra = SC_ZERO_TIME;  // a wait-state fault
+  if (!faults_.empty()) [[unlikely]] {
+    const FaultEffect e = apply_faults(id, p, sc_core::sc_time_stamp() + delay);
+    if (e.kind == FaultEffect::wait)
+      extra = e.extra;
+    else if (e.kind != FaultEffect::none) {
+      fault_response(p, e, delay);
+      return;
+    }
+  }
   auto forward = [&](sc_time& d) {
     p.set_address(addr - m.base + m.offset);
     init_socket[m.target]->b_transport(p, d);
     p.set_address(addr);
+    d += extra;
   };
 
   const bool snooped = !snoopers_.empty() && space == AddressSpace::memory;
@@ -354,6 +367,55 @@ void Bus::unmapped_access(int master, tlm::tlm_generic_payload& p, sc_time& dela
   // A method cannot wait; it gets the address error.
   const auto kind = sc_core::sc_get_current_process_handle().proc_kind();
   if (kind == sc_core::SC_THREAD_PROC_ || kind == sc_core::SC_CTHREAD_PROC_) wait(halt_);
+}
+
+void Bus::add_fault(FaultRule rule) {
+  if (rule.hi < rule.lo) throw ConfigError(std::string(name()) + ": a fault rule with an empty range");
+  faults_.push_back(std::move(rule));
+}
+
+int Bus::master_index(const std::string& master) const {
+  for (size_t i = 0; i < initiators_.size(); ++i)
+    if (initiators_[i]->name == master) return static_cast<int>(i);
+  return -1;
+}
+
+Bus::FaultEffect Bus::apply_faults(int master, tlm::tlm_generic_payload& p, const sc_time& at) {
+  const AddressSpace space = address_space_of(p);
+  const uint64_t lo = p.get_address(), hi = lo + (p.get_data_length() ? p.get_data_length() - 1 : 0);
+  const int access = p.is_read() ? 1 : p.is_write() ? 2 : 0;
+  if (!access) return {};
+  FaultEffect out;
+  for (FaultRule& r : faults_) {
+    if (r.space != space || hi < r.lo || lo > r.hi) continue;
+    if (r.master >= 0 && r.master != master) continue;
+    if (r.access && r.access != access) continue;
+    const FaultEffect e = r.fire(p, master, at);
+    if (e.kind == FaultEffect::none) continue;
+    if (e.kind == FaultEffect::wait) {
+      if (out.kind == FaultEffect::none || out.kind == FaultEffect::wait) {
+        out.kind = FaultEffect::wait;
+        out.extra += e.extra;
+      }
+      continue;
+    }
+    if (out.kind == FaultEffect::none || out.kind == FaultEffect::wait) out = e;
+  }
+  return out;
+}
+
+void Bus::fault_response(tlm::tlm_generic_payload& p, const FaultEffect& e, sc_time& delay) {
+  // The target never sees the access; a read returns all ones (what a PC's
+  // bus gives when nobody drives it), a write is lost.
+  if (p.is_read() && p.get_data_ptr()) std::memset(p.get_data_ptr(), 0xFF, p.get_data_length());
+  p.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+  if (e.kind == FaultEffect::memory_error) {
+    // The payload owns the extension (freed with it, or replaced here).
+    auto* mc = new MachineCheckExtension;
+    mc->address = p.get_address();
+    if (auto* old = p.set_extension(mc)) delete old;
+  }
+  delay += cycle() * static_cast<double>(address_cycles.get());
 }
 
 void Bus::snoop(int master, const tlm::tlm_generic_payload& p, uint64_t addr) const {
@@ -502,6 +564,14 @@ unsigned int Bus::transport_dbg(int socket_id, tlm::tlm_generic_payload& p) {
 bool Bus::get_direct_mem_ptr(int, tlm::tlm_generic_payload& p, tlm::tlm_dmi& dmi) {
   const uint64_t addr = p.get_address();
   if (address_space_of(p) != AddressSpace::memory) return false;
+  for (const FaultRule& r : faults_)
+    if (r.space == AddressSpace::memory && addr >= r.lo && addr <= r.hi) {
+      // Every access of a fault's range crosses the bus.
+      dmi.set_start_address(r.lo);
+      dmi.set_end_address(r.hi);
+      dmi.set_granted_access(tlm::tlm_dmi::DMI_ACCESS_NONE);
+      return false;
+    }
   const Mapping* m = decode(AddressSpace::memory, addr, 1);
   if (!m) return false;
   p.set_address(addr - m->base + m->offset);
@@ -514,8 +584,19 @@ bool Bus::get_direct_mem_ptr(int, tlm::tlm_generic_payload& p, tlm::tlm_dmi& dmi
   const uint64_t hi = std::min<uint64_t>(end, m->offset + m->size - 1);
   if (lo > hi) return false;
   dmi.set_dmi_ptr(dmi.get_dmi_ptr() + (lo - start));
-  dmi.set_start_address(lo - m->offset + m->base);
-  dmi.set_end_address(hi - m->offset + m->base);
+  uint64_t bus_lo = lo - m->offset + m->base, bus_hi = hi - m->offset + m->base;
+  // Not over a fault's range: the region shrinks to the side of addr.
+  for (const FaultRule& r : faults_) {
+    if (r.space != AddressSpace::memory || r.hi < bus_lo || r.lo > bus_hi) continue;
+    if (r.lo > addr)
+      bus_hi = r.lo - 1;
+    else {
+      dmi.set_dmi_ptr(dmi.get_dmi_ptr() + (r.hi + 1 - bus_lo));
+      bus_lo = r.hi + 1;
+    }
+  }
+  dmi.set_start_address(bus_lo);
+  dmi.set_end_address(bus_hi);
   return true;
 }
 

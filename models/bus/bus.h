@@ -47,6 +47,16 @@
 // The bus only keeps the latest window of each announcer; it does not
 // enforce them.
 //
+// Faults on purpose (docs/faults.md): add_fault() adds a rule that matches
+// accesses by space, address range, master and command; for each matching
+// access its `fire` decides (trigger, probability, count) what happens: an
+// error response (the target never sees the access; a read returns all
+// ones), a memory error (the same, and a MachineCheckExtension on the
+// payload for a CPU's machine-check architecture) or extra wait states (the
+// target answers later, holding the bus). DMI is never granted over a
+// memory-space rule's range, so a CPU in fast mode meets it too. Without
+// rules an access pays one empty() test.
+//
 // Snooping: add_snooper(own_master, fn) registers a cache's snoop port. fn is
 // called for every memory-space read and write of any other master (b_transport
 // and transport_dbg), after decode succeeded and before the transaction
@@ -149,6 +159,22 @@ class Bus : public sc_core::sc_module, public BusMasterHost, public BusFreeWindo
   // Calls fn on every memory-space access of the other masters (see
   // "Snooping" above).
   void add_snooper(int own_master, BusSnooper fn) { snoopers_.push_back({own_master, std::move(fn)}); }
+  struct FaultEffect {
+    enum Kind { none, error, memory_error, wait } kind = none;
+    sc_core::sc_time extra;  // wait: the extra time the target takes
+  };
+  struct FaultRule {
+    AddressSpace space = AddressSpace::memory;
+    uint64_t lo = 0, hi = 0;  // inclusive
+    int master = -1;          // -1: every master
+    int access = 0;           // 0: reads and writes, 1: reads, 2: writes
+    // Called for each matching access: p, the master, the access's local time.
+    std::function<FaultEffect(const tlm::tlm_generic_payload&, int, const sc_core::sc_time&)> fire;
+  };
+  // Adds a rule (elaboration). Throws ConfigError for an empty range.
+  void add_fault(FaultRule rule);
+  // The master's index by name (-1 when no master has that name).
+  int master_index(const std::string& name) const;
   template <typename TargetSocket>
   int connect_target(TargetSocket& s, const std::string& target_name) {
     init_socket.bind(s);
@@ -281,6 +307,10 @@ class Bus : public sc_core::sc_module, public BusMasterHost, public BusFreeWindo
   bool round_robin_ = false;
   int active_count_ = 0;  // masters not declared quiet
   std::vector<std::pair<int, BusSnooper>> snoopers_;  // own master, callback
+  std::vector<FaultRule> faults_;
+  // The effect of the fault rules on an access (none when no rule fires).
+  FaultEffect apply_faults(int master, tlm::tlm_generic_payload& p, const sc_core::sc_time& at);
+  void fault_response(tlm::tlm_generic_payload& p, const FaultEffect& e, sc_core::sc_time& delay);
   int window_wanters_ = 0;
   sc_core::sc_event window_changed_;
 

@@ -1,5 +1,6 @@
 #include "core/fault.h"
 
+#include <cstdio>
 #include <iostream>
 
 #include <systemc>
@@ -27,12 +28,25 @@ int FaultLog::add(const std::string& name) {
 
 uint64_t FaultLog::fired(int index) const { return counters_.at(static_cast<size_t>(index - 1))->value(); }
 
+// "8.096 ms": a time for people.
+static std::string readable(const sc_core::sc_time& t) {
+  const double s = t.to_seconds();
+  char buf[48];
+  if (s >= 1e-3)
+    std::snprintf(buf, sizeof buf, "%.6f ms", s * 1e3);
+  else if (s >= 1e-6)
+    std::snprintf(buf, sizeof buf, "%.3f us", s * 1e6);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f ns", s * 1e9);
+  return buf;
+}
+
 void FaultLog::record(int index, const std::string& detail) {
   Counter& c = *counters_.at(static_cast<size_t>(index - 1));
   c.add();
   const std::string& n = name(index);
   if (!quiet_ && c.value() <= kPrintedFirings) {
-    std::cerr << "minipc: fault " << n << " at " << sc_core::sc_time_stamp() << ": " << detail;
+    std::cerr << "minipc: fault " << n  << " at " << readable(sc_core::sc_time_stamp()) << ": " << detail;
     if (c.value() == kPrintedFirings) std::cerr << " (further firings are only counted: faults." << n << ".fired)";
     std::cerr << "\n";
   }

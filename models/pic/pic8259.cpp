@@ -197,6 +197,7 @@ uint64_t Pic8259::read_poll() {
 
 int Pic8259::acknowledge() {
   sample_lines();
+  phantom_ = false;
   if (step_ != InitStep::ready) {
     warn_inta_uninitialized();
     return -1;
@@ -289,7 +290,12 @@ uint8_t Pic8259::vector_base() const { return static_cast<uint8_t>(ICW2.get() & 
 
 bool Pic8259::int_level() {
   sample_lines();
-  return step_ == InitStep::ready && resolve() >= 0;
+  return step_ == InitStep::ready && (phantom_ || resolve() >= 0);
+}
+
+void Pic8259::phantom_request() {
+  phantom_ = true;
+  changed();
 }
 
 void Pic8259::set_elcr(uint8_t level_lines) {

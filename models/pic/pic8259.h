@@ -48,6 +48,12 @@ class Pic8259 : public Pic8259Face {
   int cascade_acknowledge(unsigned cascade_address) override;
   uint8_t programmed_vector_base() const override { return vector_base(); }
   bool int_level() override;
+  // Faults on purpose (fault kind `spurious`): INT rises for a request that
+  // is gone by the INTA cycle (a glitch on an IR input the CPU saw), so the
+  // INTA answers with IR7's vector and no ISR bit: IRQ7 on the master,
+  // IRQ15 through the slave (the master's ISR bit 2 is set: the handler
+  // must still EOI the master). Cleared by the next INTA.
+  void phantom_request();
   void set_elcr(uint8_t level_lines) override;
   bool is_master() const override;
   bool initialized() const override { return step_ == InitStep::ready; }
@@ -86,6 +92,7 @@ class Pic8259 : public Pic8259Face {
   void sample_lines() override;
   void refresh_registers() override { IRR.set(irr()); }
   bool int_pin() override { return int_level(); }
+  bool phantom_ = false;
 
   uint8_t level_mask() const { return (ICW1.get() & ICW1_LTIM) ? 0xFF : elcr_; }
   uint8_t irr() const;
