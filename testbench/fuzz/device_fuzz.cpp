@@ -10,7 +10,13 @@
 //   byte 1      the socket (mod the device's socket count)
 //   bytes 2-3   the offset (mod the socket's window plus 8: a few accesses
 //               fall just outside it)
-//   bytes 4-7   the value (write data, pin number and level, delay)
+//   bytes 4-7   the value (write data, pin number and level, delay: bits
+//               7:0 a count of the unit in bits 17:16, 1 ns, 100 ns, 2 us
+//               or 50 us; at most 50 ms simulated per input)
+//
+// Built with -mllvm -asan-stack=0: SystemC's threads run on QuickThreads
+// coroutine stacks ASan does not know about, and stack redzones there give
+// false reports (heap, globals and UBSan are checked as usual).
 //
 // Every input gets a fresh SystemC kernel (a new sc_simcontext: the device
 // is elaborated, run and destroyed per input), so an input replays alone.
@@ -391,10 +397,14 @@ void run_ops(Rig& rig, const uint8_t* data, size_t size) {
     if (kind == 4) {
       rig.pin(value);
     } else if (kind == 5) {
-      static const sc_core::sc_time units[4] = {sc_core::sc_time(1, sc_core::SC_NS), sc_core::sc_time(1, sc_core::SC_US),
-                                                sc_core::sc_time(20, sc_core::SC_US),
-                                                sc_core::sc_time(1, sc_core::SC_MS)};
-      sc_core::sc_start(units[(value >> 16) & 3] * static_cast<double>(value & 0x3FF));
+      // Up to 255 units of 1 ns, 100 ns, 2 us or 50 us (12.75 ms), and no
+      // more than 50 ms per input: a PIT at count 2 costs events per us.
+      static const sc_core::sc_time units[4] = {sc_core::sc_time(1, sc_core::SC_NS),
+                                                sc_core::sc_time(100, sc_core::SC_NS),
+                                                sc_core::sc_time(2, sc_core::SC_US),
+                                                sc_core::sc_time(50, sc_core::SC_US)};
+      if (sc_core::sc_time_stamp() < sc_core::sc_time(50, sc_core::SC_MS))
+        sc_core::sc_start(units[(value >> 16) & 3] * static_cast<double>(value & 0xFF));
     } else if (kind == 6) {
       rig.special(value);
     } else {
