@@ -89,8 +89,9 @@ FaultHook E1000::fault_hook(const std::string& kind) {
 }
 
 // Several link_down faults may overlap: the link is up again when the last
-// one ends. LSC when STATUS.LU changes.
-void E1000::set_link_fault(bool down, const FaultArgs& args) {
+// one ends. LSC when STATUS.LU changes. The firing itself is logged by the
+// injector (platform/faults.cpp), not here.
+void E1000::set_link_fault(bool down, const FaultArgs&) {
   const bool was = link_up();
   if (down) {
     ++link_down_faults_;
@@ -98,7 +99,6 @@ void E1000::set_link_fault(bool down, const FaultArgs& args) {
     --link_down_faults_;
   }
   const bool now = link_up();
-  args.record(down ? "link down" : "link up");
   if (was != now) set_cause(LSC);
   if (!link_down_faults_) link_up_event_.notify(sc_core::SC_ZERO_TIME);
 }

@@ -310,6 +310,26 @@ TEST_F(NicTest, MsiSendsOneMessagePerAssertion) {
   EXPECT_EQ(intx.rises, 0u) << "no INTx while MSI is enabled";
 }
 
+// Found by device_fuzz (regression input nic_msi_enabled_while_intx_asserted):
+// MSI enabled while INTx# was asserted left the pin asserted for good.
+TEST_F(NicTest, EnablingMsiTakesAnAssertedIntxOffThePinAndDisablingGivesItBack) {
+  build();
+  bool with_msi = true, after = false;
+  run([&] {
+    wr(E1000::IMS, E1000::TXDW);
+    wr(E1000::ICS, E1000::TXDW);
+    wait_us(1);
+    ASSERT_TRUE(intx.level);
+    nic->config_write(0xE4 + 2, 2, MsiCapability::MSIE);
+    with_msi = intx.level;
+    nic->config_write(0xE4 + 2, 2, 0);
+    after = intx.level;
+  });
+  EXPECT_FALSE(with_msi) << "a function using MSI does not assert INTx#";
+  EXPECT_TRUE(after) << "the request is still pending (ICR & IMS): back on the pin";
+  EXPECT_TRUE(nic->interrupt_asserted());
+}
+
 // ---- receive ---------------------------------------------------------------------------
 
 TEST_F(NicTest, ReceiveWritesTheFrameAndTheDescriptorStatus) {
@@ -976,7 +996,7 @@ TEST_F(NicTest, LinkDownFaultClearsLuRaisesLscLosesFramesAndHoldsTransmit) {
   EXPECT_EQ(sent_while_down, 0u) << "the transmitter holds its frame without link";
   EXPECT_EQ(nic->transmitted().size(), 1u) << "and sends it when the link is back";
   EXPECT_EQ(nic->tx_held_for_link(), 1u);
-  EXPECT_EQ(FaultLog::instance().fired(1), 2u) << "down and up";
+  EXPECT_EQ(FaultLog::instance().fired(1), 0u) << "the injector logs the firing, not the card";
 }
 
 // Every frame of the source ends in exactly one count with all the faults on.
