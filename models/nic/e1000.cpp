@@ -415,7 +415,7 @@ void E1000::update_interrupt() {
   const bool want = (icr_ & ims_) != 0;
   if (!want && asserted_) {
     asserted_ = false;
-    if (!msi.enabled()) set_intx(false);
+    set_intx(false);  // the request (the pin shows it unless MSI is enabled)
     intx_trace.post(sc_core::sc_time_stamp(), false);
   } else if (want && !asserted_) {
     irq_update_.notify(sc_core::SC_ZERO_TIME);
@@ -438,6 +438,7 @@ void E1000::interrupt_thread() {
       last_assert_ = now;
       interrupts_.add();
       intx_trace.post(now, true);
+      set_intx(true);  // the request: the pin shows it unless MSI is enabled
       if (msi.enabled()) {
         dma_lock_.lock();
         master.set_active(true);
@@ -446,8 +447,6 @@ void E1000::interrupt_thread() {
         if (d > sc_core::SC_ZERO_TIME) wait(d);
         dma_lock_.unlock();
         set_active();
-      } else {
-        set_intx(true);
       }
       break;
     }
