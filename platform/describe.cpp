@@ -1,5 +1,7 @@
 #include "describe.h"
 
+#include "core/fault.h"
+
 #include "pci_wiring.h"
 
 #include <algorithm>
@@ -110,6 +112,18 @@ void describe(const Platform& pc, std::ostream& out) {
   for (size_t i = 0; i < bus.initiator_count(); ++i)
     out << "  " << i << "  " << pad(bus.initiator_name(static_cast<int>(i)), w) << "priority "
         << bus.initiator_priority(static_cast<int>(i)) << "\n";
+
+  // Fault kinds (docs/faults.md): the platform's own, then the blocks'.
+  out << "\nfault kinds (faults: in a config, or --fault; docs/faults.md)\n";
+  out << "  " << pad("bus", w) << "error, memory_error, wait (range, master, access, nth | probability)\n";
+  out << "  " << pad("<net>", w) << "stuck_high, stuck_low, glitch, lost_edge (any net above)\n";
+  for (const std::string& service : pc.service_names()) {
+    if (service.rfind("fault:", 0) != 0) continue;
+    const size_t colon = service.find(':', 6);
+    const std::string block = service.substr(6, colon - 6), kind = service.substr(colon + 1);
+    const FaultHook* hook = pc.service<FaultHook>(service);
+    out << "  " << pad(block, w) << kind << ": " << (hook ? hook->description : "") << "\n";
+  }
 }
 
 }  // namespace minipc

@@ -99,6 +99,7 @@ struct FaultInjector::Fault {
   std::mt19937_64 rng;
   sc_time length;       // how long each firing lasts (0: an instant, or forever for stuck_*)
   uint64_t firings = 1; // 0: unlimited
+  bool records_itself = false;  // the action records its firings (lost_edge, some block kinds)
   // bus faults
   uint64_t nth = 1, seen = 0, hits = 0, max_hits = 1;
   double probability = -1;
@@ -269,10 +270,7 @@ void FaultInjector::wire(Platform& pc, Bus& bus) {
       FaultLine& line = pc.fault_line(target);
       if (kind == "stuck_high" || kind == "stuck_low") {
         const int level = kind == "stuck_high" ? 1 : 0;
-        f.action = [&line, level, &args](bool begin) {
-          line.set_stuck(begin ? level : -1);
-          if (!begin) args.record("released");
-        };
+        f.action = [&line, level](bool begin) { line.set_stuck(begin ? level : -1); };
       } else if (kind == "glitch") {
         if (f.length == SC_ZERO_TIME) f.length = sc_time(100, sc_core::SC_NS);
         f.action = [&line](bool begin) { line.set_pulse(begin); };
@@ -305,6 +303,7 @@ void FaultInjector::wire(Platform& pc, Bus& bus) {
                         (offered.empty() ? " (it offers none)" : " (it offers: " + join(offered) + ")"));
     }
     f.action = hook->prepare(args);
+    f.records_itself = hook->records_itself;
     schedule(f);
   }
 }
@@ -318,6 +317,7 @@ void FaultInjector::schedule(Fault& f) {
     throw ConfigError(f.duration.key() + source_of(f.duration.key()) + ": " + f.length.to_string() +
                       " does not end before the next firing (every " + every.to_string() + ")");
   const std::string kind = f.kind.get();
+  if (kind == "lost_edge") f.records_itself = true;  // when an edge is lost, not when armed
   sc_core::sc_spawn_options opts;
   sc_core::sc_spawn(
       [&f, every, lasts, kind] {
@@ -325,7 +325,7 @@ void FaultInjector::schedule(Fault& f) {
         for (uint64_t n = 0; f.firings == 0 || n < f.firings; ++n) {
           if (n) sc_core::wait(every - (lasts ? f.length : SC_ZERO_TIME));
           f.action(true);
-          if (kind != "lost_edge") f.args->record(kind + (lasts ? " for " + f.length.to_string() : ""));
+          if (!f.records_itself) f.args->record(kind + (lasts ? " for " + f.length.to_string() : ""));
           if (lasts) {
             sc_core::wait(f.length);
             f.action(false);

@@ -51,6 +51,8 @@ class FaultLine : public sc_core::sc_module {
   void set_pulse(bool on);
   void lose_edges(unsigned n);
   unsigned edges_lost() const { return lost_; }
+  // Where a lost edge is recorded (the lost_edge fault's args).
+  void set_lose_args(const FaultArgs* a) { lose_args_ = a; }
 
  private:
   void update();
@@ -62,9 +64,6 @@ class FaultLine : public sc_core::sc_module {
   unsigned lose_ = 0, lost_ = 0;
   bool masking_ = false, prev_ = false;
   const FaultArgs* lose_args_ = nullptr;
-
- public:
-  void set_lose_args(const FaultArgs* a) { lose_args_ = a; }
 };
 
 class FaultInjector : public sc_core::sc_module {
@@ -78,8 +77,8 @@ class FaultInjector : public sc_core::sc_module {
   // Whether a fault targets net `name`.
   bool net_faulted(const std::string& name) const { return faulted_nets_.count(name) > 0; }
   // After the blocks are built and connected: bus rules, FaultLines between
-  // each faulted net's raw (driver) signal and its line, block hooks found.
-  // raw_of(net) gives the signal the net's driver writes.
+  // each faulted net's driver and its readers (Platform::fault_line), block
+  // hooks found; every fault's trigger scheduled.
   void wire(Platform& pc, Bus& bus);
   // The VCD signals faults.<name> (firings so far).
   void trace(sc_core::sc_trace_file* f) const;

@@ -48,6 +48,7 @@ const char* reason_name(StopReason r) {
     case StopReason::internal: return "internal error";
     case StopReason::deadlock: return "deadlock";
     case StopReason::interrupt_storm: return "interrupt storm";
+    case StopReason::power_fail: return "power failure";
   }
   return "?";
 }

@@ -4,6 +4,8 @@
 
 #include "output_files.h"
 
+#include <sys/statvfs.h>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -117,12 +119,27 @@ void RunSession::open_vcd() {
   timed_signals_recorded() = !vcd.get().empty();  // no waveform: the VCD-only signals cost nothing
   if (vcd.get().empty()) return;
   std::string base = vcd.get();
+  {
+    // SystemC writes "<name>.vcd": a device given as the VCD (/dev/full,
+    // /dev/stdout) would silently become a file next to it.
+    std::error_code ec;
+    const auto st = std::filesystem::status(base, ec);
+    if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
+      throw LoadError(exit_status::no_input, vcd.key() + ": '" + base +
+                                                 "' is not a regular file (a VCD is written to a file of its own)");
+  }
   if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
   make_parent_dirs(vcd.key(), base);
   vcd_path_ = base + ".vcd";
   {
+    // A device that opens but takes nothing (/dev/full) fails here, not
+    // silently inside SystemC's writer.
     std::ofstream probe(vcd_path_);
     if (!probe) throw LoadError(exit_status::no_input, "platform.vcd: cannot write '" + vcd_path_ + "'");
+    const std::string block(4096, '\n');
+    probe.write(block.data(), static_cast<std::streamsize>(block.size()));
+    probe.flush();
+    if (!probe) throw LoadError(exit_status::no_input, "platform.vcd: error writing '" + vcd_path_ + "' (disk full?)");
   }
   trace_ = sc_core::sc_create_vcd_trace_file(base.c_str());
   trace_->set_time_unit(1, sc_core::SC_PS);
@@ -257,6 +274,12 @@ RunSession::Result RunSession::run() {
     trace_ = nullptr;
     blank_vcd_date(vcd_path_);
     r.vcd_path = vcd_path_;
+    // SystemC's writer does not report write errors: a file system with no
+    // room left after the run means the VCD was cut short.
+    struct statvfs fs {};
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(vcd_path_, ec) && statvfs(vcd_path_.c_str(), &fs) == 0 && fs.f_bavail == 0)
+      output_error = vcd.key() + ": the file system of '" + vcd_path_ + "' is full: the VCD is cut short";
   }
   write_stats(r);
   if (!stats_file.get().empty()) r.stats_path = stats_file.get();

@@ -8,9 +8,11 @@
 #include "kernel/timer.h"
 #include "kernel/x86.h"
 #include "lib/io.h"
+#include "lib/printf.h"
 #include "lib/regs.h"
+#include "lib/string.h"
 
-#define TIMEOUT_TICKS ((ATA_TIMEOUT_MS * HZ + 999) / 1000)
+#define TIMEOUT_TICKS timeout_ticks
 // A poll loop also ends after this many reads, so that it ends even when
 // jiffies stand still (interrupts off).
 #define POLL_CAP 4000000u
@@ -19,6 +21,10 @@
 volatile uint32_t ata_irqs;
 uint32_t ata_polls;
 uint8_t ata_last_status, ata_last_error, ata_last_bmista;
+uint32_t ata_last_error_lba;
+int ata_dead;
+
+static uint32_t timeout_ticks = (ATA_TIMEOUT_MS * HZ + 999) / 1000;
 
 static enum ata_wait wait_mode;
 // The bus-master block answers in the I/O space and in the memory space.
@@ -145,6 +151,12 @@ static void delay_400ns(void) {
     (void)inb(ATA_REG_ALTSTATUS);
 }
 
+// The address in the task file (LBA28): after an error, where it happened.
+static uint32_t taskfile_lba(void) {
+  return (uint32_t)inb(ATA_REG_LBA_LOW) | ((uint32_t)inb(ATA_REG_LBA_MID) << 8) |
+         ((uint32_t)inb(ATA_REG_LBA_HIGH) << 16) | ((uint32_t)(inb(ATA_REG_DEVICE) & 0x0F) << 24);
+}
+
 static int status_error(int st) {
   if (st < 0)
     return st;
@@ -155,6 +167,10 @@ static int status_error(int st) {
     return 0;
   uint8_t err = inb(ATA_REG_ERROR);
   ata_last_error = err;
+  if (err & ATA_ER_UNC) {
+    ata_last_error_lba = taskfile_lba();
+    return ATA_EUNC;
+  }
   if (err & ATA_ER_IDNF)
     return ATA_EIDNF;
   if (err & ATA_ER_ABRT)
@@ -193,9 +209,23 @@ static int soft_reset(void) {
   return st < 0 ? st : (st == 0x00 || st == 0xFF) ? ATA_ENODEV : 0;
 }
 
+// The drive stayed BSY through a timeout and a soft reset: say so once,
+// and fail every later command at once.
+static int mark_dead(void) {
+  if (!ata_dead)
+    printf("ata: drive 0 not responding (BSY past the %u ms timeout, also after a soft reset): reported dead\n",
+           (unsigned)(timeout_ticks * 1000 / HZ));
+  ata_dead = 1;
+  return ATA_EDEAD;
+}
+
 // Waits for the drive to accept a command (BSY and DRQ clear).
 static int ready_for_command(void) {
+  if (ata_dead)
+    return ATA_EDEAD;
   int st = poll_not_busy(0);
+  if (st == ATA_ETIMEDOUT)  // stuck BSY: a reset may bring it back
+    return soft_reset() == ATA_ETIMEDOUT ? mark_dead() : ATA_ETIMEDOUT;
   if (st < 0)
     return st;
   if (st == 0x00 || st == 0xFF)
@@ -218,7 +248,7 @@ static void issue(uint8_t command, uint32_t lba, uint32_t count) {
 // After a failed or timed-out step: leave the drive ready for the next one.
 static int fail(int err) {
   if (err == ATA_ETIMEDOUT)
-    (void)soft_reset();
+    return soft_reset() == ATA_ETIMEDOUT ? mark_dead() : err;
   else
     (void)inb(ATA_REG_STATUS);  // acknowledge
   return err;
@@ -264,6 +294,12 @@ void ata_set_idle_hook(void (*hook)(void)) {
   idle_hook = hook;
 }
 
+void ata_set_timeout_ms(uint32_t ms) {
+  timeout_ticks = (ms * HZ + 999) / 1000;
+  if (timeout_ticks == 0)
+    timeout_ticks = 1;
+}
+
 int ata_init(enum ata_wait wait, enum ata_bm_access bm) {
   find_bus_master();
   ata_set_bm_access(bm);
@@ -277,6 +313,7 @@ int ata_init(enum ata_wait wait, enum ata_bm_access bm) {
   }
   ata_irqs = 0;
   ata_polls = 0;
+  ata_dead = 0;
   int r = soft_reset();
   if (r < 0)
     return r;
@@ -421,6 +458,60 @@ int ata_write_dma(uint32_t lba, uint32_t count, const void* buf) {
   return dma(ATA_CMD_WRITE_DMA, lba, count, prd_table);
 }
 
+// ---- reads that cope with media errors ------------------------------------------
+
+static int read_once(uint32_t lba, uint32_t count, uint8_t* buf, enum ata_xfer xfer) {
+  return xfer == ATA_XFER_DMA ? ata_read_dma(lba, count, buf) : ata_read_pio(lba, count, buf);
+}
+
+int ata_read_sectors(uint32_t lba, uint32_t count, void* buf, enum ata_xfer xfer, struct ata_read_report* rep) {
+  struct ata_read_report local;
+  if (!rep)
+    rep = &local;
+  rep->nbad = rep->retries = 0;
+  int r = check_range(lba, count);
+  if (r < 0)
+    return r;
+  uint8_t* p = (uint8_t*)buf;
+  uint32_t done = 0;  // sectors [lba, lba + done) are in buf
+  int tries = 0;      // commands that failed at sector lba + done
+  int result = 0;
+  while (done < count) {
+    r = read_once(lba + done, count - done, p + done * ATA_SECTOR_SIZE, xfer);
+    if (r == 0)
+      break;
+    if (r != ATA_EUNC)
+      return r;
+    uint32_t bad = ata_last_error_lba;
+    if (bad < lba + done || bad >= lba + count)
+      return ATA_EDEV;  // an error address outside the command: nothing to trust
+    uint32_t good = bad - (lba + done);  // sectors before the bad one
+    if (good && xfer == ATA_XFER_DMA) {
+      r = read_once(lba + done, good, p + done * ATA_SECTOR_SIZE, xfer);
+      if (r == ATA_EUNC)
+        continue;  // an earlier sector failed this time: start from it
+      if (r < 0)
+        return r;
+    }
+    if (good)
+      tries = 0;
+    done += good;
+    if (++tries < ATA_READ_TRIES) {
+      rep->retries++;
+      continue;
+    }
+    printf("ata: LBA %u unreadable (UNC, %d tries): skipped\n", (unsigned)bad, ATA_READ_TRIES);
+    if (rep->nbad < ATA_MAX_BAD)
+      rep->bad[rep->nbad] = bad;
+    rep->nbad++;
+    memset(p + done * ATA_SECTOR_SIZE, 0, ATA_SECTOR_SIZE);
+    done++;
+    tries = 0;
+    result = ATA_EUNC;
+  }
+  return result;
+}
+
 int ata_read_dma_prd(uint32_t lba, uint32_t count, const struct ata_prd* table) {
   if ((uint32_t)table & 3)
     return ATA_EINVAL;
@@ -437,6 +528,8 @@ const char* ata_strerror(int err) {
     case ATA_EDMA: return "bus-master error";
     case ATA_EINVAL: return "invalid argument";
     case ATA_ENODEV: return "no device";
+    case ATA_EUNC: return "UNC";
+    case ATA_EDEAD: return "drive dead";
     default: return "?";
   }
 }

@@ -15,10 +15,19 @@
 // interrupts (nIEN clear; IRQ 14 via request_irq, the caller sleeps on the
 // driver's wait queue until the handler completes the command).
 //
-// Every wait is bounded (ATA_TIMEOUT_MS of jiffies, and a poll-count cap so
-// that a poll with interrupts off ends too); errors come back as negative
-// ATA_E* codes, after which the next command works (the driver stops the
-// bus master and clears BMISTA's error and interrupt bits).
+// Every wait is bounded (ATA_TIMEOUT_MS of jiffies, or ata_set_timeout_ms(),
+// and a poll-count cap so that a poll with interrupts off ends too); errors
+// come back as negative ATA_E* codes, after which the next command works
+// (the driver stops the bus master and clears BMISTA's error and interrupt
+// bits).
+//
+// Faults (docs/faults_disk_nmi.md): a read that ends with Error UNC returns
+// ATA_EUNC with the bad sector's LBA (from the task file) in
+// ata_last_error_lba; ata_read_sectors() retries it ATA_READ_TRIES times in
+// all, then reports the sector by LBA and goes on with the rest. A drive
+// that stays BSY past the timeout, and again after a soft reset, is
+// reported dead (a console line) and every later command fails at once with
+// ATA_EDEAD, without waiting, until ata_init() finds it again.
 #ifndef MINIPC_FW_DRIVERS_ATA_H
 #define MINIPC_FW_DRIVERS_ATA_H
 
@@ -49,6 +58,7 @@
 #define ATA_SR_DRQ 0x08
 #define ATA_SR_ERR 0x01
 
+#define ATA_ER_UNC 0x40
 #define ATA_ER_IDNF 0x10
 #define ATA_ER_ABRT 0x04
 
@@ -92,11 +102,15 @@ struct ata_prd {
 #define ATA_EDMA (-5)       // bus-master error (BMISTA error: PRD or buffer outside RAM)
 #define ATA_EINVAL (-6)     // bad argument (count, alignment, 64 KiB crossing)
 #define ATA_ENODEV (-7)     // no device answers (Status 0x00 or 0xFF)
+#define ATA_EUNC (-8)       // unrecoverable read error (Error UNC): the sector is ata_last_error_lba
+#define ATA_EDEAD (-9)      // the drive stopped answering (BSY past the timeout, also after SRST)
 
 enum ata_wait { ATA_POLL, ATA_INTERRUPT };
 enum ata_bm_access { ATA_BM_PORT, ATA_BM_MMIO };
 
 #define ATA_TIMEOUT_MS 1000
+#define ATA_READ_TRIES 3  // ata_read_sectors(): commands per unreadable sector before it is given up
+#define ATA_MAX_BAD 16    // unreadable sectors an ata_read_report lists
 
 // Device 0 reset to the chosen modes. Interrupt mode requests IRQ 14 (once).
 // Returns 0, or ATA_ENODEV / ATA_ETIMEDOUT.
@@ -107,6 +121,9 @@ void ata_set_bm_access(enum ata_bm_access bm);
 
 // Called between two polls in polling mode (background work); 0 = spin.
 void ata_set_idle_hook(void (*hook)(void));
+
+// The bound on every wait for the drive (default ATA_TIMEOUT_MS), in ms.
+void ata_set_timeout_ms(uint32_t ms);
 
 // IDENTIFY DEVICE: 256 words into id; *sectors = LBA28 capacity (words
 // 60-61) if sectors is not 0. 0 or an ATA_E* code.
@@ -121,6 +138,25 @@ int ata_write_pio(uint32_t lba, uint32_t count, const void* buf);
 int ata_read_dma(uint32_t lba, uint32_t count, void* buf);
 int ata_write_dma(uint32_t lba, uint32_t count, const void* buf);
 
+// Reads count (1..256) sectors at lba by PIO or DMA (in the current wait
+// mode), coping with media errors: a command that ends with UNC is issued
+// again from the bad sector, ATA_READ_TRIES commands in all; then the
+// sector is reported ("ata: LBA <n> unreadable ..." on the console, and in
+// rep), its 512 bytes in buf are zeroed, and the read goes on after it.
+// Sectors before the bad one are kept from the failed command in PIO (each
+// came in its own DRQ block) and read again by a separate command in DMA
+// (ATA-6 leaves the data of a DMA command that failed undefined).
+// Returns 0 (all read), ATA_EUNC (the others read: rep lists the bad ones)
+// or another ATA_E* code (ATA_EDEAD: the drive is dead; the buffer is then
+// partly filled). rep may be 0.
+enum ata_xfer { ATA_XFER_PIO, ATA_XFER_DMA };
+struct ata_read_report {
+  uint32_t bad[ATA_MAX_BAD];  // unreadable sectors, in order (the first ATA_MAX_BAD)
+  uint32_t nbad;              // how many there were
+  uint32_t retries;           // commands issued again after an UNC
+};
+int ata_read_sectors(uint32_t lba, uint32_t count, void* buf, enum ata_xfer xfer, struct ata_read_report* rep);
+
 // READ DMA with a caller's PRD table (tests: a table pointing outside RAM).
 int ata_read_dma_prd(uint32_t lba, uint32_t count, const struct ata_prd* table);
 
@@ -134,5 +170,7 @@ const char* ata_strerror(int err);
 extern volatile uint32_t ata_irqs;      // IRQ 14 handler runs that found the drive interrupting
 extern uint32_t ata_polls;              // Alternate Status / BMISTA reads in poll loops
 extern uint8_t ata_last_status, ata_last_error, ata_last_bmista;  // of the last failed command
+extern uint32_t ata_last_error_lba;  // the task file's LBA after the last UNC
+extern int ata_dead;                 // the drive was reported dead (ATA_EDEAD)
 
 #endif  // MINIPC_FW_DRIVERS_ATA_H

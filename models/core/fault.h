@@ -65,6 +65,10 @@ using FaultAction = std::function<void(bool begin)>;
 struct FaultHook {
   std::string description;  // one line: "sectors that cannot be read (UNC): lba, count"
   std::function<FaultAction(const FaultArgs&)> prepare;
+  // false: the injector records each firing it makes (the kind's name);
+  // true: the action records its firings itself, with their details (and
+  // only those: a firing that does nothing is not one).
+  bool records_itself = false;
 };
 
 // The service name under which a block offers a fault kind.

@@ -24,6 +24,7 @@ constexpr int time_limit = 92;     // --time reached without the firmware exitin
 constexpr int wall_limit = 93;     // --wall-limit: host time ran out first
 constexpr int deadlock = 94;       // every CPU halted and nothing can ever wake one
 constexpr int interrupt_storm = 95;  // one vector accepted faster than any ISR can run
+constexpr int power_fail = 96;     // the power_fail fault's warning ran out: the machine lost power
 }  // namespace exit_status
 
 // An input file a model needs cannot be opened (exit status no_input). The
@@ -42,7 +43,8 @@ class DataError : public std::runtime_error {
 };
 
 enum class StopReason : uint8_t {
-  firmware_exit, cpu_fatal, bus_fatal, time_limit, wall_limit, debugger_kill, internal, deadlock, interrupt_storm
+  firmware_exit, cpu_fatal, bus_fatal, time_limit, wall_limit, debugger_kill, internal, deadlock, interrupt_storm,
+  power_fail
 };
 
 struct SimOutcome {
@@ -67,5 +69,13 @@ inline const std::optional<SimOutcome>& sim_outcome() {
 
 // Forget the outcome (tests that run several simulations in one process).
 void reset_sim_outcome();
+
+// Stops already on their way at a known time (a power_fail fault's power-off,
+// models/pit/system_control_port_b.h): +1 when one is scheduled, -1 when it
+// is cancelled. While any is, the CPU's deadlock check (exit 94) does not
+// end the run: a CPU halted waiting for the power to go is not deadlocked,
+// the run ends with the scheduled stop. reset_sim_outcome() clears them.
+void schedule_stop(int delta);
+bool stop_scheduled();
 
 }  // namespace minipc

@@ -426,7 +426,9 @@ std::string Cpu::cannot_wake() const {
 
 void Cpu::wait_while_halted() {
   real_sync();
-  if (deadlock_stop.get() && !(core_.nmi_deliverable() || (intr.read() && core_.interrupt_window_open()))) {
+  // A stop already scheduled (the power going) ends this halt anyway.
+  if (deadlock_stop.get() && !stop_scheduled() &&
+      !(core_.nmi_deliverable() || (intr.read() && core_.interrupt_window_open()))) {
     const std::string why = cannot_wake();
     if (!why.empty()) {
       request_stop(StopReason::deadlock, exit_status::deadlock,

@@ -25,7 +25,8 @@ AtaDisk::AtaDisk(const sc_core::sc_module_name& nm)
       pio_words_(StatsRegistry::instance().counter(std::string(name()) + ".pio_words", "words")),
       dma_bytes_(StatsRegistry::instance().counter(std::string(name()) + ".dma_bytes", "bytes")),
       commands_(StatsRegistry::instance().counter(std::string(name()) + ".commands")),
-      errors_(StatsRegistry::instance().counter(std::string(name()) + ".errors")) {
+      errors_(StatsRegistry::instance().counter(std::string(name()) + ".errors")),
+      media_errors_(StatsRegistry::instance().counter(std::string(name()) + ".media_errors", "commands")) {
   if (bytes_per_second.get() <= 0) throw ConfigError(bytes_per_second.key() + ": must be positive");
   if (image.get().empty() && sectors.get() == 0) throw ConfigError(sectors.key() + ": a blank disk needs sectors");
   image_ = std::make_unique<DiskImage>(image.key(), image.get(), writeback.get(), sectors.get());
@@ -85,11 +86,15 @@ void AtaDisk::b_transport_bmi(tlm::tlm_generic_payload& p, sc_time& delay) {
 
 // Applies the phase change due at busy_until_ if time t has reached it.
 void AtaDisk::catch_up(const sc_time& t) {
-  if (pending_ == Phase::none || t < busy_until_ || srst_) return;
+  if (pending_ == Phase::none || t < busy_until_ || srst_ || hung_) return;
   const Phase phase = pending_;
   pending_ = Phase::none;
   switch (phase) {
     case Phase::data_in_ready:
+      if (load_sector_ && unreadable(lba_)) {
+        media_error(busy_until_);
+        break;
+      }
       if (load_sector_) image_->read(lba_, buf_.data());
       buf_pos_ = 0;
       drq_ = true;
@@ -108,6 +113,11 @@ void AtaDisk::catch_up(const sc_time& t) {
       error_ = complete_error_;
       status_ = ST_DRDY | ST_DSC | (complete_error_ ? ST_ERR : 0);
       if (complete_error_) errors_.add();
+      if (complete_has_lba_) {
+        set_error_address(complete_lba_);
+        media_errors_.add();
+        complete_has_lba_ = false;
+      }
       raise_intrq(busy_until_);
       break;
     case Phase::reset_done:
@@ -149,7 +159,7 @@ void AtaDisk::raise_intrq(const sc_time& at) {
 
 uint8_t AtaDisk::status_now(bool clear_interrupt) {
   if (!selected()) return 0x00;  // no device 1 on this channel
-  if (srst_ || pending_ != Phase::none || dma_busy_) return ST_BSY;
+  if (hung_ || srst_ || pending_ != Phase::none || dma_busy_) return ST_BSY;
   if (clear_interrupt && intrq_) {
     intrq_ = false;
     due_event_.notify(access_time_ - sc_core::sc_time_stamp());
@@ -173,6 +183,7 @@ void AtaDisk::due() {
 // ---- command block -----------------------------------------------------------
 
 void AtaDisk::write_taskfile(Register& r, uint64_t v) {
+  if (hung_) return;  // the busy fault: the drive does not answer (warned once per hang, by write_command)
   if (srst_ || pending_ != Phase::none || dma_busy_) {
     SC_REPORT_WARNING(name(), ("write of " + hex(v) + " to " + r.name() + " while BSY ignored").c_str());
     return;
@@ -184,6 +195,7 @@ void AtaDisk::write_taskfile(Register& r, uint64_t v) {
 bool AtaDisk::start_transfer(Transfer kind, const sc_time& t) {
   const uint8_t dev = static_cast<uint8_t>(DEVICE_R.get());
   uint64_t lba;
+  chs_ = !(dev & DEV_LBA);
   if (dev & DEV_LBA) {
     lba = (static_cast<uint64_t>(dev & 0x0F) << 24) | (LBA_HIGH_R.get() << 16) | (LBA_MID_R.get() << 8) |
           LBA_LOW_R.get();
@@ -213,6 +225,13 @@ bool AtaDisk::start_transfer(Transfer kind, const sc_time& t) {
 void AtaDisk::write_command(uint64_t v) {
   const sc_time t = access_time_;
   if (!selected()) return;  // addressed to the absent device 1
+  if (hung_) {
+    if (!warned_hung_)
+      SC_REPORT_WARNING(name(), ("command " + hex(v) + " ignored: the drive is hung (busy fault; further commands "
+                                 "ignored silently until it ends)").c_str());
+    warned_hung_ = true;
+    return;
+  }
   if (srst_ || pending_ != Phase::none || dma_busy_) {
     SC_REPORT_WARNING(name(), ("command " + hex(v) + " written while BSY ignored").c_str());
     return;
@@ -226,6 +245,7 @@ void AtaDisk::write_command(uint64_t v) {
   warned_data_ = false;
   irq_on_ready_ = true;
   load_sector_ = true;
+  complete_has_lba_ = false;
   switch (v) {
     case CMD_IDENTIFY:
       build_identify();
@@ -259,8 +279,18 @@ void AtaDisk::write_command(uint64_t v) {
       break;
     case CMD_READ_VERIFY:
       if (start_transfer(Transfer::none, t)) {
-        head_lba_ = lba_ + remaining_;
-        complete_at(media_start_ + sector_time() * static_cast<double>(remaining_), 0);
+        // Verified up to the first unreadable sector, if any (the unreadable fault: UNC).
+        const uint64_t bad = first_unreadable(lba_, remaining_);
+        const uint64_t n = bad - lba_;
+        if (n < remaining_) {
+          head_lba_ = bad;
+          complete_has_lba_ = true;
+          complete_lba_ = bad;
+          complete_at(media_start_ + sector_time() * static_cast<double>(n + 1), ER_UNC);
+        } else {
+          head_lba_ = lba_ + remaining_;
+          complete_at(media_start_ + sector_time() * static_cast<double>(remaining_), 0);
+        }
       }
       break;
     case CMD_SET_FEATURES: {
@@ -313,6 +343,10 @@ void AtaDisk::write_device_control(uint64_t v) {
   const bool srst = v & DC_SRST;
   nien_ = v & DC_NIEN;
   DEVICE_CONTROL_R.set(v);
+  if (hung_) {  // the busy fault: SRST does not reach the drive's firmware
+    due_event_.notify(access_time_ - sc_core::sc_time_stamp());
+    return;
+  }
   if (srst && !srst_) {
     // Software reset: abort everything, including a bus-master transfer.
     srst_ = true;
@@ -382,6 +416,125 @@ void AtaDisk::build_identify() {
     buf_[2 * i] = static_cast<uint8_t>(w[i]);
     buf_[2 * i + 1] = static_cast<uint8_t>(w[i] >> 8);
   }
+}
+
+// ---- faults --------------------------------------------------------------------
+
+void AtaDisk::set_error_address(uint64_t lba) {
+  if (chs_) {
+    const uint64_t sec = lba % kSectorsPerTrack + 1, head = (lba / kSectorsPerTrack) % kHeads,
+                   cyl = lba / (kSectorsPerTrack * kHeads);
+    LBA_LOW_R.set(sec);
+    LBA_MID_R.set(cyl & 0xFF);
+    LBA_HIGH_R.set((cyl >> 8) & 0xFF);
+    DEVICE_R.set((DEVICE_R.get() & 0xF0) | head);
+    return;
+  }
+  LBA_LOW_R.set(lba & 0xFF);
+  LBA_MID_R.set((lba >> 8) & 0xFF);
+  LBA_HIGH_R.set((lba >> 16) & 0xFF);
+  DEVICE_R.set((DEVICE_R.get() & 0xF0) | ((lba >> 24) & 0x0F));
+}
+
+// A PIO read reached an unreadable sector: the command ends there (UNC).
+void AtaDisk::media_error(const sc_time& at) {
+  drq_ = false;
+  xfer_ = Transfer::none;
+  remaining_ = 0;
+  head_lba_ = lba_;
+  error_ = ER_UNC;
+  status_ = ST_DRDY | ST_DSC | ST_ERR;
+  set_error_address(lba_);
+  errors_.add();
+  media_errors_.add();
+  raise_intrq(at);
+}
+
+void AtaDisk::add_unreadable(uint64_t lba, uint64_t count) { unreadable_.emplace_back(lba, lba + count); }
+
+void AtaDisk::remove_unreadable(uint64_t lba, uint64_t count) {
+  auto it = std::find(unreadable_.begin(), unreadable_.end(), std::make_pair(lba, lba + count));
+  if (it != unreadable_.end()) unreadable_.erase(it);
+}
+
+bool AtaDisk::unreadable(uint64_t lba) const {
+  for (const auto& r : unreadable_)
+    if (lba >= r.first && lba < r.second) return true;
+  return false;
+}
+
+uint64_t AtaDisk::first_unreadable(uint64_t lba, uint64_t count) const {
+  uint64_t first = lba + count;
+  for (const auto& r : unreadable_)
+    if (r.first < lba + count && r.second > lba) first = std::min(first, std::max(r.first, lba));
+  return first;
+}
+
+void AtaDisk::set_hung(bool hung) {
+  if (hung == hung_) return;
+  hung_ = hung;
+  if (hung) {
+    // Whatever was running is dropped; the bus-master engine stops where it is.
+    hang_dropped_command_ = pending_ != Phase::none || dma_busy_ || drq_ || xfer_ != Transfer::none || srst_;
+    ++generation_;
+    pending_ = Phase::none;
+    xfer_ = Transfer::none;
+    drq_ = false;
+    dma_busy_ = false;
+    srst_ = false;
+    intrq_ = false;
+    remaining_ = 0;
+    warned_hung_ = false;
+  } else {
+    status_ = ST_DRDY | ST_DSC;
+    if (hang_dropped_command_) {
+      status_ |= ST_ERR;
+      error_ = ER_ABRT;
+      errors_.add();
+    }
+    hang_dropped_command_ = false;
+  }
+  due_event_.notify(SC_ZERO_TIME);
+}
+
+FaultHook unreadable_fault_hook(AtaDisk& disk) {
+  FaultHook h;
+  h.description = "sectors that cannot be read (READ SECTORS / READ DMA / READ VERIFY end with ERR and UNC at the "
+                  "first of them): lba, count (default 1)";
+  h.prepare = [&disk](const FaultArgs& args) -> FaultAction {
+    if (!ConfigStore::instance().peek(args.key("lba")))
+      throw ConfigError(args.key("lba") + ": missing (the first unreadable sector's LBA)");
+    Param<uint64_t> lba{args.key("lba"), 0, "first unreadable sector (LBA)"};
+    Param<uint64_t> count{args.key("count"), 1, "number of unreadable sectors from lba"};
+    const uint64_t cap = disk.capacity();
+    if (lba.get() >= cap)
+      throw ConfigError(lba.key() + ": LBA " + std::to_string(lba.get()) + " is beyond the disk (" +
+                        std::string(disk.name()) + " has " + std::to_string(cap) + " sectors, 0.." +
+                        std::to_string(cap - 1) + ")");
+    if (count.get() == 0) throw ConfigError(count.key() + ": 0 sectors (at least 1)");
+    if (count.get() > cap - lba.get())
+      throw ConfigError(count.key() + ": " + std::to_string(count.get()) + " sectors from LBA " +
+                        std::to_string(lba.get()) + " run past the end of the disk (" + std::to_string(cap) +
+                        " sectors)");
+    const uint64_t first = lba.get(), n = count.get();
+    // The injector logs each firing (FaultArgs::record); the disk counts the
+    // commands the fault ended (disk0.media_errors).
+    return [&disk, first, n](bool begin) {
+      if (begin)
+        disk.add_unreadable(first, n);
+      else
+        disk.remove_unreadable(first, n);
+    };
+  };
+  return h;
+}
+
+FaultHook busy_fault_hook(AtaDisk& disk) {
+  FaultHook h;
+  h.description = "the drive stops answering: BSY from the firing to the fault's end (for ever without a duration), "
+                  "commands ignored";
+  h.prepare = [&disk](const FaultArgs&) -> FaultAction { return [&disk](bool begin) { disk.set_hung(begin); }; };
+  return h;
 }
 
 // ---- Data port (PIO) ---------------------------------------------------------
@@ -562,6 +715,10 @@ void AtaDisk::run_dma(uint64_t generation) {
       const sc_time ready = media_start_ + sector_time() * static_cast<double>(sector_index_ + 1);
       if (ready > sc_core::sc_time_stamp()) wait(ready - sc_core::sc_time_stamp());
       if (generation != generation_) return;
+      if (unreadable(lba_)) {
+        outcome = DmaOutcome::media_error;
+        break;
+      }
       image_->read(lba_, sector.data());
       outcome = prd_transfer(sector.data(), kSector, true, generation);
       if (outcome == DmaOutcome::ok) sectors_read_.add();
@@ -589,6 +746,15 @@ void AtaDisk::run_dma(uint64_t generation) {
     error_ = 0;
     // SFF-8038i: Active clears only when the PRD table was used up exactly.
     if (prd_eot_ && !prd_have_) bmista &= ~uint64_t{BMISTA_ACTIVE};
+  } else if (outcome == DmaOutcome::media_error) {
+    // A drive error: the engine stops with Active still set and no BMISTA
+    // error (SFF-8038i); Status and Error say what happened.
+    status_ = ST_DRDY | ST_DSC | ST_ERR;
+    error_ = ER_UNC;
+    head_lba_ = lba_;
+    set_error_address(lba_);
+    errors_.add();
+    media_errors_.add();
   } else {
     SC_REPORT_WARNING(name(), outcome == DmaOutcome::bus_error
                                   ? "bus-master DMA: bus error (PRD table or buffer outside memory), transfer stopped"

@@ -17,6 +17,32 @@
 // ended, plus one sector_time (512 / bytes_per_second) per sector as the
 // medium streams; the host draining or filling the buffer late delays the
 // next sector.
+//
+// Faults (docs/faults_disk_nmi.md; hooks from unreadable_fault_hook() and
+// busy_fault_hook(), offered by the ata_disk block):
+//   unreadable  sectors [lba, lba+count) cannot be read while the fault is on.
+//               READ SECTORS, READ DMA and READ VERIFY SECTORS that reach one
+//               end there with an unrecoverable error (ATA-6): Status DRDY DSC
+//               ERR (BSY 0, DRQ 0), Error UNC, and the task file (LBA Low/Mid/
+//               High and Device bits 3:0, or cylinder/head/sector in CHS
+//               mode) holding the address of that first bad sector. The
+//               sectors before it are transferred as a drive does: each of
+//               them in its own DRQ block in PIO, by the bus-master engine in
+//               DMA. The bad sector itself is not transferred (no DRQ for it;
+//               ATA-6 lets a drive transfer the block in error, this one does
+//               not). INTRQ rises with the error. In DMA the engine stops
+//               there: BMISTA Interrupt 1, Active still 1 (the PRD table was
+//               not used up), Error 0 (a drive error is not a bus-master
+//               error, SFF-8038i). Writes to the sectors are accepted and
+//               stored; the sectors stay unreadable until the fault ends.
+//   busy        the drive stops answering: from the firing until the fault
+//               ends (for ever without a duration) Status and Alternate Status
+//               read BSY (0x80), the command block ignores writes (commands
+//               included), SRST has no effect, INTRQ is released and a
+//               running command is dropped (a DMA stops where it is; BMISTA
+//               and the bus-master registers, which belong to the PCI IDE
+//               function, still answer). When it ends the drive reads DRDY
+//               DSC again; if a command was dropped, with ERR and Error ABRT.
 #pragma once
 
 #include <tlm_utils/simple_target_socket.h>
@@ -25,11 +51,14 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <systemc>
 #include <tlm>
 
 #include "core/bus_master.h"
+#include "core/fault.h"
 #include "core/irq.h"
 #include "core/params.h"
 #include "core/register_bank.h"
@@ -69,6 +98,19 @@ class AtaDisk : public sc_core::sc_module {
 
   uint64_t capacity() const { return image_->sectors(); }
   sc_core::sc_time sector_time() const;
+
+  // ---- faults (see the top of this file) ------------------------------------
+  // Marks [lba, lba+count) unreadable; remove_unreadable() undoes one such
+  // call (ranges of several faults may overlap).
+  void add_unreadable(uint64_t lba, uint64_t count);
+  void remove_unreadable(uint64_t lba, uint64_t count);
+  bool unreadable(uint64_t lba) const;
+  // The first unreadable sector of [lba, lba+count), or lba+count.
+  uint64_t first_unreadable(uint64_t lba, uint64_t count) const;
+  // The drive stops answering (BSY) / answers again. Called at the current
+  // SystemC time.
+  void set_hung(bool hung);
+  bool hung() const { return hung_; }
 
   // ---- command block (offsets into `regs`) ---------------------------------
   enum : uint64_t { DATA = 0, ERROR = 1, FEATURES = 1, SECTOR_COUNT = 2, LBA_LOW = 3, LBA_MID = 4, LBA_HIGH = 5,
@@ -147,6 +189,8 @@ class AtaDisk : public sc_core::sc_module {
   void catch_up(const sc_core::sc_time& t);
   void schedule(Phase phase, const sc_core::sc_time& at);
   void complete_at(const sc_core::sc_time& at, uint8_t error);
+  void set_error_address(uint64_t lba);  // the task file after an error at lba
+  void media_error(const sc_core::sc_time& at);  // UNC at lba_: ends the command
   bool start_transfer(Transfer kind, const sc_core::sc_time& t);
   void build_identify();
   void raise_intrq(const sc_core::sc_time& at);
@@ -156,7 +200,7 @@ class AtaDisk : public sc_core::sc_module {
   // bus-master engine
   void dma_engine();
   void run_dma(uint64_t generation);
-  enum class DmaOutcome { ok, bus_error, prd_error, stopped };
+  enum class DmaOutcome { ok, bus_error, prd_error, stopped, media_error };
   DmaOutcome prd_transfer(uint8_t* data, unsigned len, bool to_memory, uint64_t generation);
 
   std::unique_ptr<DiskImage> image_;
@@ -171,6 +215,9 @@ class AtaDisk : public sc_core::sc_module {
   Phase pending_ = Phase::none;
   sc_core::sc_time busy_until_;
   uint8_t complete_error_ = 0;
+  bool complete_has_lba_ = false;  // a READ VERIFY error: the task file gets complete_lba_
+  uint64_t complete_lba_ = 0;
+  bool chs_ = false;               // the current command addressed the drive in CHS
   bool irq_on_ready_ = true;
   bool load_sector_ = true;
 
@@ -198,7 +245,21 @@ class AtaDisk : public sc_core::sc_module {
   Counter& dma_bytes_;
   Counter& commands_;
   Counter& errors_;
+  Counter& media_errors_;
+
+  // faults
+  std::vector<std::pair<uint64_t, uint64_t>> unreadable_;  // [first, end) ranges
+  bool hung_ = false;
+  bool hang_dropped_command_ = false;
+  bool warned_hung_ = false;
 };
+
+// The disk's fault kinds (docs/faults_disk_nmi.md). prepare() reads
+// faults.<name>.lba and .count (unreadable) from the config and throws
+// ConfigError naming the key for a missing LBA, a count of 0 or a range
+// beyond the disk.
+FaultHook unreadable_fault_hook(AtaDisk& disk);
+FaultHook busy_fault_hook(AtaDisk& disk);
 
 // The ata_disk block (blocks.cpp) as other blocks see it: a PCI IDE function
 // may claim the disk's bus-master engine and its bus-master registers (BAR4);

@@ -16,6 +16,9 @@ void register_disk_blocks(BlockRegistry& r) {
            face.disk = &disk;
            face.bus_priority = bus_priority(priority);
            b.offer<AtaDiskBlock>("ata_disk", &face);
+           // Fault kinds (docs/faults_disk_nmi.md).
+           b.offer<FaultHook>(fault_service(n, "unreadable"), &b.own(std::make_unique<FaultHook>(unreadable_fault_hook(disk))));
+           b.offer<FaultHook>(fault_service(n, "busy"), &b.own(std::make_unique<FaultHook>(busy_fault_hook(disk))));
            Param<uint64_t> cmd_io{n + ".io_base", 0x1F0, "command block ports (8)"};
            Param<uint64_t> ctrl_io{n + ".ctrl_io_base", 0x3F6, "control block port (Alternate Status / Device Control)"};
            if (!cmd_io.get() || !ctrl_io.get())

@@ -1,10 +1,13 @@
 #include "rtc/mc146818.h"
 
 #include <cstdio>
+#include <fstream>
 #include <ctime>
 #include <sstream>
 
+#include "core/input_file.h"
 #include "core/params.h"
+#include "core/sim_control.h"
 
 namespace minipc {
 
@@ -59,6 +62,7 @@ Mc146818::Mc146818(const sc_core::sc_module_name& nm)
   cmos_[REG_B] = kPowerOnB;
   cmos_[REG_D] = D_VRT;
   set_calendar_from(start_time.get());
+  load_cmos_file();
 
   SC_METHOD(on_wakeup);  // also runs once at initialization
   sensitive << wakeup_ << irq_event_;
@@ -71,6 +75,7 @@ void Mc146818::reset_state() {
   // RAM, register A, DM, 24/12, DSE and SET are not affected.
   cmos_[REG_B] &= static_cast<uint8_t>(~(B_PIE | B_AIE | B_UIE | B_SQWE));
   flags_ = 0;
+  if (nmi_masked_ && on_nmi_mask) on_nmi_mask(false, sc_core::sc_time_stamp());
   nmi_masked_ = false;
   refresh();
 }
@@ -258,7 +263,11 @@ uint64_t Mc146818::read_index() {
 
 void Mc146818::write_index(uint64_t v) {
   INDEX.set(v);
-  nmi_masked_ = v & 0x80;
+  const bool masked = v & 0x80;
+  if (masked != nmi_masked_) {
+    nmi_masked_ = masked;
+    if (on_nmi_mask) on_nmi_mask(masked, access_time());
+  }
   refresh();
 }
 
@@ -328,11 +337,46 @@ void Mc146818::write_data(uint64_t value) {
                                  (index == REG_C ? "C" : "D") + " (CMOS index " + hex2(index) + ") ignored")
                                     .c_str());
       break;
-    default:
+    default: {
+      const bool ram_changed = index >= RAM_FIRST && index != CENTURY && cmos_[index] != v;
       cmos_[index] = v;  // time, alarm and RAM bytes are stored as written
+      if (ram_changed) save_cmos_file();
       break;
+    }
   }
   refresh();
+}
+
+// ---- battery-backed RAM ---------------------------------------------------------------
+
+void Mc146818::load_cmos_file() {
+  const std::string& path = cmos_file.get();
+  if (path.empty()) return;
+  if (const std::string why = existing_but_not_regular(path); !why.empty())
+    throw InputError(cmos_file.key() + ": '" + path + "' " + why);
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return;  // not there yet: the first change creates it
+  std::array<uint8_t, kCmosSize> bytes{};
+  f.read(reinterpret_cast<char*>(bytes.data()), kCmosSize);
+  const std::streamsize got = f.gcount();
+  if (got != static_cast<std::streamsize>(kCmosSize) || f.peek() != std::char_traits<char>::eof())
+    throw DataError(cmos_file.key() + ": '" + path + "' is not a CMOS image (" + std::to_string(kCmosSize) +
+                    " bytes)");
+  for (unsigned i = RAM_FIRST; i < kCmosSize; ++i)
+    if (i != CENTURY) cmos_[i] = bytes[i];
+}
+
+void Mc146818::save_cmos_file() {
+  const std::string& path = cmos_file.get();
+  if (path.empty()) return;
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f.write(reinterpret_cast<const char*>(cmos_.data()), kCmosSize);
+  f.flush();
+  if (!f && !warned_cmos_file_) {
+    warned_cmos_file_ = true;
+    SC_REPORT_WARNING(name(), (cmos_file.key() + ": cannot write '" + path + "': CMOS RAM not kept (reported once)")
+                                  .c_str());
+  }
 }
 
 // ---- IRQ and wake-ups ----------------------------------------------------------------

@@ -8,6 +8,13 @@
 // 128-byte map of the DS12887 / PC chipsets, which the PC uses; the original
 // MC146818A has 64).
 //
+// Battery-backed RAM (`cmos_file`): a PC keeps its CMOS RAM through a power
+// loss. With a file named, the RAM bytes (0x0E-0x7F, except CENTURY, which
+// start_time sets) are read from it at power-up when it exists (128 bytes,
+// the CMOS map, as this model writes it) and the whole map is written back
+// to it on every change of a RAM byte; the time registers always come from
+// start_time.
+//
 // Timing is computed, not ticked. The divider chain counts cycles of the
 // 32.768 kHz time base from an epoch; update cycles happen every 32768 cycles
 // after it, periodic-interrupt taps every 2^(RS-1) cycles. Every access brings
@@ -21,6 +28,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "core/irq.h"
@@ -40,10 +48,17 @@ class Mc146818 : public Peripheral {
 
   Param<std::string> start_time{this, "start_time", "2000-01-01T00:00:00",
                                 "calendar at time 0: YYYY-MM-DDTHH:MM:SS, or 'host' (host clock, UTC)"};
+  Param<std::string> cmos_file{this, "cmos_file", "",
+                               "battery-backed CMOS RAM across runs: read at power-up if it exists, written on every "
+                               "change of a RAM byte (empty: RAM starts clear)"};
 
-  // NMI mask latched from bit 7 of the last write to port 0x70 (on a PC this
-  // gates NMI to the CPU; there is no NMI source in minipc yet).
+  // NMI mask latched from bit 7 of the last write to port 0x70: on a PC it
+  // gates the chipset's NMI sources (port 0x61's IOCHK and PERR, models/pit/
+  // system_control_port_b.h) from the CPU. 1 = masked; 0 after reset.
   bool nmi_masked() const { return nmi_masked_; }
+  // Called when a write to port 0x70 changes the mask, with the access's
+  // local time (the platform connects it to port 0x61's block).
+  std::function<void(bool masked, const sc_core::sc_time& at)> on_nmi_mask;
 
   // ---- bus registers ---------------------------------------------------------
   Register INDEX{bank_, "INDEX", 0, 1, 0x00};  // port 0x70: bit 7 NMI mask, 6:0 CMOS index
@@ -109,6 +124,8 @@ class Mc146818 : public Peripheral {
   uint8_t to_reg(int v) const;
   int from_reg(uint8_t v) const;
   void set_calendar_from(const std::string& text);
+  void load_cmos_file();
+  void save_cmos_file();
 
   uint8_t reg_c() const;
   void refresh();       // after an access: DATA's stored value, IRQ, wake-up
@@ -125,6 +142,7 @@ class Mc146818 : public Peripheral {
   bool dse_october_done_ = false;
   bool started_ = false;
   bool warned_dv_ = false;
+  bool warned_cmos_file_ = false;
   sc_core::sc_event wakeup_;    // an enabled interrupt source fires by itself
   sc_core::sc_event irq_event_; // an access changed the IRQ level: on_wakeup() writes it
 

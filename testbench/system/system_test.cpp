@@ -276,6 +276,15 @@ TEST(BadInput, UnwritableVcdIs66) {
   EXPECT_TRUE(has(r.err, "platform.vcd: cannot create folder '/proc/minipc'")) << r.err;
 }
 
+// A device as the VCD (/dev/full takes nothing; SystemC would have written
+// /dev/full.vcd beside it) is refused before the run, 66.
+TEST(BadInput, ADeviceAsTheVcdIs66) {
+  const RunResult r = minipc("--vcd /dev/full --no-stats", scratch());
+  EXPECT_EQ(r.status, 66) << r.err;
+  EXPECT_TRUE(has(r.err, "platform.vcd: '/dev/full' is not a regular file")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists("/dev/full.vcd"));
+}
+
 // ---- debugging and tracing outputs ----
 
 TEST(Debug, GdbBatchSessionBreaksStepsAndContinues) {

@@ -21,6 +21,7 @@
 
 #include "bus/bus.h"
 #include "core/address_space.h"
+#include "core/fault.h"
 #include "core/params.h"
 #include "core/sim_control.h"
 #include "core/stats.h"
@@ -156,6 +157,8 @@ struct DiskTest : ::testing::Test {
   void SetUp() override {
     ConfigStore::instance().clear();
     StatsRegistry::instance().clear();
+    FaultLog::instance().clear();
+    FaultLog::instance().set_quiet(true);
     set("ram.size", "256K");
     set("disk0.image", file.path);
   }
@@ -540,4 +543,256 @@ TEST_F(DiskTest, BlankDiskWithoutImage) {
   });
   EXPECT_EQ(id[120] | (id[121] << 8), 2048);
   EXPECT_EQ(data, std::vector<uint8_t>(512, 0));
+}
+
+// ---- faults (docs/faults_disk_nmi.md) -------------------------------------------
+
+namespace {
+// A fault of the disk as the platform's injector prepares it: its parameters
+// are config keys faults.<name>.<param>.
+FaultAction prepare(const FaultHook& hook, const std::string& name, FaultArgs** keep = nullptr) {
+  static std::vector<std::unique_ptr<FaultArgs>> args;
+  args.push_back(std::make_unique<FaultArgs>(name, FaultLog::instance().add(name), 1));
+  if (keep) *keep = args.back().get();
+  return hook.prepare(*args.back());
+}
+uint64_t task_file_lba(CpuMaster& cpu) {
+  return cpu.in(kCmd + A::LBA_LOW) | (cpu.in(kCmd + A::LBA_MID) << 8) | (cpu.in(kCmd + A::LBA_HIGH) << 16) |
+         ((cpu.in(kCmd + A::DEVICE) & 0x0F) << 24);
+}
+}  // namespace
+
+// READ SECTORS over a bad sector: the sectors before it come in their DRQ
+// blocks, then the command ends with ERR, UNC and the bad LBA in the task file.
+TEST_F(DiskTest, UnreadablePioReadTransfersSectorsBeforeTheBadOneThenUnc) {
+  set("faults.bad.lba", "7");
+  set("faults.bad.count", "2");
+  DiskSystem s;
+  FaultAction fire = prepare(unreadable_fault_hook(s.disk), "bad");
+  std::vector<uint8_t> a, b;
+  uint64_t st0 = 0, st1 = 0, st2 = 0, err = 0, lba = 0, data_after = 0;
+  bool irq = false;
+  s.run([&] {
+    fire(true);
+    s.cpu.issue(A::CMD_READ_SECTORS, 5, 4);
+    st0 = s.cpu.wait_not_busy();
+    a = s.cpu.read_sector_pio();
+    st1 = s.cpu.wait_not_busy();
+    b = s.cpu.read_sector_pio();
+    st2 = s.cpu.wait_not_busy();
+    s.cpu.settle();
+    irq = s.irq14.read();
+    err = s.cpu.in(kCmd + A::ERROR);
+    lba = task_file_lba(s.cpu);
+    s.cpu.in(kCmd + A::STATUS);
+    data_after = s.cpu.in(kCmd + A::DATA, 2);
+  });
+  EXPECT_EQ(st0, 0x58u);
+  EXPECT_EQ(st1, 0x58u);
+  EXPECT_TRUE(sector_matches(a.data(), 5));
+  EXPECT_TRUE(sector_matches(b.data(), 6));
+  EXPECT_EQ(st2, 0x51u) << "DRDY DSC ERR, no DRQ for the bad sector";
+  EXPECT_EQ(err, A::ER_UNC);
+  EXPECT_EQ(lba, 7u) << "the task file holds the first unreadable sector";
+  EXPECT_TRUE(irq) << "INTRQ with the error";
+  EXPECT_EQ(data_after, 0xFFFFu) << "no data phase after the error";
+  EXPECT_EQ(stat("disk0.sectors_read"), 2);
+  EXPECT_EQ(stat("disk0.media_errors"), 1);
+}
+
+// In CHS mode the error address is cylinder/head/sector.
+TEST_F(DiskTest, UnreadableErrorAddressInChsMode) {
+  set("faults.bad.lba", "70");  // cylinder 0, head 1, sector 8 (63 sectors per track)
+  DiskSystem s;
+  FaultAction fire = prepare(unreadable_fault_hook(s.disk), "bad");
+  uint64_t st = 0, err = 0, sec = 0, cyl = 0, head = 0;
+  std::vector<uint8_t> first;
+  s.run([&] {
+    fire(true);
+    s.cpu.out(kCmd + A::SECTOR_COUNT, 2);
+    s.cpu.out(kCmd + A::LBA_LOW, 7);  // the sector before the bad one
+    s.cpu.out(kCmd + A::LBA_MID, 0);
+    s.cpu.out(kCmd + A::LBA_HIGH, 0);
+    s.cpu.out(kCmd + A::DEVICE, 0xA1);  // CHS, head 1
+    s.cpu.out(kCmd + A::COMMAND, A::CMD_READ_SECTORS);
+    s.cpu.wait_not_busy();
+    first = s.cpu.read_sector_pio();
+    st = s.cpu.wait_not_busy();
+    err = s.cpu.in(kCmd + A::ERROR);
+    sec = s.cpu.in(kCmd + A::LBA_LOW);
+    cyl = s.cpu.in(kCmd + A::LBA_MID) | (s.cpu.in(kCmd + A::LBA_HIGH) << 8);
+    head = s.cpu.in(kCmd + A::DEVICE) & 0x0F;
+  });
+  EXPECT_EQ(st, 0x51u);
+  EXPECT_EQ(err, A::ER_UNC);
+  EXPECT_TRUE(sector_matches(first.data(), 69));
+  EXPECT_EQ(sec, 8u) << "the bad sector, not the command's first";
+  EXPECT_EQ(cyl, 0u);
+  EXPECT_EQ(head, 1u);
+}
+
+// READ DMA over a bad sector: the engine moves the sectors before it and
+// stops; Status ERR, Error UNC, BMISTA interrupt with Active still set and no
+// bus-master error.
+TEST_F(DiskTest, UnreadableReadDmaStopsAtTheBadSector) {
+  set("faults.bad.lba", "21");
+  DiskSystem s;
+  FaultAction fire = prepare(unreadable_fault_hook(s.disk), "bad");
+  s.prd(0x8000, 0x1000, 3 * 512, true);
+  std::memset(s.ram.data() + 0x1000, 0xEE, 0x1000);
+  uint64_t bmista = 0, st = 0, err = 0, lba = 0;
+  s.run([&] {
+    fire(true);
+    s.cpu.out(kBmi + A::BMIDTP, 0x8000, 4);
+    s.cpu.issue(A::CMD_READ_DMA, 20, 3);
+    s.cpu.out(kBmi + A::BMICOM, A::BMICOM_READ | A::BMICOM_START);
+    while (!s.irq14.read()) wait(s.irq14.posedge_event());
+    bmista = s.cpu.in(kBmi + A::BMISTA);
+    s.cpu.out(kBmi + A::BMICOM, 0);
+    err = s.cpu.in(kCmd + A::ERROR);
+    lba = task_file_lba(s.cpu);
+    st = s.cpu.in(kCmd + A::STATUS);
+  });
+  EXPECT_EQ(bmista, A::BMISTA_INTR | A::BMISTA_ACTIVE | A::BMISTA_DRV0_DMA);
+  EXPECT_EQ(st, 0x51u);
+  EXPECT_EQ(err, A::ER_UNC);
+  EXPECT_EQ(lba, 21u);
+  EXPECT_TRUE(sector_matches(s.ram.data() + 0x1000, 20)) << "the sector before the bad one arrived";
+  EXPECT_EQ(s.ram.data()[0x1200], 0xEE) << "nothing for the bad sector";
+  EXPECT_EQ(stat("disk0.sectors_read"), 1);
+  EXPECT_EQ(stat("disk0.media_errors"), 1);
+}
+
+// READ VERIFY SECTORS finds the bad sector too; sectors outside the range read
+// fine; when the fault ends the sectors read again.
+TEST_F(DiskTest, UnreadableVerifyOtherSectorsAndEndOfFault) {
+  set("faults.bad.lba", "40");
+  set("faults.bad.count", "3");
+  DiskSystem s;
+  FaultAction fault = prepare(unreadable_fault_hook(s.disk), "bad");
+  uint64_t verify_st = 0, verify_err = 0, verify_lba = 0, ok_st = 0, after_st = 0;
+  std::vector<uint8_t> neighbour, healed;
+  s.run([&] {
+    fault(true);
+    s.cpu.issue(A::CMD_READ_VERIFY, 38, 10);
+    verify_st = s.cpu.wait_not_busy();
+    verify_err = s.cpu.in(kCmd + A::ERROR);
+    verify_lba = task_file_lba(s.cpu);
+    s.cpu.issue(A::CMD_READ_SECTORS, 43, 1);
+    ok_st = s.cpu.wait_not_busy();
+    neighbour = s.cpu.read_sector_pio();
+    fault(false);
+    s.cpu.issue(A::CMD_READ_SECTORS, 41, 1);
+    after_st = s.cpu.wait_not_busy();
+    healed = s.cpu.read_sector_pio();
+  });
+  EXPECT_EQ(verify_st, 0x51u);
+  EXPECT_EQ(verify_err, A::ER_UNC);
+  EXPECT_EQ(verify_lba, 40u);
+  EXPECT_EQ(ok_st, 0x58u);
+  EXPECT_TRUE(sector_matches(neighbour.data(), 43));
+  EXPECT_EQ(after_st, 0x58u);
+  EXPECT_TRUE(sector_matches(healed.data(), 41));
+}
+
+// Bad parameters are ConfigErrors naming the key.
+TEST_F(DiskTest, UnreadableParametersOutOfRangeNameTheKey) {
+  DiskSystem s;
+  const FaultHook hook = unreadable_fault_hook(s.disk);
+  auto error_of = [&](const std::string& name) -> std::string {
+    try {
+      prepare(hook, name);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_NE(error_of("nolba").find("faults.nolba.lba"), std::string::npos) << error_of("nolba");
+  set("faults.far.lba", std::to_string(kImageSectors));
+  EXPECT_NE(error_of("far").find("faults.far.lba"), std::string::npos) << error_of("far");
+  set("faults.zero.lba", "3");
+  set("faults.zero.count", "0");
+  EXPECT_NE(error_of("zero").find("faults.zero.count"), std::string::npos) << error_of("zero");
+  set("faults.past.lba", std::to_string(kImageSectors - 1));
+  set("faults.past.count", "2");
+  EXPECT_NE(error_of("past").find("faults.past.count"), std::string::npos) << error_of("past");
+  set("faults.word.lba", "abc");
+  EXPECT_NE(error_of("word").find("faults.word.lba"), std::string::npos) << error_of("word");
+  set("faults.last.lba", std::to_string(kImageSectors - 1));
+  EXPECT_EQ(error_of("last"), "") << "the last sector is a valid target";
+}
+
+// busy: BSY from the firing to the fault's end; commands, task-file writes and
+// SRST are ignored; INTRQ released; a running command is dropped (ABRT after).
+TEST_F(DiskTest, BusyHoldsBsyIgnoresCommandsUntilTheEnd) {
+  DiskSystem s;
+  FaultAction hang = prepare(busy_fault_hook(s.disk), "hang");
+  uint64_t during_alt = 0, during_st = 0, after = 0, err = 0;
+  bool bsy_all_along = true, irq_during = true;
+  double commands_during = -1;
+  std::vector<uint8_t> data;
+  s.run([&] {
+    s.cpu.issue(A::CMD_READ_SECTORS, 5, 2);
+    s.cpu.wait_not_busy();  // DRQ for sector 5, INTRQ pending
+    hang(true);
+    s.cpu.settle();
+    irq_during = s.irq14.read();
+    during_alt = s.cpu.in(kCtrl);
+    during_st = s.cpu.in(kCmd + A::STATUS);
+    const double commands = stat("disk0.commands");
+    s.cpu.issue(A::CMD_IDENTIFY);
+    s.cpu.out(kCtrl, A::DC_SRST | A::DC_NIEN);
+    s.cpu.out(kCtrl, A::DC_NIEN);
+    for (int i = 0; i < 100; ++i) {  // 1 ms of polling
+      if (!(s.cpu.in(kCtrl) & A::ST_BSY)) bsy_all_along = false;
+      wait(sc_time(10, SC_US));
+    }
+    commands_during = stat("disk0.commands") - commands;
+    hang(false);
+    after = s.cpu.in(kCtrl);
+    err = s.cpu.in(kCmd + A::ERROR);
+    s.cpu.issue(A::CMD_READ_SECTORS, 9, 1);
+    s.cpu.wait_not_busy();
+    data = s.cpu.read_sector_pio();
+  });
+  EXPECT_FALSE(irq_during) << "INTRQ released by the hang";
+  EXPECT_EQ(during_alt, A::ST_BSY);
+  EXPECT_EQ(during_st, A::ST_BSY);
+  EXPECT_TRUE(bsy_all_along);
+  EXPECT_EQ(commands_during, 0) << "no command accepted while hung";
+  EXPECT_EQ(after, 0x51u) << "DRDY DSC ERR: the dropped READ SECTORS";
+  EXPECT_EQ(err, A::ER_ABRT);
+  EXPECT_TRUE(sector_matches(data.data(), 9)) << "the drive works again after the fault";
+}
+
+// busy during a READ DMA: the engine stops where it is, no INTRQ comes; a
+// drive idle when the hang ends reads DRDY DSC.
+TEST_F(DiskTest, BusyStopsARunningDmaWithoutInterrupt) {
+  set("disk0.bytes_per_second", "5120000");  // 100 us per sector
+  DiskSystem s;
+  FaultAction hang = prepare(busy_fault_hook(s.disk), "hang");
+  s.prd(0x8000, 0x1000, 8 * 512, true);
+  bool irq_seen = false;
+  uint64_t bmista = 0, idle_after = 0;
+  s.run([&] {
+    s.cpu.out(kBmi + A::BMIDTP, 0x8000, 4);
+    s.cpu.issue(A::CMD_READ_DMA, 0, 8);
+    s.cpu.out(kBmi + A::BMICOM, A::BMICOM_READ | A::BMICOM_START);
+    wait(sc_time(300, SC_US));
+    hang(true);
+    wait(sc_time(2, sc_core::SC_MS));
+    irq_seen = s.irq14.read() || stat("disk0.sectors_read") == 8;
+    bmista = s.cpu.in(kBmi + A::BMISTA);
+    s.cpu.out(kBmi + A::BMICOM, 0);
+    hang(false);
+    s.cpu.in(kCmd + A::STATUS);
+    // An idle drive hung and released comes back without an error.
+    hang(true);
+    hang(false);
+    idle_after = s.cpu.in(kCtrl);
+  });
+  EXPECT_FALSE(irq_seen);
+  EXPECT_LT(stat("disk0.sectors_read"), 8);
+  EXPECT_EQ(bmista & (A::BMISTA_INTR | A::BMISTA_ERROR), 0u);
+  EXPECT_EQ(idle_after, 0x50u);
 }

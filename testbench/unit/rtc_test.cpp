@@ -11,12 +11,20 @@
 #include <gtest/gtest.h>
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <systemc>
+#include <utility>
 #include <vector>
 
 #include "core/irq.h"
 #include "core/params.h"
+#include "core/sim_control.h"
 #include "rtc/mc146818.h"
 
 using namespace minipc;
@@ -438,4 +446,89 @@ TEST(Rtc, DaylightSavingSkipsAnHourInApril) {
   b.write(REG_B, H24 | 0x01);  // DSE
   EXPECT_EQ(b.read(HOUR, s(1)), 0x03);
   EXPECT_EQ(b.read(MIN, s(1)), 0x00);
+}
+
+// ---- battery-backed RAM (cmos_file) and the NMI mask -----------------------------
+
+namespace {
+std::string temp_cmos_path() { return "/tmp/minipc_rtc_test_" + std::to_string(::getpid()) + ".cmos"; }
+}  // namespace
+
+// A RAM byte written goes to the file at once (the whole 128-byte map); the
+// time registers are not taken from a file.
+TEST(Rtc, CmosFileKeepsRamAcrossRuns) {
+  const std::string path = temp_cmos_path();
+  {
+    std::array<uint8_t, 128> image{};
+    image[0x40] = 0x5A;
+    image[0x7F] = 0xC3;
+    image[0x00] = 0x59;  // seconds: must not be taken from the file
+    std::ofstream f(path, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(image.data()), 128);
+  }
+  configure("rtc.cmos_file", path);
+  RtcBench b;
+  EXPECT_EQ(b.read(0x40), 0x5A) << "RAM from the file";
+  EXPECT_EQ(b.read(0x7F), 0xC3);
+  EXPECT_EQ(b.read(SEC), 0x00) << "time from start_time";
+  b.write(0x41, 0x77);
+  std::ifstream f(path, std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), {});
+  std::remove(path.c_str());
+  ASSERT_EQ(bytes.size(), 128u);
+  EXPECT_EQ(bytes[0x41], 0x77) << "written through";
+  EXPECT_EQ(bytes[0x40], 0x5A);
+}
+
+// A file that is not 128 bytes is a DataError naming the key.
+TEST(Rtc, CmosFileBadSizeIsDataError) {
+  const std::string path = temp_cmos_path();
+  { std::ofstream(path, std::ios::binary) << "short"; }
+  configure("rtc.cmos_file", path);
+  try {
+    Mc146818 rtc("rtc");
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("rtc.cmos_file"), std::string::npos) << e.what();
+  }
+  std::remove(path.c_str());
+}
+
+TEST(Rtc, CmosFileMissingIsCreatedOnFirstChange) {
+  const std::string path = temp_cmos_path();
+  std::remove(path.c_str());
+  configure("rtc.cmos_file", path);
+  RtcBench b;
+  EXPECT_EQ(b.read(0x50), 0x00);
+  EXPECT_FALSE(std::ifstream(path).good()) << "nothing written before a change";
+  b.write(0x50, 0x99);
+  std::ifstream f(path, std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), {});
+  std::remove(path.c_str());
+  ASSERT_EQ(bytes.size(), 128u);
+  EXPECT_EQ(bytes[0x50], 0x99);
+}
+
+// Port 0x70 bit 7 is the NMI mask: latched on every index write, reported to
+// the NMI gate (on_nmi_mask) with the access's local time when it changes,
+// cleared by reset.
+TEST(Rtc, IndexBit7IsTheNmiMask) {
+  RtcBench b;
+  std::vector<std::pair<bool, sc_time>> calls;
+  b.rtc.on_nmi_mask = [&](bool m, const sc_time& at) { calls.emplace_back(m, at); };
+  EXPECT_FALSE(b.rtc.nmi_masked());
+  b.cpu.write(0, 0x8D, us(3));
+  EXPECT_TRUE(b.rtc.nmi_masked());
+  EXPECT_EQ(b.cpu.read(1, us(3)) & 0x80, 0x80) << "index 0x0D selected (VRT), bit 7 is not part of the index";
+  b.cpu.write(0, 0x8A, us(4));  // still masked: no call
+  b.cpu.write(0, 0x0A, us(5));
+  EXPECT_FALSE(b.rtc.nmi_masked());
+  b.cpu.write(0, 0x80, us(6));
+  b.rtc.reset();
+  EXPECT_FALSE(b.rtc.nmi_masked());
+  ASSERT_EQ(calls.size(), 4u);
+  EXPECT_EQ(calls[0], std::make_pair(true, us(3)));
+  EXPECT_EQ(calls[1], std::make_pair(false, us(5)));
+  EXPECT_EQ(calls[2], std::make_pair(true, us(6)));
+  EXPECT_FALSE(calls[3].first) << "reset clears the mask";
 }
