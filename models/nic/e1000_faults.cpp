@@ -77,7 +77,8 @@ FaultHook E1000::fault_hook(const std::string& kind) {
   } else {
     throw std::invalid_argument("e1000: no fault kind " + kind);
   }
-  return {what, [this, k](const FaultArgs& args) -> FaultAction {
+  // The frame faults record the frames they act on (not their arming).
+  FaultHook hook{what, [this, k](const FaultArgs& args) -> FaultAction {
             auto f = std::make_shared<FrameFault>(FrameFault{k, args, 0, 0, 0, std::mt19937_64(args.seed())});
             read_trigger(args, f->probability, f->nth);
             return [this, f](bool begin) {
@@ -86,6 +87,8 @@ FaultHook E1000::fault_hook(const std::string& kind) {
               if (!begin && it != frame_faults_.end()) frame_faults_.erase(it);
             };
           }};
+  hook.records_itself = true;
+  return hook;
 }
 
 // Several link_down faults may overlap: the link is up again when the last

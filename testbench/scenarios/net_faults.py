@@ -111,6 +111,8 @@ def main():
             fired = int(s["faults"][name]["fired"])
             checks.append((fired > 0, f"fault {name} fired ({fired})"))
         checks.append((int(s["faults"]["unplug"]["fired"]) == 1, "unplug fired once (for 10 ms)"))
+        checks.append((int(s["faults"]["lossy"]["fired"]) == n(wire, "dropped"),
+                       f"lossy fired once per frame lost ({s['faults']['lossy']['fired']} = dropped {wire['dropped']})"))
         for k in ("dropped", "link_down", "corrupted", "duplicates"):
             checks.append((n(wire, k) > 0, f"some frames {k} on the wire ({wire[k]})"))
         # conservation
