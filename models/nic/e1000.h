@@ -346,7 +346,7 @@ class E1000 : public PciFunction {
   sc_core::sc_event link_up_event_;
   WireCounts wire_;
   uint64_t tx_held_for_link_ = 0;
-  void set_link_fault(bool down, const FaultArgs& args);
+  void set_link_fault(bool down);  // a link_down fault begins (true) or ends
 
   Counter& rx_offered_;
   Counter& rx_missed_;

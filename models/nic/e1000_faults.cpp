@@ -58,9 +58,7 @@ FaultHook E1000::fault_hook(const std::string& kind) {
   if (kind == "link_down") {
     return {"the link goes down (STATUS.LU clear, ICR.LSC; arriving frames are lost, the transmitter waits) "
             "and, with a duration, comes back (LSC again)",
-            [this](const FaultArgs& args) -> FaultAction {
-              return [this, args](bool begin) { set_link_fault(begin, args); };
-            }};
+            [this](const FaultArgs&) -> FaultAction { return [this](bool begin) { set_link_fault(begin); }; }};
   }
   FrameFaultKind k;
   std::string what;
@@ -94,7 +92,7 @@ FaultHook E1000::fault_hook(const std::string& kind) {
 // Several link_down faults may overlap: the link is up again when the last
 // one ends. LSC when STATUS.LU changes. The firing itself is logged by the
 // injector (platform/faults.cpp), not here.
-void E1000::set_link_fault(bool down, const FaultArgs&) {
+void E1000::set_link_fault(bool down) {
   const bool was = link_up();
   if (down) {
     ++link_down_faults_;
