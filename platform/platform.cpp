@@ -88,7 +88,7 @@ Platform::Platform() {
   faults_->wire(*this, *bus_);
   add_trace([this](sc_core::sc_trace_file* f) { faults_->trace(f); });
   if (!trace_rtl.get().empty() && rtl_traces_.empty())
-    throw ConfigError(trace_rtl.key() + ": no block is RTL (set pit0.impl=rtl and/or pic.impl=rtl)");
+    throw ConfigError(trace_rtl.key() + ": no block is RTL (set pit0.impl=rtl and/or pic.impl=rtl, or add an rtl_apb block)");
   // Unused keys are checked by the run session (platform/session.cpp),
   // which takes the run's own keys (platform.vcd, ...) first.
 }
@@ -115,8 +115,11 @@ void Platform::build_block(const std::string& name) {
   auto& cfg = ConfigStore::instance();
   const auto type = cfg.take(name + ".type");
   const auto impl_entry = cfg.take(name + ".impl");
-  const std::string impl = impl_entry ? impl_entry->value : "tlm";
   const auto impls = BlockRegistry::instance().impls(type->value);
+  // Without `impl`: tlm, or the only implementation a type has (rtl_apb: rtl).
+  std::string impl = "tlm";
+  if (!impl_entry && impls.size() == 1) impl = impls.front();
+  if (impl_entry) impl = impl_entry->value;
   if (impls.empty())
     throw ConfigError(name + ".type (" + type->source + "): unknown block type '" + type->value + "' (known: " +
                       join(BlockRegistry::instance().types()) + ")");

@@ -48,6 +48,31 @@ static inline uint32_t read_cr2(void) {
   return v;
 }
 
+static inline uint32_t read_cr4(void) {
+  uint32_t v;
+  __asm__ volatile("movl %%cr4, %0" : "=r"(v));
+  return v;
+}
+
+static inline void write_cr4(uint32_t v) {
+  __asm__ volatile("movl %0, %%cr4" : : "r"(v) : "memory");
+}
+
+// CPUID leaf `leaf`: EAX, EBX, ECX, EDX into r[0..3].
+static inline void cpuid(uint32_t leaf, uint32_t r[4]) {
+  __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
+}
+
+static inline uint64_t rdmsr(uint32_t index) {
+  uint32_t lo, hi;
+  __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(index));
+  return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t index, uint64_t v) {
+  __asm__ volatile("wrmsr" : : "c"(index), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
 static inline uint16_t read_cs(void) {
   uint16_t v;
   __asm__ volatile("movw %%cs, %0" : "=r"(v));

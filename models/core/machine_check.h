@@ -1,12 +1,20 @@
 // A hardware error reported through the CPU's machine-check architecture
 // (Intel SDM vol. 3B ch. 15), carried on the transaction that met it.
 //
-// A target, or the platform's fault injector on the bus (faults: kind
-// memory_error with report: machine_check), answers a read with
+// A target, or the platform's fault injector on the bus (faults: target
+// bus, kind memory_error; docs/faults.md), answers a read with
 // TLM_GENERIC_ERROR_RESPONSE and attaches this extension. A CPU that gets it
 // logs the error in its bank (MCi_STATUS with VAL, UC, ADDRV, MCi_ADDR =
 // address) and raises #MC, or shuts down when CR4.MCE is clear. Any other
 // master just sees a bus error.
+//
+// Ownership: the extension belongs to the transaction, as any extension of
+// a payload without a memory manager. The attacher allocates it
+// (`delete p.set_extension(new MachineCheckExtension{...})`: one left on a
+// reused payload by an earlier transaction is freed); the CPU takes it off
+// its payload and deletes it after each transaction (Cpu::transport()); any
+// other initiator's payload frees it with its own extensions when it is
+// destroyed.
 #pragma once
 
 #include <cstdint>

@@ -6,6 +6,7 @@
 
 #include "core/address_space.h"
 #include "core/bus_host.h"
+#include "core/machine_check.h"
 #include "core/sim_control.h"
 #include "core/stats.h"
 #include "core/timed_signal.h"
@@ -81,6 +82,7 @@ Cpu::Cpu(sc_core::sc_module_name name) : sc_module(name), core_(*this) {
   stats.probe(n + ".instructions", [this] { return static_cast<double>(instructions()); }, "instructions");
   stats.probe(n + ".cycles", [this] { return static_cast<double>(cycles()); }, "cycles");
   stats.probe(n + ".halted_cycles", [this] { return static_cast<double>(halted_cycles()); }, "cycles");
+  stats.probe(n + ".machine_checks", [this] { return static_cast<double>(core_.machine_checks()); }, "errors");
   if (cache_) {
     const Cache* c = cache_.get();
     auto count = [&](const char* key, uint64_t (*get)(const Cache::Stats&)) {
@@ -562,6 +564,7 @@ tlm::tlm_response_status Cpu::transport(bool is_io, tlm::tlm_command cmd, uint32
   p.set_byte_enable_length(0);
   p.set_dmi_allowed(false);
   p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  mc_reported_ = false;
   interact();  // at the reference's time stamp, with its delay
   const sc_core::sc_time offset = local_offset();
   const sc_core::sc_time before = sc_core::sc_time_stamp();
@@ -587,6 +590,19 @@ tlm::tlm_response_status Cpu::transport(bool is_io, tlm::tlm_command cmd, uint32
     bus_delay_ = delay;
   } else if (delay > offset) {
     bus_delay_ += delay - offset;
+  }
+  // A hardware error reported for the machine check (core/machine_check.h):
+  // the extension is the transaction's (the attacher allocated it), so the
+  // CPU takes it off this reused payload and deletes it; a failed memory
+  // read remembers it for read_mem()/fetch() (take_machine_check()).
+  if (auto* mce = p.get_extension<MachineCheckExtension>()) [[unlikely]] {
+    p.clear_extension(mce);
+    if (!is_io && cmd == tlm::TLM_READ_COMMAND && p.get_response_status() != tlm::TLM_OK_RESPONSE) {
+      mc_reported_ = true;
+      mc_address_ = mce->address;
+      mc_uncorrected_ = mce->uncorrected;
+    }
+    delete mce;
   }
   const sc_core::sc_time end = sc_core::sc_time_stamp() + delay, start = before + offset;
   if (end > start) stall_time_ += end - start;
@@ -665,21 +681,50 @@ void Cpu::snoop_write_back(uint32_t addr, const uint8_t* data, unsigned len) {
 }
 
 bool Cpu::read_mem(uint32_t addr, void* data, unsigned len) {
-  if (cached(addr, len, Cache::kData) && cache_->read(addr, data, len, Cache::kData)) {
-    core_.add_stall(hit_cycles_);
-    return true;
+  if (cached(addr, len, Cache::kData)) {
+    if (cache_->read(addr, data, len, Cache::kData)) {
+      core_.add_stall(hit_cycles_);
+      return true;
+    }
+    if (fill_machine_check(data, len)) return true;
   }
   if (transport(false, tlm::TLM_READ_COMMAND, addr, data, len) != tlm::TLM_OK_RESPONSE) {
-    warn_once("read from unmapped", false, addr);
     std::memset(data, 0xFF, len);
+    if (!take_machine_check()) warn_once("read from unmapped", false, addr);
   }
   return true;
 }
 
+// After a failed read: a machine check the transaction reported goes to the
+// core, which ends the instruction in #MC or shutdown (no return) or only
+// logs it (returns true: the read completes with all ones).
+bool Cpu::take_machine_check() {
+  if (!mc_reported_) return false;
+  mc_reported_ = false;
+  core_.machine_check(mc_address_, mc_uncorrected_);
+  return true;
+}
+
+// A cached read or fetch whose line fill failed: when the fill carried a
+// machine check, that is the read's error (not read again uncached). Pages
+// with injected faults are not cacheable (the bus grants no DMI for them),
+// so only a target that reports errors inside DMI memory gets here. A
+// write-allocate fill's error is not reported (the store then goes to the
+// bus uncached, as before).
+bool Cpu::fill_machine_check(void* data, unsigned len) {
+  if (!mc_reported_) return false;
+  std::memset(data, 0xFF, len);
+  return take_machine_check();
+}
+
 bool Cpu::write_mem(uint32_t addr, const void* data, unsigned len) {
-  if (cached(addr, len, Cache::kData) && cache_->write(addr, data, len)) {
-    core_.add_stall(hit_cycles_);
-    return true;
+  if (cached(addr, len, Cache::kData)) {
+    const bool hit = cache_->write(addr, data, len);
+    mc_reported_ = false;  // a write-allocate fill's error is not this store's (fill_machine_check())
+    if (hit) {
+      core_.add_stall(hit_cycles_);
+      return true;
+    }
   }
   uint8_t buf[16];
   std::memcpy(buf, data, std::min<unsigned>(len, sizeof buf));
@@ -689,11 +734,17 @@ bool Cpu::write_mem(uint32_t addr, const void* data, unsigned len) {
 }
 
 bool Cpu::fetch(uint32_t addr, void* data, unsigned len) {
-  if (cached(addr, len, Cache::kFetch) && cache_->read(addr, data, len, Cache::kFetch)) {
-    core_.add_stall(hit_cycles_);
-    return true;
+  if (cached(addr, len, Cache::kFetch)) {
+    if (cache_->read(addr, data, len, Cache::kFetch)) {
+      core_.add_stall(hit_cycles_);
+      return true;
+    }
+    if (fill_machine_check(data, len)) return true;
   }
-  return transport(false, tlm::TLM_READ_COMMAND, addr, data, len) == tlm::TLM_OK_RESPONSE;
+  if (transport(false, tlm::TLM_READ_COMMAND, addr, data, len) == tlm::TLM_OK_RESPONSE) return true;
+  if (!take_machine_check()) return false;  // nothing there: the core's bus fatal stop
+  std::memset(data, 0xFF, len);
+  return true;
 }
 
 unsigned Cpu::fetch_words(uint32_t first, unsigned n, uint32_t* out) {

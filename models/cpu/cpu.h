@@ -261,6 +261,13 @@ class Cpu : public sc_core::sc_module, private CpuBus, private Cache::Backend {
     return (base & 0x800) && (addr & ~0xFFFu) == (base & 0xFFFFF000u);
   }
   tlm::tlm_response_status transport(bool is_io, tlm::tlm_command cmd, uint32_t addr, void* data, unsigned len);
+  // The last transport() was a failed memory read carrying a
+  // MachineCheckExtension (its fields here).
+  bool mc_reported_ = false;
+  bool mc_uncorrected_ = true;
+  uint64_t mc_address_ = 0;
+  bool take_machine_check();
+  bool fill_machine_check(void* data, unsigned len);
   void warn_once(const char* what, bool is_io, uint32_t addr);
   sc_core::sc_time local_offset() const;
 

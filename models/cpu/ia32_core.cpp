@@ -1167,7 +1167,7 @@ struct Exec {
   static void ex_rdmsr(C& c, const D&) {
     c.require_cpl0();
     const uint32_t index = c.regs_[reg::ecx];
-    if (index != 0x10 && index != 0x1B) c.raise(C::GP, "RDMSR of an unknown MSR");
+    if (index != 0x10 && index != 0x1B && !c.mca_msr(index)) c.raise(C::GP, "RDMSR of an unknown MSR");
     const uint64_t v = c.msr(index);
     c.regs_[reg::eax] = static_cast<uint32_t>(v);
     c.regs_[reg::edx] = static_cast<uint32_t>(v >> 32);
@@ -1181,7 +1181,9 @@ struct Exec {
         if (v >> 32) c.raise(C::GP, "WRMSR: reserved bits of IA32_APIC_BASE");
         c.apic_base_ = (v & 0xFFFFF800u) | (c.apic_base_ & 0x100);
         break;
-      default: c.raise(C::GP, "WRMSR of an unknown MSR");
+      default:
+        if (!c.mca_msr(c.regs_[reg::ecx])) c.raise(C::GP, "WRMSR of an unknown MSR");
+        c.write_mca_msr(c.regs_[reg::ecx], v);
     }
   }
   static void ex_ud2(C& c, const D&) { c.raise(6, "invalid opcode (UD2)"); }
@@ -1222,7 +1224,8 @@ struct Exec {
       c.cr_[0] = v | 0x10;  // ET is hardwired to 1
       if ((old ^ c.cr_[0]) & 0x80010000u) c.flush_direct_cache();  // PG or WP changed
     } else if (n == 4) {
-      if (v & ~0x10u & ~0x80u & ~0x200u & ~0x400u) c.raise(C::GP, "MOV to CR4 sets reserved or unsupported bits");
+      if (v & ~0x10u & ~mca::CR4_MCE & ~0x80u & ~0x200u & ~0x400u)
+        c.raise(C::GP, "MOV to CR4 sets reserved or unsupported bits");
       const uint32_t old = c.cr_[4];
       c.cr_[4] = v;
       if ((old ^ v) & 0x10u) c.flush_direct_cache();  // PSE changed
@@ -1247,8 +1250,9 @@ struct Exec {
     } else if (leaf == 1) {
       a = 0x00000633;  // family 6, model 3, stepping 3
       b = uint32_t{c.apic_id_} << 24;
-      // PSE (4 MiB pages), TSC, MSR, CX8, APIC; no FPU.
-      dd = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 9);
+      // PSE (4 MiB pages), TSC, MSR, MCE (#MC and CR4.MCE), CX8, APIC, MCA
+      // (IA32_MCG_CAP and the banks); no FPU.
+      dd = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 7) | (1u << 8) | (1u << 9) | (1u << 14);
     }
     c.regs_[reg::eax] = a;
     c.regs_[reg::ebx] = b;
@@ -1352,6 +1356,12 @@ void Ia32Core::reset() {
   ev_.sti_shadow = ev_.shadow_pending = false;
   fatal_kind_ = FatalKind::none;
   fatal_message_.clear();
+  // Power-up: the banks clear, their signalling enabled as a PC's BIOS
+  // leaves them (minipc has no BIOS; KVM's virtual CPUs also start with
+  // every IA32_MCi_CTL enabled).
+  for (McBank& b : mc_) b = McBank{};
+  mcg_status_ = 0;
+  mc_shutdown_ = false;
   flush_direct_cache();
 }
 
@@ -1370,8 +1380,82 @@ uint64_t Ia32Core::msr(uint32_t index) const {
   switch (index) {
     case 0x10: return cycles() + bus_.stall_cycles() + static_cast<uint64_t>(tsc_offset_);
     case 0x1B: return apic_base_;
-    default: return 0;
+    default: return mca_msr(index) ? read_mca_msr(index) : 0;
   }
+}
+
+// ---- machine check (SDM vol. 3B ch. 15) ----------------------------------------
+
+uint64_t Ia32Core::read_mca_msr(uint32_t index) const {
+  if (index == mca::IA32_MCG_CAP) return mca::kBanks;  // Count; no MCG_CTL_P and no other capability
+  if (index == mca::IA32_MCG_STATUS) return mcg_status_;
+  const McBank& b = mc_[(index - mca::IA32_MC0_CTL) / 4];
+  switch (index & 3) {
+    case 0: return b.ctl;
+    case 1: return b.status;
+    case 2: return b.addr;
+    default: return b.misc;
+  }
+}
+
+// IA32_MCG_CAP is read-only (the SDM leaves a write's effect undefined: #GP
+// here). IA32_MCG_STATUS: RIPV, EIPV and MCIP are writable (software clears
+// MCIP when its handler is done), bits 63:3 are reserved (#GP). IA32_MCi_CTL
+// keeps only its implemented bit, EE00. IA32_MCi_STATUS, ADDR and MISC can
+// only be cleared: a non-zero write is #GP (processors without MCG_SER_P or
+// CMCI).
+void Ia32Core::write_mca_msr(uint32_t index, uint64_t v) {
+  if (index == mca::IA32_MCG_CAP) raise(GP, "WRMSR to IA32_MCG_CAP (read-only)");
+  if (index == mca::IA32_MCG_STATUS) {
+    if (v & ~(mca::MCG_STATUS_RIPV | mca::MCG_STATUS_EIPV | mca::MCG_STATUS_MCIP))
+      raise(GP, "WRMSR: reserved bits of IA32_MCG_STATUS");
+    mcg_status_ = v;
+    return;
+  }
+  McBank& b = mc_[(index - mca::IA32_MC0_CTL) / 4];
+  if ((index & 3) == 0) {
+    b.ctl = v & mca::MCi_CTL_EE_MEMORY_READ;
+    return;
+  }
+  if (v != 0) raise(GP, "WRMSR of a non-zero value to IA32_MCi_STATUS, ADDR or MISC");
+  ((index & 3) == 1 ? b.status : (index & 3) == 2 ? b.addr : b.misc) = 0;
+}
+
+void Ia32Core::machine_check(uint64_t address, bool uncorrected) {
+  ++machine_checks_;
+  McBank& b = mc_[0];
+  const bool enabled = b.ctl & mca::MCi_CTL_EE_MEMORY_READ;
+  const uint64_t status = mca::MCi_STATUS_VAL | (enabled ? mca::MCi_STATUS_EN : 0) | mca::MCi_STATUS_ADDRV |
+                          (uncorrected ? mca::MCi_STATUS_UC | mca::MCi_STATUS_PCC : 0) | mca::kMemoryReadErrorCode;
+  if (!(b.status & mca::MCi_STATUS_VAL)) {
+    b.status = status;
+    b.addr = address;
+  } else if (b.status & mca::MCi_STATUS_UC) {
+    b.status |= mca::MCi_STATUS_OVER;  // an uncorrected error is not written over (SDM §15.3.2.2.1)
+  } else {
+    b.status = status | mca::MCi_STATUS_OVER;
+    b.addr = address;
+  }
+  if (!uncorrected || !enabled) return;  // logged only; MCG_STATUS is untouched (no #MC was generated)
+  const bool in_progress = mcg_status_ & mca::MCG_STATUS_MCIP;
+  // The instruction cannot be restarted (its data is lost), and the pushed
+  // EIP is that of the instruction that met the error.
+  mcg_status_ = mca::MCG_STATUS_EIPV | mca::MCG_STATUS_MCIP;
+  char what[96];
+  std::snprintf(what, sizeof what, "machine check: uncorrected memory read error at physical address 0x%08llX",
+                static_cast<unsigned long long>(address));
+  if (!(cr_[4] & mca::CR4_MCE) || in_progress) {
+    // SDM vol. 3A §6.15 (interrupt 18) and vol. 3B §15.3.1.2 (MCIP).
+    mc_shutdown_ = true;
+    char regs[96];
+    std::snprintf(regs, sizeof regs, " (IA32_MC0_STATUS=0x%016llX IA32_MC0_ADDR=0x%08llX)",
+                  static_cast<unsigned long long>(b.status), static_cast<unsigned long long>(b.addr));
+    fatal(FatalKind::cpu, std::string(what) + " at EIP=" + hex32(insn_eip_) + ": shutdown (" +
+                              (in_progress ? "IA32_MCG_STATUS.MCIP=1: a machine check while one is in progress"
+                                           : "CR4.MCE=0: machine-check exceptions disabled") +
+                              ")" + regs);
+  }
+  raise(MC, what);
 }
 
 void Ia32Core::flush_direct_cache() {

@@ -102,6 +102,40 @@ enum class StepStatus : uint8_t {
 // Why the core stopped fatally (selects the simulator's exit status).
 enum class FatalKind : uint8_t { none, cpu, bus };
 
+// Machine-check architecture (Intel SDM vol. 3B ch. 15): MSR indices and
+// register fields, named as the SDM names them. models/cpu/README.md
+// "Machine check" says what is modelled.
+namespace mca {
+constexpr uint32_t IA32_MCG_CAP = 0x179;
+constexpr uint32_t IA32_MCG_STATUS = 0x17A;
+constexpr uint32_t IA32_MC0_CTL = 0x400;  // bank i: IA32_MCi_CTL/STATUS/ADDR/MISC at 0x400 + 4i + 0..3
+constexpr uint32_t IA32_MC0_STATUS = 0x401;
+constexpr uint32_t IA32_MC0_ADDR = 0x402;
+constexpr uint32_t IA32_MC0_MISC = 0x403;
+constexpr unsigned kBanks = 1;  // IA32_MCG_CAP.Count; no MCG_CTL_P, MCG_EXT_P, MCG_CMCI_P, MCG_TES_P, MCG_SER_P
+// IA32_MCG_STATUS
+constexpr uint64_t MCG_STATUS_RIPV = 1u << 0;  // restart IP valid
+constexpr uint64_t MCG_STATUS_EIPV = 1u << 1;  // error IP valid
+constexpr uint64_t MCG_STATUS_MCIP = 1u << 2;  // machine check in progress
+// IA32_MCi_STATUS
+constexpr uint64_t MCi_STATUS_VAL = 1ull << 63;
+constexpr uint64_t MCi_STATUS_OVER = 1ull << 62;
+constexpr uint64_t MCi_STATUS_UC = 1ull << 61;
+constexpr uint64_t MCi_STATUS_EN = 1ull << 60;
+constexpr uint64_t MCi_STATUS_MISCV = 1ull << 59;
+constexpr uint64_t MCi_STATUS_ADDRV = 1ull << 58;
+constexpr uint64_t MCi_STATUS_PCC = 1ull << 57;
+// The MCA error code (MCi_STATUS[15:0]) of a memory read error: the
+// compound code of a memory controller error, 0000 0000 1MMM CCCC with
+// MMM = 001 (memory read) and CCCC = 1111 (channel not specified).
+constexpr uint64_t kMemoryReadErrorCode = 0x009F;
+// IA32_MCi_CTL: the one error this model reports is enabled by EE00 (bit 0);
+// the other bits are not implemented (writes to them are dropped, SDM
+// §15.3.2.1).
+constexpr uint64_t MCi_CTL_EE_MEMORY_READ = 1u << 0;
+constexpr uint32_t CR4_MCE = 1u << 6;
+}  // namespace mca
+
 namespace reg {
 enum Gpr : uint8_t { eax, ecx, edx, ebx, esp, ebp, esi, edi };
 enum Seg : uint8_t { es, cs, ss, ds, fs, gs };
@@ -307,6 +341,22 @@ class Ia32Core {
   // EIP of the instruction being executed (valid inside bus callbacks).
   uint32_t current_eip() const { return insn_eip_; }
 
+  // ---- Machine check (SDM vol. 3B ch. 15) -----------------------------
+  // The read or instruction fetch in progress met a hardware error
+  // (core/machine_check.h): the CpuBus calls this from inside read_mem() or
+  // fetch(). The error is logged in bank 0 whatever IA32_MC0_CTL says
+  // (SDM §15.3.2.1). An uncorrected error whose signalling is enabled
+  // (IA32_MC0_CTL.EE00) does not return: the current instruction ends in
+  // #MC (vector 18, no error code, MCG_STATUS EIPV=1 RIPV=0 MCIP=1) when
+  // CR4.MCE=1 and MCG_STATUS.MCIP=0, else in shutdown (a fatal stop, as a
+  // triple fault). Otherwise it returns, and the access completes with the
+  // data the bus returned (the caller fills all ones).
+  void machine_check(uint64_t address, bool uncorrected);
+  // Errors reported through machine_check() (logged, signalled or not).
+  uint64_t machine_checks() const { return machine_checks_; }
+  // The fatal stop was a machine-check shutdown.
+  bool machine_check_shutdown() const { return mc_shutdown_; }
+
   // The translator (models/cpu/jit.h): run()'s blocks compiled to host code
   // once a block has been entered `threshold` times (0 or 1: at the first
   // entry). Architecturally invisible: the same registers, memory, cycles,
@@ -327,7 +377,7 @@ class Ia32Core {
   bool decode_at(uint32_t eip, Insn& out, std::string* error = nullptr);
 
   // Architectural exception vectors.
-  enum Vector : uint8_t { DE = 0, DB = 1, BP = 3, OF = 4, BR = 5, UD = 6, DF = 8, TS = 10, NP = 11, SS = 12, GP = 13, PF = 14 };
+  enum Vector : uint8_t { DE = 0, DB = 1, BP = 3, OF = 4, BR = 5, UD = 6, DF = 8, TS = 10, NP = 11, SS = 12, GP = 13, PF = 14, MC = 18 };
 
   static constexpr uint32_t kEflagsWritable =
       flag::status | flag::tf | flag::if_ | flag::df | (3u << 12) | flag::nt | flag::rf | flag::ac | flag::id;
@@ -465,6 +515,18 @@ class Ia32Core {
   uint64_t apic_base_ = 0xFEE00900;
   InsnHook* hook_ = nullptr;
   int64_t tsc_offset_ = 0;
+  // Machine check: the banks (IA32_MCi_CTL/STATUS/ADDR/MISC) and IA32_MCG_STATUS.
+  struct McBank {
+    uint64_t ctl = mca::MCi_CTL_EE_MEMORY_READ, status = 0, addr = 0, misc = 0;
+  };
+  McBank mc_[mca::kBanks];
+  uint64_t mcg_status_ = 0;
+  uint64_t machine_checks_ = 0;
+  bool mc_shutdown_ = false;
+  bool mca_msr(uint32_t index) const { return index == mca::IA32_MCG_CAP || index == mca::IA32_MCG_STATUS ||
+                                              (index >= mca::IA32_MC0_CTL && index < mca::IA32_MC0_CTL + 4 * mca::kBanks); }
+  uint64_t read_mca_msr(uint32_t index) const;
+  void write_mca_msr(uint32_t index, uint64_t v);
   uint32_t insn_esp_ = 0, insn_eflags_ = 0;  // restored when the instruction faults
   std::function<int()> ack_;
 

@@ -67,14 +67,21 @@ def main():
         cmd = [a.minipc, "run", "--config", cfg, "--firmware", a.firmware, "--no-vcd", "--stats", stats, "--quiet",
                "--set", f"platform.cmdline=mode=napi duration_ms={duration_ms + 200} print=0 busy=1 trace=0"]
         t0 = time.monotonic()
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # Files, not pipes: the console (a line per ARP/ICMP answer) outgrows a
+        # pipe's buffer long before an hour, and nobody reads it until the end.
+        out_path, err_path = os.path.join(tmp, "out.txt"), os.path.join(tmp, "err.txt")
+        out_f, err_f = open(out_path, "w"), open(err_path, "w")
+        p = subprocess.Popen(cmd, stdout=out_f, stderr=err_f, text=True)
         samples = []
         while p.poll() is None:
             r = rss_kib(p.pid)
             if r is not None:
                 samples.append((time.monotonic() - t0, r))
             time.sleep(0.1)
-        out, err = p.communicate()
+        p.wait()
+        out_f.close()
+        err_f.close()
+        out, err = open(out_path, errors="replace").read(), open(err_path, errors="replace").read()
         wall = time.monotonic() - t0
         print(out[-2000:], err[-2000:])
         if p.returncode != 0 or "net: PASS" not in out:

@@ -19,6 +19,8 @@
 
 #include "bus/bus.h"
 #include "core/address_space.h"
+#include "core/machine_check.h"
+#include "core/sim_control.h"
 #include "core/params.h"
 #include "core/stats.h"
 #include "cpu/cache.h"
@@ -358,9 +360,23 @@ struct CountingRam : sc_core::sc_module {
     socket.register_get_direct_mem_ptr(this, &CountingRam::get_dmi);
     socket.register_transport_dbg(this, &CountingRam::dbg);
   }
+  // The first read that touches [error_lo, error_hi) answers
+  // TLM_GENERIC_ERROR_RESPONSE with a MachineCheckExtension (a memory error
+  // inside DMI memory); later reads succeed.
+  uint64_t error_lo = 0, error_hi = 0;
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
     const uint64_t a = p.get_address();
     const unsigned n = p.get_data_length();
+    if (p.is_read() && a < error_hi && a + n > error_lo) {
+      ++reads;
+      read_lens.push_back(n);
+      auto* mce = new MachineCheckExtension;
+      mce->address = std::max(a, error_lo);
+      delete p.set_extension(mce);
+      error_lo = error_hi = 0;
+      p.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+      return;
+    }
     if (p.is_read()) {
       ++reads;
       read_lens.push_back(n);
@@ -504,6 +520,25 @@ TEST(CpuCache, MmioAndIoAreNeverCached) {
   EXPECT_GT(s.stats().read_hits, 10u);
   EXPECT_EQ(s.stats().write_hits + s.stats().write_misses, 0u);
   EXPECT_EQ(StatsRegistry::instance().value("cpu0.cache.misses"), 1.0);
+}
+
+// A line fill for a load that meets a memory error with a machine check:
+// the load's machine check (here, CR4.MCE=0: shutdown), not a second,
+// uncached read of the same word.
+TEST(CpuCache, LineFillMachineCheckIsTheLoadsMachineCheck) {
+  System s;
+  s.ram.error_lo = 0x8004;
+  s.ram.error_hi = 0x8008;
+  s.load({0xA1, 0x04, 0x80, 0x00, 0x00, 0xF4});  // mov eax, [0x8004]; hlt
+  s.run(100);
+  ASSERT_TRUE(sim_outcome().has_value());
+  EXPECT_EQ(sim_outcome()->reason, StopReason::cpu_fatal);
+  EXPECT_NE(sim_outcome()->message.find("machine check: uncorrected memory read error at physical address 0x00008004 "
+                                        "at EIP=0x00000100: shutdown"),
+            std::string::npos)
+      << sim_outcome()->message;
+  EXPECT_EQ(s.ram.read_lens, (std::vector<unsigned>{32, 32})) << "the code line, the failed fill; no retry";
+  EXPECT_EQ(s.cpu->core().msr(mca::IA32_MC0_ADDR), 0x8004u);
 }
 
 // mov ecx, 64; l: mov [0x8000], ecx; dec ecx; jnz l; hlt

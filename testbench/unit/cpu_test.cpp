@@ -10,6 +10,7 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include "core/address_space.h"
+#include "core/machine_check.h"
 #include "core/params.h"
 #include "core/sim_control.h"
 #include "core/stats.h"
@@ -28,6 +29,12 @@ class TestBus : public CpuBus {
   bool read_mem(uint32_t a, void* d, unsigned n) override {
     ++reads;
     if (uint64_t{a} + n > mem.size()) return false;
+    if (mc_core && (a >> 12) == mc_page && mc_good_reads-- <= 0) {
+      // A memory error, as Cpu reports one that came with a MachineCheckExtension.
+      std::memset(d, 0xFF, n);
+      mc_core->machine_check(a, mc_uncorrected);
+      return true;
+    }
     std::memcpy(d, &mem[a], n);
     return true;
   }
@@ -52,6 +59,17 @@ class TestBus : public CpuBus {
     return a < mem.size() && (a >> 12) != slow_page ? &mem[a] : nullptr;
   }
   uint32_t slow_page = 0xFFFFFFFF;           // this page goes through read/write_mem
+  // Reads (and fetches) of mc_page report a machine check to mc_core, after
+  // the first mc_good_reads of them (arm_machine_check()).
+  Ia32Core* mc_core = nullptr;
+  uint32_t mc_page = 0xFFFFFFFF;
+  int mc_good_reads = 0;
+  bool mc_uncorrected = true;
+  void arm_machine_check(Ia32Core& core, uint32_t page, int good_reads = 0) {
+    mc_core = &core;
+    mc_page = slow_page = page;
+    mc_good_reads = good_reads;
+  }
   std::function<void(uint32_t)> on_write;    // called after each write_mem
   uint32_t rd32(uint32_t a) const {
     uint32_t v;
@@ -596,6 +614,27 @@ TEST_P(BlockRun, UnmappedLoadInsideABlockStopsAtIt) {
   EXPECT_EQ(core.cycles(), 2u * cycle_cost(CostClass::alu));
 }
 
+// A load inside a hot (translated) block meets a machine check on its 8th
+// run: #MC is precise, with the block's earlier instructions retired.
+TEST_P(BlockRun, MachineCheckInsideABlockIsPrecise) {
+  install_idt(18, 0x5000);
+  bus.mem[0x5000] = 0xF4;  // hlt in the handler
+  bus.arm_machine_check(core, 0x30, 7);
+  // lgdt [0x9F00]; lidt [0x9F10]; mov eax, CR4.MCE; mov cr4, eax; mov ecx, 10;
+  // l: mov edx, [0x30000]; inc ebx; dec ecx; jnz l; hlt
+  load({0x0F, 0x01, 0x15, 0x00, 0x9F, 0x00, 0x00, 0x0F, 0x01, 0x1D, 0x10, 0x9F, 0x00, 0x00,
+        0xB8, 0x40, 0x00, 0x00, 0x00, 0x0F, 0x22, 0xE0, 0xB9, 0x0A, 0x00, 0x00, 0x00,
+        0x8B, 0x15, 0x00, 0x00, 0x03, 0x00, 0x43, 0x49, 0x75, 0xF6, 0xF4});
+  EXPECT_EQ(core.run(1000), StepStatus::halted);
+  EXPECT_EQ(core.eip(), 0x5001u);
+  EXPECT_EQ(bus.rd32(0x8000 - 12), kCodeAt + 27u) << "EIP of the load";
+  EXPECT_EQ(core.gpr(reg::ebx), 7u);
+  EXPECT_EQ(core.gpr(reg::ecx), 3u);
+  EXPECT_EQ(core.instructions(), 2u + 3u + 7u * 4u + 1u);
+  EXPECT_EQ(core.msr(mca::IA32_MC0_ADDR), 0x30000u);
+  EXPECT_EQ(core.machine_checks(), 1u);
+}
+
 // A memory operand that faults sees the EFLAGS of the instruction before it,
 // even though the faulting instruction would set all the status flags
 // itself (the translator drops only flags a later instruction overwrites
@@ -761,7 +800,7 @@ struct SystemFixture : CoreFixture {
     bus.wr32(0x9004 + vector * 8u, (handler & 0xFFFF0000) | (uint32_t{type_attr} << 8));
   }
   // Loads GDTR, IDTR and TR, then runs `code` from kCodeAt + 22.
-  void boot(std::initializer_list<uint8_t> code) {
+  void boot(const std::vector<uint8_t>& code) {
     desc(1, 0, 0xFFFFF, 0x9A, 0xC);
     desc(2, 0, 0xFFFFF, 0x92, 0xC);
     desc(3, 0, 0xFFFFF, 0xFA, 0xC);
@@ -777,7 +816,7 @@ struct SystemFixture : CoreFixture {
                                 0x66, 0xB8, 0x28, 0x00,                    // mov ax, 0x28
                                 0x0F, 0x00, 0xD8,                          // ltr ax
                                 0x90};
-    all.insert(all.end(), code);
+    all.insert(all.end(), code.begin(), code.end());
     std::copy(all.begin(), all.end(), bus.mem.begin() + kCodeAt);
     core.set_entry_state(kCodeAt, 0, 0);
     core.set_gpr(reg::esp, 0x8000);
@@ -1580,6 +1619,292 @@ TEST_F(PagingFixture, FourMiBPageWithPse) {
   EXPECT_TRUE(bus.rd32(0x20004) & 0x20);
 }
 
+// ---- machine check (SDM vol. 3B ch. 15) -------------------------------------
+
+// A tiny assembler for the machine-check tests' code.
+struct Asm {
+  std::vector<uint8_t> b;
+  Asm& u32(uint32_t v) {
+    for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    return *this;
+  }
+  Asm& bytes(std::initializer_list<uint8_t> x) {
+    b.insert(b.end(), x);
+    return *this;
+  }
+  Asm& mov_eax(uint32_t v) { return bytes({0xB8}).u32(v); }
+  Asm& mov_ecx(uint32_t v) { return bytes({0xB9}).u32(v); }
+  Asm& mov_edx(uint32_t v) { return bytes({0xBA}).u32(v); }
+  Asm& mov_ebx(uint32_t v) { return bytes({0xBB}).u32(v); }
+  Asm& rdmsr() { return bytes({0x0F, 0x32}); }
+  Asm& wrmsr() { return bytes({0x0F, 0x30}); }
+  Asm& cpuid() { return bytes({0x0F, 0xA2}); }
+  Asm& mov_cr4_eax() { return bytes({0x0F, 0x22, 0xE0}); }
+  Asm& mov_ebx_cr4() { return bytes({0x0F, 0x20, 0xE3}); }
+  Asm& load_ebx(uint32_t addr) { return bytes({0x8B, 0x1D}).u32(addr); }  // mov ebx, [addr]
+  Asm& jmp_to(uint32_t from, uint32_t to) { return bytes({0xE9}).u32(to - (from + 5)); }  // jmp rel32 at `from`
+  Asm& hlt() { return bytes({0xF4}); }
+};
+
+constexpr uint32_t kFaultyPage = 0x30, kFaulty = kFaultyPage << 12;  // 0x30000
+constexpr uint64_t kLoggedMemoryReadError = mca::MCi_STATUS_VAL | mca::MCi_STATUS_UC | mca::MCi_STATUS_EN |
+                                            mca::MCi_STATUS_ADDRV | mca::MCi_STATUS_PCC | 0x009F;
+
+// The core after boot() (GDT, IDT, TSS), with gate 13 (#GP) to 0x5000 and
+// gate 18 (#MC) to 0x5100, both HLT, and a page of RAM at kFaulty whose
+// reads report machine checks.
+struct McaFixture : SystemFixture {
+  static constexpr uint32_t kGpHandler = 0x5000, kMcHandler = 0x5100, kScratch = 0x1800;
+  void SetUp() override {
+    gate(13, kGpHandler);
+    gate(18, kMcHandler);
+    bus.mem[kGpHandler] = 0xF4;
+    bus.mem[kMcHandler] = 0xF4;
+    bus.arm_machine_check(core, kFaultyPage);
+    boot({0x90});
+  }
+  // Places `code` at kScratch and continues there with a fresh stack.
+  void at_scratch(const Asm& a) {
+    std::copy(a.b.begin(), a.b.end(), bus.mem.begin() + kScratch);
+    core.set_eip(kScratch);
+    core.set_gpr(reg::esp, 0x8000);
+  }
+  uint64_t rdmsr(uint32_t index) {
+    at_scratch(Asm().mov_ecx(index).rdmsr());
+    steps(2);
+    EXPECT_EQ(core.eip(), kScratch + 7) << "RDMSR 0x" << std::hex << index << " raised an exception";
+    return (uint64_t{core.gpr(reg::edx)} << 32) | core.gpr(reg::eax);
+  }
+  // true: #GP(0) at the WRMSR.
+  bool wrmsr_is_gp(uint32_t index, uint64_t v) {
+    at_scratch(Asm().mov_ecx(index).mov_eax(static_cast<uint32_t>(v)).mov_edx(static_cast<uint32_t>(v >> 32)).wrmsr());
+    steps(4);
+    if (core.eip() == kScratch + 17) return false;
+    EXPECT_EQ(core.eip(), kGpHandler);
+    EXPECT_EQ(frame(0), 0u);             // error code
+    EXPECT_EQ(frame(1), kScratch + 15);  // EIP of the WRMSR
+    return true;
+  }
+  bool rdmsr_is_gp(uint32_t index) {
+    at_scratch(Asm().mov_ecx(index).rdmsr());
+    steps(2);
+    return core.eip() == kGpHandler && frame(0) == 0u && frame(1) == kScratch + 5;
+  }
+  void enable_mce() {
+    at_scratch(Asm().mov_eax(mca::CR4_MCE).mov_cr4_eax());
+    steps(2);
+    ASSERT_EQ(core.cr(4), mca::CR4_MCE);
+  }
+};
+
+TEST_F(McaFixture, CpuidReportsMceAndMca) {
+  at_scratch(Asm().mov_eax(1).cpuid());
+  steps(2);
+  EXPECT_TRUE(core.gpr(reg::edx) & (1u << 7)) << "MCE";
+  EXPECT_TRUE(core.gpr(reg::edx) & (1u << 14)) << "MCA";
+}
+
+TEST_F(McaFixture, Cr4MceIsWritableAndReadBack) {
+  at_scratch(Asm().mov_eax(mca::CR4_MCE | 0x10).mov_cr4_eax().mov_ebx_cr4());
+  steps(3);
+  EXPECT_EQ(core.eip(), kScratch + 11) << "no #GP";
+  EXPECT_EQ(core.gpr(reg::ebx), mca::CR4_MCE | 0x10);
+}
+
+// IA32_MCG_CAP: one bank, no MCG_CTL_P (or any other capability); the bank
+// and IA32_MCG_STATUS read and write as the SDM says.
+TEST_F(McaFixture, McaMsrsReadAndWrite) {
+  EXPECT_EQ(rdmsr(mca::IA32_MCG_CAP), 1u);
+  EXPECT_EQ(rdmsr(mca::IA32_MCG_STATUS), 0u);
+  EXPECT_FALSE(wrmsr_is_gp(mca::IA32_MCG_STATUS, 7));
+  EXPECT_EQ(rdmsr(mca::IA32_MCG_STATUS), 7u);
+  EXPECT_FALSE(wrmsr_is_gp(mca::IA32_MCG_STATUS, 0));
+  EXPECT_EQ(rdmsr(mca::IA32_MC0_CTL), 1u) << "EE00 enabled at power-up";
+  EXPECT_FALSE(wrmsr_is_gp(mca::IA32_MC0_CTL, ~uint64_t{0}));
+  EXPECT_EQ(rdmsr(mca::IA32_MC0_CTL), 1u) << "unimplemented bits are dropped";
+  EXPECT_FALSE(wrmsr_is_gp(mca::IA32_MC0_CTL, 0));
+  EXPECT_EQ(rdmsr(mca::IA32_MC0_CTL), 0u);
+  EXPECT_EQ(rdmsr(mca::IA32_MC0_STATUS), 0u);
+  EXPECT_EQ(rdmsr(mca::IA32_MC0_ADDR), 0u);
+  EXPECT_EQ(rdmsr(mca::IA32_MC0_MISC), 0u);
+  EXPECT_FALSE(wrmsr_is_gp(mca::IA32_MC0_STATUS, 0));
+  EXPECT_FALSE(wrmsr_is_gp(mca::IA32_MC0_ADDR, 0));
+  EXPECT_FALSE(wrmsr_is_gp(mca::IA32_MC0_MISC, 0));
+}
+
+TEST_F(McaFixture, McaMsrsThatDoNotExistOrRefuseTheValueAreGp) {
+  EXPECT_TRUE(wrmsr_is_gp(mca::IA32_MCG_CAP, 1)) << "IA32_MCG_CAP is read-only";
+  EXPECT_TRUE(wrmsr_is_gp(mca::IA32_MCG_STATUS, 8)) << "IA32_MCG_STATUS bits 63:3 are reserved";
+  EXPECT_TRUE(wrmsr_is_gp(mca::IA32_MCG_STATUS, uint64_t{1} << 32));
+  EXPECT_TRUE(wrmsr_is_gp(mca::IA32_MC0_STATUS, mca::MCi_STATUS_VAL)) << "MCi_STATUS: only 0 may be written";
+  EXPECT_TRUE(wrmsr_is_gp(mca::IA32_MC0_STATUS, 1));
+  EXPECT_TRUE(wrmsr_is_gp(mca::IA32_MC0_ADDR, 0x1000));
+  EXPECT_TRUE(wrmsr_is_gp(mca::IA32_MC0_MISC, 1));
+  EXPECT_TRUE(rdmsr_is_gp(0x17B)) << "IA32_MCG_CTL: no MCG_CTL_P";
+  EXPECT_TRUE(rdmsr_is_gp(0x404)) << "IA32_MC1_CTL: one bank only";
+  EXPECT_TRUE(wrmsr_is_gp(0x404, 0));
+  EXPECT_TRUE(rdmsr_is_gp(0x407));
+  EXPECT_EQ(rdmsr(mca::IA32_MCG_STATUS), 0u) << "refused writes change nothing";
+}
+
+// CR4.MCE=1: the load that meets the error does not complete (EBX keeps
+// its value), the error is in bank 0, and #MC (an abort: no error code) is
+// taken with the load's EIP on the stack.
+TEST_F(McaFixture, UncorrectedReadErrorRaisesMcWithoutErrorCode) {
+  enable_mce();
+  at_scratch(Asm().mov_ebx(0x11111111).load_ebx(kFaulty + 0x24));
+  steps(2);
+  EXPECT_EQ(core.eip(), kMcHandler);
+  EXPECT_EQ(core.gpr(reg::esp), 0x8000u - 12) << "EIP, CS, EFLAGS: no error code";
+  EXPECT_EQ(frame(0), kScratch + 5) << "EIP of the load";
+  EXPECT_EQ(frame(1), 0x08u);
+  EXPECT_EQ(frame(2) & ~flag::status, flag::reserved_one);
+  EXPECT_EQ(core.gpr(reg::ebx), 0x11111111u);
+  EXPECT_EQ(core.msr(mca::IA32_MC0_STATUS), kLoggedMemoryReadError);
+  EXPECT_EQ(core.msr(mca::IA32_MC0_ADDR), kFaulty + 0x24u);
+  EXPECT_EQ(core.msr(mca::IA32_MC0_MISC), 0u);
+  EXPECT_EQ(core.msr(mca::IA32_MCG_STATUS), mca::MCG_STATUS_EIPV | mca::MCG_STATUS_MCIP) << "RIPV=0";
+  EXPECT_EQ(core.machine_checks(), 1u);
+  EXPECT_EQ(core.fatal_kind(), FatalKind::none);
+}
+
+// CR4.MCE=0: the processor enters shutdown (a fatal stop, as a triple
+// fault), the error still logged.
+TEST_F(McaFixture, ReadErrorWithCr4MceClearShutsDown) {
+  at_scratch(Asm().load_ebx(kFaulty + 8));
+  EXPECT_EQ(core.step(), StepStatus::fatal);
+  EXPECT_EQ(core.fatal_kind(), FatalKind::cpu);
+  EXPECT_TRUE(core.machine_check_shutdown());
+  EXPECT_FALSE(core.triple_faulted());
+  EXPECT_EQ(core.fatal_message().rfind("machine check: uncorrected memory read error at physical address 0x00030008 "
+                                       "at EIP=0x00001800: shutdown (CR4.MCE=0",
+                                       0),
+            0u)
+      << core.fatal_message();
+  EXPECT_EQ(core.eip(), kScratch);
+  EXPECT_EQ(core.msr(mca::IA32_MC0_STATUS), kLoggedMemoryReadError);
+  EXPECT_EQ(core.msr(mca::IA32_MC0_ADDR), kFaulty + 8u);
+  EXPECT_EQ(core.step(), StepStatus::fatal) << "stays stopped";
+}
+
+// A second machine check while MCG_STATUS.MCIP is set (the #MC handler
+// itself meets an error): shutdown. The first error stays logged (an
+// uncorrected error is not written over), with OVER set.
+TEST_F(McaFixture, ReadErrorWhileMcipIsSetShutsDown) {
+  enable_mce();
+  const Asm handler = Asm().load_ebx(kFaulty + 0x40);
+  std::copy(handler.b.begin(), handler.b.end(), bus.mem.begin() + kMcHandler);
+  at_scratch(Asm().load_ebx(kFaulty));
+  steps(1);
+  ASSERT_EQ(core.eip(), kMcHandler);
+  EXPECT_EQ(core.step(), StepStatus::fatal);
+  EXPECT_TRUE(core.machine_check_shutdown());
+  EXPECT_NE(core.fatal_message().find("at physical address 0x00030040 at EIP=0x00005100: shutdown "
+                                      "(IA32_MCG_STATUS.MCIP=1"),
+            std::string::npos)
+      << core.fatal_message();
+  EXPECT_EQ(core.msr(mca::IA32_MC0_STATUS), kLoggedMemoryReadError | mca::MCi_STATUS_OVER);
+  EXPECT_EQ(core.msr(mca::IA32_MC0_ADDR), kFaulty + 0u) << "the first error is kept";
+  EXPECT_EQ(core.machine_checks(), 2u);
+}
+
+// A handler that clears MCIP (and not the bank) and meets a second error
+// gets a second #MC; the bank keeps the first error and says OVER.
+TEST_F(McaFixture, SecondErrorAfterMcipIsClearedIsAnotherMc) {
+  enable_mce();
+  // xor eax, eax; xor edx, edx; mov ecx, IA32_MCG_STATUS; wrmsr; mov ebx, [kFaulty + 0x40]
+  const Asm handler = Asm().bytes({0x31, 0xC0, 0x31, 0xD2}).mov_ecx(mca::IA32_MCG_STATUS).wrmsr().load_ebx(kFaulty + 0x40);
+  std::copy(handler.b.begin(), handler.b.end(), bus.mem.begin() + kMcHandler);
+  at_scratch(Asm().load_ebx(kFaulty));
+  steps(1);
+  ASSERT_EQ(core.eip(), kMcHandler);
+  steps(5);
+  EXPECT_EQ(core.eip(), kMcHandler);
+  EXPECT_EQ(frame(0), kMcHandler + 11) << "EIP of the handler's load";
+  EXPECT_EQ(core.msr(mca::IA32_MC0_STATUS), kLoggedMemoryReadError | mca::MCi_STATUS_OVER);
+  EXPECT_EQ(core.msr(mca::IA32_MC0_ADDR), kFaulty + 0u);
+  EXPECT_EQ(core.msr(mca::IA32_MCG_STATUS), mca::MCG_STATUS_EIPV | mca::MCG_STATUS_MCIP);
+  EXPECT_EQ(core.machine_checks(), 2u);
+}
+
+// IA32_MC0_CTL.EE00 = 0: the error is logged (EN=0) but not signalled; the
+// load completes with all ones and MCG_STATUS is untouched.
+TEST_F(McaFixture, ErrorWithSignallingDisabledIsLoggedOnly) {
+  enable_mce();
+  ASSERT_FALSE(wrmsr_is_gp(mca::IA32_MC0_CTL, 0));
+  at_scratch(Asm().load_ebx(kFaulty + 4).hlt());
+  steps(1);
+  EXPECT_EQ(core.eip(), kScratch + 6);
+  EXPECT_EQ(core.gpr(reg::ebx), 0xFFFFFFFFu);
+  EXPECT_EQ(core.msr(mca::IA32_MC0_STATUS), kLoggedMemoryReadError & ~mca::MCi_STATUS_EN);
+  EXPECT_EQ(core.msr(mca::IA32_MC0_ADDR), kFaulty + 4u);
+  EXPECT_EQ(core.msr(mca::IA32_MCG_STATUS), 0u);
+  EXPECT_EQ(core.machine_checks(), 1u);
+}
+
+// A corrected error (MachineCheckExtension::uncorrected = false) is logged
+// with UC=0 and PCC=0 and never signalled; a later uncorrected error is
+// written over it (OVER set).
+TEST_F(McaFixture, CorrectedErrorIsLoggedOnlyAndOverwrittenByAnUncorrectedOne) {
+  enable_mce();
+  bus.mc_uncorrected = false;
+  at_scratch(Asm().load_ebx(kFaulty + 4).hlt());
+  steps(1);
+  EXPECT_EQ(core.eip(), kScratch + 6);
+  EXPECT_EQ(core.msr(mca::IA32_MC0_STATUS),
+            kLoggedMemoryReadError & ~(mca::MCi_STATUS_UC | mca::MCi_STATUS_PCC));
+  bus.mc_uncorrected = true;
+  at_scratch(Asm().load_ebx(kFaulty + 8));
+  steps(1);
+  EXPECT_EQ(core.eip(), kMcHandler);
+  EXPECT_EQ(core.msr(mca::IA32_MC0_STATUS), kLoggedMemoryReadError | mca::MCi_STATUS_OVER);
+  EXPECT_EQ(core.msr(mca::IA32_MC0_ADDR), kFaulty + 8u);
+}
+
+// An instruction fetch that meets the error: #MC with the EIP of the
+// instruction that could not be fetched.
+TEST_F(McaFixture, FetchErrorRaisesMcAtTheUnfetchedInstruction) {
+  enable_mce();
+  at_scratch(Asm().jmp_to(kScratch, kFaulty + 0x10));
+  steps(2);  // the jump, then the fetch at the target
+  EXPECT_EQ(core.eip(), kMcHandler);
+  EXPECT_EQ(frame(0), kFaulty + 0x10);
+  EXPECT_EQ(core.msr(mca::IA32_MC0_ADDR), kFaulty + 0x10u) << "the dword fetched";
+  EXPECT_EQ(core.msr(mca::IA32_MC0_STATUS), kLoggedMemoryReadError);
+}
+
+// The read of a locked read-modify-write meets the error: nothing is
+// written, #MC at the instruction.
+TEST_F(McaFixture, LockedReadModifyWriteReadErrorWritesNothing) {
+  enable_mce();
+  bus.wr32(kFaulty + 0x20, 0x1234);
+  // mov eax, 5; lock xadd [kFaulty + 0x20], eax
+  at_scratch(Asm().mov_eax(5).bytes({0xF0, 0x0F, 0xC1, 0x05}).u32(kFaulty + 0x20));
+  steps(2);
+  EXPECT_EQ(core.eip(), kMcHandler);
+  EXPECT_EQ(frame(0), kScratch + 5);
+  EXPECT_EQ(bus.rd32(kFaulty + 0x20), 0x1234u);
+  EXPECT_EQ(core.gpr(reg::eax), 5u);
+  EXPECT_EQ(core.msr(mca::IA32_MC0_ADDR), kFaulty + 0x20u);
+}
+
+// A page-table read (the walk of the load's TLB miss) that meets the error
+// is a machine check of the load.
+TEST_F(PagingFixture, PageTableReadErrorIsAMachineCheckOfTheAccess) {
+  gate(18, 0x5100);
+  bus.mem[0x5100] = 0xF4;
+  bus.wr32(0x20004, kFaulty | 7);  // PDE 1 (linear 4-8 MiB): its page table is in the faulty page
+  bus.arm_machine_check(core, kFaultyPage);
+  // mov eax, CR4.MCE; mov cr4, eax; mov ebx, [0x400010]
+  paging_boot({0xB8, 0x40, 0x00, 0x00, 0x00, 0x0F, 0x22, 0xE0, 0x8B, 0x1D, 0x10, 0x00, 0x40, 0x00});
+  steps(3);
+  EXPECT_EQ(core.eip(), 0x5100u);
+  EXPECT_EQ(frame(0), 0x1200u + 19 + 8) << "EIP of the load";
+  EXPECT_EQ(core.msr(mca::IA32_MC0_ADDR), kFaulty + 0u) << "the PTE of linear 0x400010";
+  EXPECT_EQ(core.msr(mca::IA32_MC0_STATUS), kLoggedMemoryReadError);
+  EXPECT_EQ(core.cr(2), 0u) << "not a page fault";
+}
+
 // ---- the SystemC wrapper ------------------------------------------------------
 
 struct TinyMemory : sc_core::sc_module {
@@ -1604,8 +1929,26 @@ struct TinyMemory : sc_core::sc_module {
     wr32(0x900 + 0x20 * 8, (0x08u << 16) | 0x300);
     wr32(0x904 + 0x20 * 8, 0x8E00);
   }
+  // Reads in [error_lo, error_hi) answer TLM_GENERIC_ERROR_RESPONSE, with
+  // a MachineCheckExtension (allocated: the transaction's, as
+  // core/machine_check.h says) when error_reports_mce.
+  uint64_t error_lo = 0, error_hi = 0;
+  bool error_reports_mce = true;
+  unsigned errors = 0;
+  unsigned stale_extensions = 0;  // transactions that arrived still carrying an extension
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
     ++transactions;
+    if (p.get_extension<MachineCheckExtension>()) ++stale_extensions;
+    if (p.is_read() && p.get_address() >= error_lo && p.get_address() < error_hi) {
+      ++errors;
+      if (error_reports_mce) {
+        auto* mce = new MachineCheckExtension;
+        mce->address = p.get_address();
+        delete p.set_extension(mce);  // one left from an earlier transaction is freed
+      }
+      p.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+      return;
+    }
     seen.push_back(sc_core::sc_time_stamp() + delay);
     if (syncs) {
       wait(delay);
@@ -1888,7 +2231,9 @@ void out_raises_interrupt(const char* mode, bool jit) {
   std::memcpy(&ebx_at_isr, &ram.mem[0x600], 4);
   EXPECT_EQ(ebx_at_isr, 40u) << "the interrupt came right after the OUT that raised it";
   EXPECT_EQ(io.writes.size(), 41u);
-  if (std::string(mode) == "fast") EXPECT_GT(cpu.resamples_in_place(), 0u) << "OUTs to 0xE9 change nothing";
+  if (std::string(mode) == "fast") {
+    EXPECT_GT(cpu.resamples_in_place(), 0u) << "OUTs to 0xE9 change nothing";
+  }
 }
 
 TEST(CpuModule, OutThatRaisesIntrIsFollowedByTheInterruptInFastMode) { out_raises_interrupt("fast", true); }
@@ -1964,6 +2309,115 @@ TEST(CpuModule, NmiPinWakesHaltedCpuAndIsAcknowledged) {
   EXPECT_EQ(src.acks, 2);
   EXPECT_FALSE(cpu.interrupt_flag.read());
   EXPECT_FALSE(sim_outcome().has_value());
+}
+
+// ---- machine check through TLM (core/machine_check.h) -------------------------
+
+// The platform's shape of a memory error: a read of RAM at 0xC000..0xCFFF
+// answers TLM_GENERIC_ERROR_RESPONSE with a MachineCheckExtension.
+// Boots (GDT at 0x800, IDT at 0x900 with #MC -> 0x300: hlt), optionally
+// sets CR4.MCE, then runs `body` from 0x120. Returns after 20 us.
+struct McaRun {
+  TinyMemory ram{"ram"};
+  IoSink io{"io"};
+  Cpu cpu{"cpu"};
+  sc_core::sc_signal<bool> intr{"intr_line"};
+  explicit McaRun(const char* mode) : cpu((ConfigStore::instance().set("cpu.mode", mode, "test"), "cpu")) {}
+  void run(bool mce, std::initializer_list<uint8_t> body, bool reports_mce = true) {
+    reset_sim_outcome();
+    cpu.mem.bind(ram.socket);
+    cpu.io.bind(io.socket);
+    cpu.intr.bind(intr);
+    ram.error_lo = 0xC000;
+    ram.error_hi = 0xD000;
+    ram.error_reports_mce = reports_mce;
+    ram.flat_gdt_and_idt_gate_0x20();
+    auto wr32 = [&](uint32_t a, uint32_t v) { std::memcpy(&ram.mem[a], &v, 4); };
+    wr32(0x900 + 18 * 8, (0x08u << 16) | 0x300);
+    wr32(0x904 + 18 * 8, 0x8E00);
+    ram.mem[0x300] = 0xF4;
+    ram.mem[0xA00] = 0x17; wr32(0xA02, 0x800);
+    ram.mem[0xA10] = 0xFF; ram.mem[0xA11] = 0x00; wr32(0xA12, 0x900);
+    // lgdt [0xA00]; lidt [0xA10]; mov esp, 0x8000; mov eax, CR4.MCE or 0; mov cr4, eax; jmp 0x120
+    const uint8_t boot[] = {0x0F, 0x01, 0x15, 0x00, 0x0A, 0x00, 0x00, 0x0F, 0x01, 0x1D, 0x10, 0x0A, 0x00, 0x00,
+                            0xBC, 0x00, 0x80, 0x00, 0x00, 0xB8, static_cast<uint8_t>(mce ? 0x40 : 0), 0x00, 0x00, 0x00,
+                            0x0F, 0x22, 0xE0, 0xE9, 0x00, 0x00, 0x00, 0x00};
+    std::memcpy(&ram.mem[0x100], boot, sizeof boot);
+    const uint32_t rel = 0x120 - (0x100 + sizeof boot);
+    std::memcpy(&ram.mem[0x100 + sizeof boot - 4], &rel, 4);
+    std::copy(body.begin(), body.end(), ram.mem.begin() + 0x120);
+    cpu.set_entry_state(0x100, 0, 0);
+    sc_core::sc_start(sc_core::sc_time(20, sc_core::SC_US));
+  }
+  uint32_t stack(unsigned i) const {
+    uint32_t v;
+    std::memcpy(&v, &ram.mem[cpu.core().gpr(reg::esp) + 4 * i], 4);
+    return v;
+  }
+};
+
+void machine_check_is_delivered(const char* mode) {
+  McaRun t(mode);
+  t.run(true, {0xBB, 0x11, 0x11, 0x11, 0x11, 0x8B, 0x1D, 0x24, 0xC0, 0x00, 0x00, 0xF4});  // mov ebx, 0x11111111; mov ebx, [0xC024]; hlt
+  EXPECT_FALSE(sim_outcome().has_value()) << sim_outcome()->message;
+  EXPECT_TRUE(t.cpu.halted.read());
+  EXPECT_EQ(t.cpu.core().eip(), 0x301u) << "in the #MC handler";
+  EXPECT_EQ(t.cpu.core().gpr(reg::esp), 0x8000u - 12) << "no error code";
+  EXPECT_EQ(t.stack(0), 0x125u) << "EIP of the load";
+  EXPECT_EQ(t.cpu.core().gpr(reg::ebx), 0x11111111u);
+  EXPECT_EQ(t.cpu.core().msr(mca::IA32_MC0_STATUS), kLoggedMemoryReadError);
+  EXPECT_EQ(t.cpu.core().msr(mca::IA32_MC0_ADDR), 0xC024u);
+  EXPECT_EQ(t.cpu.core().msr(mca::IA32_MCG_STATUS), mca::MCG_STATUS_EIPV | mca::MCG_STATUS_MCIP);
+  EXPECT_EQ(StatsRegistry::instance().value("cpu.machine_checks"), 1.0);
+  EXPECT_EQ(t.ram.errors, 1u) << "the failed read is not tried again";
+  EXPECT_EQ(t.ram.stale_extensions, 0u) << "the CPU took the extension off its payload";
+}
+
+TEST(CpuModule, MachineCheckFromTheBusIsDeliveredAsMcInFastMode) { machine_check_is_delivered("fast"); }
+TEST(CpuModule, MachineCheckFromTheBusIsDeliveredAsMcInAccurateMode) { machine_check_is_delivered("accurate"); }
+
+void machine_check_shuts_down(const char* mode) {
+  McaRun t(mode);
+  t.run(false, {0x8B, 0x1D, 0x00, 0xC0, 0x00, 0x00, 0xF4});  // mov ebx, [0xC000]; hlt
+  ASSERT_TRUE(sim_outcome().has_value());
+  EXPECT_EQ(sim_outcome()->reason, StopReason::cpu_fatal);
+  EXPECT_EQ(sim_outcome()->exit_code, exit_status::cpu_fatal);
+  EXPECT_EQ(sim_outcome()->message.rfind("cpu: machine check: uncorrected memory read error at physical address "
+                                         "0x0000C000 at EIP=0x00000120: shutdown (CR4.MCE=0",
+                                         0),
+            0u)
+      << sim_outcome()->message;
+  EXPECT_EQ(StatsRegistry::instance().value("cpu.machine_checks"), 1.0);
+}
+
+TEST(CpuModule, MachineCheckWithCr4MceClearShutsDownInFastMode) { machine_check_shuts_down("fast"); }
+TEST(CpuModule, MachineCheckWithCr4MceClearShutsDownInAccurateMode) { machine_check_shuts_down("accurate"); }
+
+void fetch_machine_check(const char* mode) {
+  McaRun t(mode);
+  t.run(true, {0xE9, 0xDB, 0xBE, 0x00, 0x00});  // jmp 0xC000
+  EXPECT_FALSE(sim_outcome().has_value()) << sim_outcome()->message;
+  EXPECT_EQ(t.cpu.core().eip(), 0x301u);
+  EXPECT_EQ(t.stack(0), 0xC000u) << "EIP of the instruction that could not be fetched";
+  EXPECT_EQ(t.cpu.core().msr(mca::IA32_MC0_ADDR), 0xC000u);
+  EXPECT_EQ(t.cpu.core().msr(mca::IA32_MC0_STATUS), kLoggedMemoryReadError);
+}
+
+TEST(CpuModule, FetchMachineCheckIsDeliveredAsMcInFastMode) { fetch_machine_check("fast"); }
+TEST(CpuModule, FetchMachineCheckIsDeliveredAsMcInAccurateMode) { fetch_machine_check("accurate"); }
+
+// A read error without the extension is what it was before: all ones, a
+// warning, no machine check.
+TEST(CpuModule, ReadErrorWithoutTheExtensionStillReadsAllOnes) {
+  sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
+  McaRun t("accurate");
+  t.run(true, {0x8B, 0x1D, 0x00, 0xC0, 0x00, 0x00, 0xF4}, /*reports_mce=*/false);  // mov ebx, [0xC000]; hlt
+  EXPECT_FALSE(sim_outcome().has_value()) << sim_outcome()->message;
+  EXPECT_TRUE(t.cpu.halted.read());
+  EXPECT_EQ(t.cpu.core().eip(), 0x127u) << "past the load's hlt, not in a handler";
+  EXPECT_EQ(t.cpu.core().gpr(reg::ebx), 0xFFFFFFFFu);
+  EXPECT_EQ(t.cpu.core().msr(mca::IA32_MC0_STATUS), 0u);
+  EXPECT_EQ(StatsRegistry::instance().value("cpu.machine_checks"), 0.0);
 }
 
 }  // namespace
