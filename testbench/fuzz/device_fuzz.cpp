@@ -28,11 +28,14 @@
 //
 // What fails an input (abort): a crash or sanitizer report; a SystemC error
 // or an exception out of the model; a delta-cycle storm (more than 10000
-// delta cycles at one time); a bus master's access outside the RAM target
-// that is not answered with an error by the target (the target answers every
-// such access TLM_ADDRESS_ERROR_RESPONSE itself, so the model must cope with
-// it: a bad descriptor address is a reported bus error, never a host
-// access); and the invariants:
+// delta cycles at one time); a malformed payload from a bus master (no data
+// pointer, length 0 or over 1 MiB, byte enables). A master's access outside
+// the 64 KiB RAM target is answered TLM_ADDRESS_ERROR_RESPONSE by the target
+// (counted in GuardedRam::outside), so a bad descriptor or buffer address
+// meets a bus error the model must survive, never host memory. Whether the
+// model also *reports* it (PCISTS.RMA, the DMAC's error code, the BMI error
+// bit) is not checked here but by the unit tests (nic_test, dma_test,
+// disk_test). And the invariants:
 //   8259A    INT = initialized and an unmasked IRR bit the priority resolver
 //            lets through (fully nested: above the highest ISR level,
 //            rotation and SFNM included; special mask mode: any level not
