@@ -88,6 +88,22 @@ void e1000_update_stats(struct e1000_adapter* a) {
   a->hw.gptc += e1000_read(a, E1000_GPTC);
   a->hw.tpr += e1000_read(a, E1000_TPR);
   a->hw.tpt += e1000_read(a, E1000_TPT);
+  a->hw.crcerrs += e1000_read(a, E1000_CRCERRS);
+}
+
+// ICR.LSC: the link changed (or the MAC's link setup did). STATUS.LU says
+// which way; a change is counted and printed. From the hard IRQ handler, so
+// the line may land inside a line a task is printing.
+static void e1000_check_link(struct e1000_adapter* a) {
+  int up = (e1000_read(a, E1000_STATUS) & E1000_STATUS_LU) != 0;
+  if (up == a->link_up)
+    return;
+  a->link_up = up;
+  if (up)
+    a->link_ups++;
+  else
+    a->link_downs++;
+  printf("e1000: link %s\n", up ? "up" : "down");
 }
 
 // ---- transmit --------------------------------------------------------------
@@ -256,6 +272,8 @@ static int e1000_intr(int irq, void* arg) {
     return IRQ_HANDLED;
   }
   net_mark(TRACE_NET_IRQ_ENTER, icr);
+  if (icr & E1000_ICR_LSC)
+    e1000_check_link(a);
   switch (a->netdev.rx_mode) {
     case NET_RX_NAPI:
       // Quiet the card until the poll has emptied the ring.
@@ -434,6 +452,7 @@ int e1000_probe(struct e1000_adapter* a, const struct e1000_config* cfg) {
   // (8254x SDM 14.3); PHY_RST must be clear for the PHY to run.
   uint32_t ctrl = e1000_read(a, E1000_CTRL);
   e1000_write(a, E1000_CTRL, (ctrl | E1000_CTRL_SLU) & ~E1000_CTRL_PHY_RST);
+  a->link_up = (e1000_read(a, E1000_STATUS) & E1000_STATUS_LU) != 0;
 
   for (unsigned w = 0; w < 3; w++) {
     int v = e1000_read_eeprom(a, w);

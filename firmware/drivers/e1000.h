@@ -46,6 +46,7 @@
 #define E1000_TDT 0x03818
 #define E1000_TIDV 0x03820
 #define E1000_TADV 0x0382C
+#define E1000_CRCERRS 0x04000  // frames with a CRC error (bad FCS)
 #define E1000_MPC 0x04010    // missed packets (no room in the receive FIFO)
 #define E1000_GPRC 0x04074   // good packets received
 #define E1000_GPTC 0x04080   // good packets transmitted
@@ -142,7 +143,7 @@ struct e1000_tx_desc {
 
 // The card's statistics registers clear on read: these accumulate them.
 struct e1000_hw_stats {
-  uint32_t mpc, rnbc, gprc, gptc, tpr, tpt;
+  uint32_t mpc, rnbc, gprc, gptc, tpr, tpt, crcerrs;
 };
 
 struct e1000_adapter {
@@ -162,6 +163,8 @@ struct e1000_adapter {
   unsigned tx_next;                   // next free descriptor (TDT)
   unsigned tx_clean;                  // oldest descriptor not yet given back
   uint32_t irqs;                      // hard IRQs that were ours
+  int link_up;                        // STATUS.LU as last seen (at probe, then at each LSC)
+  uint32_t link_downs, link_ups;      // changes of STATUS.LU seen on LSC
   struct e1000_hw_stats hw;
 };
 

@@ -190,6 +190,9 @@ void DmaController::write_ctrl(unsigned ch, uint64_t v) {
   c.error = err_none;
   c.abort = false;
   c.start_at = access_time();
+  // The cleared DONE/ERROR latches leave IRQ_STATUS: the line follows now,
+  // not when this transfer ends.
+  irq_update_.notify(access_time() - sc_core::sc_time_stamp());
   const bool bad = c.remaining == 0 || c.dir() > mem_to_dev || ((c.ctrl & CTRL_SIZE_MASK) >> CTRL_SIZE_SHIFT) > 2 ||
                    c.mode() > transparent;
   if (bad) {

@@ -1,5 +1,6 @@
 // Block types of this folder (models/core/block.h).
 #include "core/block.h"
+#include "core/fault.h"
 #include "core/input_file.h"
 #include "nic/e1000.h"
 #include "core/sim_control.h"
@@ -31,6 +32,11 @@ void register_nic_blocks(BlockRegistry& r) {
            b.trace(nic.tdt_trace.signal, n + ".tdt");
            b.trace(nic.rx_fifo_trace.signal, n + ".rx_buffer_bytes");
            b.offer<E1000>("nic", &nic);
+           // Faults on the cable's receive side and the link (e1000.h):
+           // target <name>, kinds frame_drop, frame_corrupt,
+           // frame_duplicate, link_down.
+           for (const std::string& kind : E1000::fault_kinds())
+             b.offer<FaultHook>(fault_service(n, kind), &b.own(std::make_unique<FaultHook>(nic.fault_hook(kind))));
            // The far end of the cable (docs/wire.md): keys <name>.wire.*.
            auto& cable = b.own(std::make_unique<wire::WireConfig>(n + ".wire"));
            std::unique_ptr<wire::FrameSource> source;

@@ -84,6 +84,13 @@ E1000::E1000(const sc_core::sc_module_name& nm)
   st.probe(n + ".rx.oversize", [this] { return static_cast<double>(rx_.oversize); }, "frames");
   st.probe(n + ".rx.dma_error", [this] { return static_cast<double>(rx_.dma_error); }, "frames");
   st.probe(n + ".rx.flushed", [this] { return static_cast<double>(rx_.flushed); }, "frames");
+  st.probe(n + ".rx.crc_error", [this] { return static_cast<double>(rx_.crc_error); }, "frames");
+  st.probe(n + ".wire.from_source", [this] { return static_cast<double>(wire_.from_source); }, "frames");
+  st.probe(n + ".wire.dropped", [this] { return static_cast<double>(wire_.dropped); }, "frames");
+  st.probe(n + ".wire.link_down", [this] { return static_cast<double>(wire_.link_down); }, "frames");
+  st.probe(n + ".wire.corrupted", [this] { return static_cast<double>(wire_.corrupted); }, "frames");
+  st.probe(n + ".wire.duplicates", [this] { return static_cast<double>(wire_.duplicates); }, "frames");
+  st.probe(n + ".tx.held_for_link", [this] { return static_cast<double>(tx_held_for_link_); }, "frames");
   st.probe(n + ".rx.in_buffer", [this] { return static_cast<double>(rx_fifo_.size()); }, "frames");
   st.probe(n + ".msi", [this] { return static_cast<double>(msi_sent_); }, "messages");
   SC_THREAD(interrupt_thread);
@@ -234,7 +241,7 @@ uint32_t E1000::reg(uint32_t offset) {
   switch (offset) {
     case CTRL: return regs_[CTRL / 4] & ~(CTRL_RST | CTRL_PHY_RST);
     case STATUS: {
-      const bool lu = regs_[CTRL / 4] & CTRL_SLU;
+      const bool lu = link_up();
       const uint32_t speed = link_mbps.get() == 1000 ? 2u : link_mbps.get() == 100 ? 1u : 0u;
       return STATUS_FD | (lu ? uint32_t{STATUS_LU} : 0u) | speed << STATUS_SPEED_SHIFT;
     }
@@ -366,7 +373,7 @@ void E1000::write_register(uint32_t offset, uint32_t v, const sc_core::sc_time& 
 }
 
 uint16_t E1000::phy_read(unsigned reg) const {
-  const bool lu = regs_[CTRL / 4] & CTRL_SLU;
+  const bool lu = link_up();
   switch (reg) {
     case PHY_CTRL: return 0x1140;  // auto-negotiation enabled, full duplex, 1000 Mb/s
     case PHY_STATUS: return static_cast<uint16_t>(0x7949 | (lu ? 0x0024 : 0));  // link status, AN complete
@@ -377,6 +384,8 @@ uint16_t E1000::phy_read(unsigned reg) const {
 }
 
 void E1000::link_changed() { set_cause(LSC); }
+
+bool E1000::link_up() const { return (regs_[CTRL / 4] & CTRL_SLU) && link_down_faults_ == 0; }
 
 // Preamble to the last FCS bit of a frame of `len` bytes (padded to the
 // minimum), or of `bytes` wire bytes, at the link speed.
@@ -406,7 +415,7 @@ void E1000::update_interrupt() {
   const bool want = (icr_ & ims_) != 0;
   if (!want && asserted_) {
     asserted_ = false;
-    if (!msi.enabled()) set_intx(false);
+    set_intx(false);  // the request (the pin shows it unless MSI is enabled)
     intx_trace.post(sc_core::sc_time_stamp(), false);
   } else if (want && !asserted_) {
     irq_update_.notify(sc_core::SC_ZERO_TIME);
@@ -429,6 +438,7 @@ void E1000::interrupt_thread() {
       last_assert_ = now;
       interrupts_.add();
       intx_trace.post(now, true);
+      set_intx(true);  // the request: the pin shows it unless MSI is enabled
       if (msi.enabled()) {
         dma_lock_.lock();
         master.set_active(true);
@@ -437,8 +447,6 @@ void E1000::interrupt_thread() {
         if (d > sc_core::SC_ZERO_TIME) wait(d);
         dma_lock_.unlock();
         set_active();
-      } else {
-        set_intx(true);
       }
       break;
     }
@@ -475,7 +483,7 @@ bool E1000::address_match(const uint8_t* dst) const {
 
 // A frame's last bit has arrived: filter it and store it in the receive
 // packet buffer, or count where it went.
-void E1000::receive(const uint8_t* data, size_t len, uint64_t seq) {
+void E1000::receive(const uint8_t* data, size_t len, uint64_t seq, std::optional<uint32_t> fcs) {
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   ++rx_.offered;
   rx_offered_.add();
@@ -490,6 +498,17 @@ void E1000::receive(const uint8_t* data, size_t len, uint64_t seq) {
   }
   stats_reg(TPR, 1);
   stats_reg(TORL, len + kFcsBytes);
+  // The FCS check (only a frame the wire corrupted comes with its own FCS:
+  // the others are right by construction). CRCERRS counts it; RCTL.SBP
+  // (store bad packets) keeps it, with CE in the descriptor's errors.
+  const bool crc_error = fcs && *fcs != ethernet_fcs(data, len);
+  if (crc_error) {
+    stats_reg(CRCERRS, 1);
+    if (!(rctl & RCTL_SBP)) {
+      ++rx_.crc_error;
+      return;
+    }
+  }
   const bool tagged = len >= 16 && data[12] == 0x81 && data[13] == 0x00;
   if (!(rctl & RCTL_LPE) && len > (tagged ? wire::kMaxVlanFrameBytes : wire::kMaxFrameBytes)) {
     ++rx_.oversize;
@@ -506,6 +525,8 @@ void E1000::receive(const uint8_t* data, size_t len, uint64_t seq) {
   f.length = f.data.size();
   f.seq = seq;
   f.arrived = now;
+  f.crc_error = crc_error;
+  if (crc_error) f.wire_fcs = *fcs;
   const uint64_t stored = f.length + kFcsBytes;
   const uint64_t capacity = static_cast<uint64_t>(regs_[PBA / 4] & 0x3F) * 1024;
   if (rx_fifo_bytes_ + stored > capacity) {
@@ -515,8 +536,10 @@ void E1000::receive(const uint8_t* data, size_t len, uint64_t seq) {
     set_cause(RXO);
     return;
   }
-  stats_reg(GPRC, 1);
-  stats_reg(GORCL, stored);
+  if (!crc_error) {  // good packets only
+    stats_reg(GPRC, 1);
+    stats_reg(GORCL, stored);
+  }
   if (data[0] & 1) stats_reg(std::all_of(data, data + 6, [](uint8_t b) { return b == 0xFF; }) ? BPRC : MPRC, 1);
   rx_fifo_bytes_ += stored;
   rx_fifo_.push_back(std::move(f));
@@ -540,7 +563,7 @@ void E1000::wire_thread() {
     wire_rx_free_ = end + wire_time(kGapBytes);
     const sc_core::sc_time now = sc_core::sc_time_stamp();
     if (end > now) wait(end - now);
-    receive(f.data.data(), f.data.size(), f.seq);
+    from_wire(f);
   }
 }
 
@@ -588,7 +611,8 @@ bool E1000::rx_one_frame() {
   if (!f.fcs_decided) {  // the first descriptor: the FCS goes to memory and counts in the length unless SECRC
     f.fcs_decided = true;
     if (!(regs_[RCTL / 4] & RCTL_SECRC)) {
-      const uint32_t fcs = ethernet_fcs(f.data.data(), f.length);
+      // A frame stored with a CRC error (RCTL.SBP) keeps the FCS it came with.
+      const uint32_t fcs = f.crc_error ? f.wire_fcs : ethernet_fcs(f.data.data(), f.length);
       for (size_t i = 0; i < kFcsBytes; ++i) f.data.push_back(static_cast<uint8_t>(fcs >> (8 * i)));
     }
   }
@@ -624,6 +648,7 @@ bool E1000::rx_one_frame() {
     put16(wb, static_cast<uint16_t>(chunk));
     put16(wb + 2, packet_checksum(f.data.data(), f.length, regs_[RXCSUM / 4] & 0xFF));
     wb[4] = static_cast<uint8_t>(RXD_STAT_DD | RXD_STAT_IXSM | (eop ? RXD_STAT_EOP : 0));
+    wb[5] = f.crc_error ? RXD_ERR_CE : 0;
     failed = !dma(true, ring + head * kDescBytes + 8, wb, 8, "descriptor write-back", true);
     if (gen != generation_) return false;
     if (failed) break;
@@ -765,6 +790,10 @@ void E1000::tx_timer_method() {
 void E1000::tx_wire_thread() {
   for (;;) {
     while (tx_fifo_.empty()) wait(tx_wire_work_);
+    if (link_down_faults_) {  // no link: the transmitter holds the frame until it is back
+      ++tx_held_for_link_;
+      while (link_down_faults_) wait(link_up_event_);
+    }
     std::vector<uint8_t> f = std::move(tx_fifo_.front());
     tx_fifo_.pop_front();
     if (wire_tap) wire_tap(sc_core::sc_time_stamp(), f.data(), f.size(), true);

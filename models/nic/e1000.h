@@ -36,6 +36,16 @@
 // card), PCISTS.RMA (Received Master Abort) is set, and a warning names the
 // address. Bus Master Enable off: the DMA engine waits for it.
 //
+// Faults on the wire's receive side (docs/nic.md "Faults"; the block offers
+// them as fault kinds of its own name, models/core/fault.h): frame_drop (a
+// frame lost on the wire never reaches the card), frame_corrupt (one bit of
+// the frame flipped on the wire: the card's FCS check fails, CRCERRS counts
+// it, and the frame is dropped unless RCTL.SBP stores it with the CE error
+// bit), frame_duplicate (a frame arrives twice), each with `probability` or
+// `nth`, and link_down (STATUS.LU clears and ICR.LSC is raised; frames that
+// arrive are lost on the wire and the transmitter holds its frames until the
+// link is back, with LSC again, when the fault ends).
+//
 // Not modelled (named in docs/nic.md): the EECD bit-banged Microwire
 // EEPROM interface (EERD reads the EEPROM), extended (DEXT) descriptors and
 // checksum offload, VLAN filtering, flow control, the PHY beyond its ID,
@@ -47,6 +57,8 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -54,6 +66,7 @@
 #include <tlm>
 
 #include "core/bus_master.h"
+#include "core/fault.h"
 #include "core/params.h"
 #include "core/register_bank.h"
 #include "core/stats.h"
@@ -106,6 +119,7 @@ class E1000 : public PciFunction {
   enum : uint32_t { RDTR_FPD = 1u << 31, RAH_AV = 1u << 31 };
   // Legacy descriptors (SDM 3.2.3, 3.3.3)
   enum : uint8_t { RXD_STAT_DD = 1u << 0, RXD_STAT_EOP = 1u << 1, RXD_STAT_IXSM = 1u << 2 };
+  enum : uint8_t { RXD_ERR_CE = 1u << 0 };  // receive descriptor errors: CRC or alignment error
   enum : uint8_t { TXD_CMD_EOP = 1u << 0, TXD_CMD_IFCS = 1u << 1, TXD_CMD_RS = 1u << 3, TXD_CMD_DEXT = 1u << 5,
                    TXD_CMD_IDE = 1u << 7, TXD_STAT_DD = 1u << 0 };
   static constexpr unsigned kDescBytes = 16;
@@ -138,8 +152,19 @@ class E1000 : public PciFunction {
   // the time its first bit is on the wire.
   std::function<void(const sc_core::sc_time&, const uint8_t*, size_t, bool tx)> wire_tap;
 
-  // A frame arrives now (its last bit; tests and the wire thread).
-  void receive(const uint8_t* data, size_t len, uint64_t seq = 0);
+  // A frame arrives now (its last bit; tests and the wire thread). `fcs` is
+  // the frame check sequence that came with it; nullopt: the right one (the
+  // card checks it only when given: a frame the wire corrupted).
+  void receive(const uint8_t* data, size_t len, uint64_t seq = 0, std::optional<uint32_t> fcs = std::nullopt);
+
+  // ---- faults (models/core/fault.h) ---------------------------------------------
+  // The kinds this card offers: frame_drop, frame_corrupt, frame_duplicate,
+  // link_down.
+  static const std::vector<std::string>& fault_kinds();
+  // The hook for one of them (std::invalid_argument for another kind).
+  FaultHook fault_hook(const std::string& kind);
+  // STATUS.LU: CTRL.SLU set and no link_down fault holding the link down.
+  bool link_up() const;
 
   // ---- state for tests, the VCD and the stats ----------------------------
   uint32_t reg(uint32_t offset);               // a register's value as a read would return it (no side effects)
@@ -164,9 +189,23 @@ class E1000 : public PciFunction {
     uint64_t missed = 0;      // packet buffer full (MPC)
     uint64_t dma_error = 0;   // lost when the bus refused the DMA
     uint64_t flushed = 0;     // in the packet buffer at a reset (CTRL.RST)
+    uint64_t crc_error = 0;   // failed the FCS check, dropped (CRCERRS; RCTL.SBP clear)
     uint64_t to_host = 0;     // written to host memory, EOP descriptor written back
   };
   const RxCounts& rx_counts() const { return rx_; }
+  // The wire's receive side, where the faults act: every frame of the source
+  // either reaches the card (receive(), counted in RxCounts::offered) or is
+  // lost on the wire, and a duplicate reaches it twice:
+  //   from_source = offered - duplicates + dropped + link_down.
+  struct WireCounts {
+    uint64_t from_source = 0;  // frames the source (pcap, generator) sent
+    uint64_t dropped = 0;      // lost on the wire (frame_drop)
+    uint64_t link_down = 0;    // arrived while a link_down fault held the link down
+    uint64_t corrupted = 0;    // reached the card with a bit flipped (frame_corrupt)
+    uint64_t duplicates = 0;   // extra copies that reached the card (frame_duplicate)
+  };
+  const WireCounts& wire_counts() const { return wire_; }
+  uint64_t tx_held_for_link() const { return tx_held_for_link_; }  // frames the transmitter held while the link was down
 
   TimedSignal<bool> intx_trace{"intx"};
   TimedSignal<uint32_t> rdh_trace{"rdh"};
@@ -199,6 +238,8 @@ class E1000 : public PciFunction {
   struct RxFrame {
     std::vector<uint8_t> data;   // padded to 60 bytes; the first DMA appends the FCS unless RCTL.SECRC
     size_t length = 0;           // the frame's length without the FCS
+    bool crc_error = false;      // stored with a bad FCS (RCTL.SBP): CE in the descriptor's errors
+    uint32_t wire_fcs = 0;       // the FCS that came with it (crc_error)
     bool fcs_decided = false;    // the first DMA has looked at SECRC
     uint64_t seq = 0;
     sc_core::sc_time arrived;
@@ -225,6 +266,9 @@ class E1000 : public PciFunction {
   bool rx_one_frame();
   void rx_timer_method();
   void wire_thread();
+  // A frame of the source at the end of its wire time: the faults decide
+  // whether it reaches the card, how, and whether a copy follows.
+  void from_wire(wire::Frame& f);
   void check_rxdmt();
   // transmit
   void tx_dma_thread();
@@ -285,6 +329,24 @@ class E1000 : public PciFunction {
   sc_core::sc_time wire_rx_free_ = sc_core::SC_ZERO_TIME;  // the wire is busy until then (receive side)
   sc_core::sc_time access_delay_;
   bool dext_warned_ = false;
+
+  // faults
+  enum class FrameFaultKind { drop, corrupt, duplicate };
+  struct FrameFault {
+    FrameFaultKind kind;
+    FaultArgs args;
+    double probability = 0;  // or
+    uint64_t nth = 0;        // every nth frame the fault sees
+    uint64_t seen = 0;
+    std::mt19937_64 rng;
+    bool fires();            // for the next frame
+  };
+  std::vector<std::shared_ptr<FrameFault>> frame_faults_;  // armed, in the order they fired
+  unsigned link_down_faults_ = 0;                          // link_down faults in force
+  sc_core::sc_event link_up_event_;
+  WireCounts wire_;
+  uint64_t tx_held_for_link_ = 0;
+  void set_link_fault(bool down);  // a link_down fault begins (true) or ends
 
   Counter& rx_offered_;
   Counter& rx_missed_;

@@ -222,7 +222,7 @@ void PciFunction::update_intx() {
   // Interrupt Status follows the request; the pin follows it unless
   // Interrupt Disable is set (PCI 2.3 §6.2.2-3).
   PCISTS_R.set(intx_level_ ? PCISTS_R.get() | STS_INTS : PCISTS_R.get() & ~uint64_t(STS_INTS));
-  const bool drive = intx_level_ && !(PCICMD_R.get() & CMD_INTDIS) && INTPIN_R.get() != 0;
+  const bool drive = intx_level_ && !(PCICMD_R.get() & CMD_INTDIS) && INTPIN_R.get() != 0 && !(msi_ && msi_->enabled());
   if (drive == intx_driven_) return;
   intx_driven_ = drive;
   if (intx_sink_) intx_sink_->set_intx(device_, static_cast<unsigned>(INTPIN_R.get()), drive);
@@ -249,6 +249,12 @@ MsiCapability::MsiCapability(PciFunction& fn, uint8_t offset)
       fn_(fn) {
   MC.write_mask = 0x0071;  // MSIE, Multiple Message Enable (MMC = 0: one vector)
   MA.write_mask = 0xFFFFFFFC;
+  // MSI Enable takes INTx# off the pin (and gives it back).
+  MC.on_write = [this](uint64_t v) {
+    MC.set((MC.get() & ~MC.write_mask) | (v & MC.write_mask));
+    fn_.update_intx();
+  };
+  fn.msi_ = this;
   MC.field("MSIE", 0, 1).field("MMC", 1, 3).field("MME", 4, 3).field("C64", 7, 1);
   fn.add_capability(offset, kCapId);
 }

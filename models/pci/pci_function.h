@@ -149,7 +149,9 @@ class PciFunction : public sc_core::sc_module {
 
   // ---- device side --------------------------------------------------------
   // Drives INTx# (the pin declared in Identity::interrupt_pin); masked by
-  // PCICMD's Interrupt Disable, shown in PCISTS's Interrupt Status.
+  // PCICMD's Interrupt Disable and while MSI is enabled (PCI 3.0 6.8: a
+  // function using MSI does not assert its pin), shown in PCISTS's Interrupt
+  // Status.
   void set_intx(bool level);
   bool bus_master_enabled() const { return PCICMD_R.get() & CMD_BME; }
   uint16_t command() const { return static_cast<uint16_t>(PCICMD_R.get()); }
@@ -229,6 +231,8 @@ class PciFunction : public sc_core::sc_module {
   unsigned device_ = 0;
   bool intx_level_ = false;   // the device's INTx# request
   bool intx_driven_ = false;  // what the sink last saw
+  const class MsiCapability* msi_ = nullptr;  // MSI Enable gates INTx#
+  friend class MsiCapability;
 };
 
 // MSI capability (PCI 2.2 §6.8.1), 32-bit message address form:

@@ -57,6 +57,11 @@ class Pic8259 : public Pic8259Face {
   void set_elcr(uint8_t level_lines) override;
   bool is_master() const override;
   bool initialized() const override { return step_ == InitStep::ready; }
+  // For checkers (testbench/fuzz/device_fuzz.cpp states INT from the
+  // registers): the lowest-priority level (rotation) and OCW3's special mask
+  // mode.
+  unsigned lowest_priority_level() const { return lowest_; }
+  bool special_mask_mode() const { return special_mask_; }
 
  protected:
   void reset_state() override;

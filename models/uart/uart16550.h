@@ -63,6 +63,11 @@ class Uart16550 : public Peripheral {
 
   // Everything sent on the serial line (loopback traffic excluded).
   const std::string& transmitted() const { return transmitted_; }  // the first kKeptConsoleBytes
+  // FIFO levels as of the last register access (for checkers: at most
+  // kFifoDepth each): characters received and not read, characters in THR
+  // or the transmit FIFO (the shift register's aside).
+  size_t rx_fifo_level() const { return rx_fifo_.size(); }
+  unsigned tx_fifo_level() const { return tx_waiting(); }
 
   // One character's time on the line at the current LCR and divisor:
   // (start + data + parity + stop bits) * 16 * divisor / clock_hz.

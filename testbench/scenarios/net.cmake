@@ -14,6 +14,13 @@ if(TARGET minipc AND EXISTS /usr/bin/python3)
       COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/net_conservation.py
               --minipc $<TARGET_FILE:minipc> --firmware ${_net_elf} --frames 10000)
     set_tests_properties(net.conservation.${compiler} PROPERTIES LABELS "system;net" TIMEOUT 120)
+    # The NIC's wire faults (frame_corrupt, frame_drop, frame_duplicate,
+    # link_down) under generated traffic: the driver's link and CRC lines,
+    # conservation with the fault fates, and a second run byte-identical.
+    add_test(NAME net.faults.${compiler}
+      COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/net_faults.py
+              --minipc $<TARGET_FILE:minipc> --firmware ${_net_elf} --twice)
+    set_tests_properties(net.faults.${compiler} PROPERTIES LABELS "net;fault" TIMEOUT 120)
   endforeach()
   minipc_firmware_path(_net_elf net clang)
   # README's network demo: datagrams printed, ICMP replies in the pcap, tshark reads it.

@@ -6,6 +6,8 @@
 
 #include <cstring>
 #include <functional>
+#include <map>
+#include <set>
 #include <vector>
 
 #include "bus/bus.h"
@@ -306,6 +308,26 @@ TEST_F(NicTest, MsiSendsOneMessagePerAssertion) {
   });
   EXPECT_EQ(msi->data, (std::vector<uint32_t>{0x41, 0x41}));
   EXPECT_EQ(intx.rises, 0u) << "no INTx while MSI is enabled";
+}
+
+// Found by device_fuzz (regression input nic_msi_enabled_while_intx_asserted):
+// MSI enabled while INTx# was asserted left the pin asserted for good.
+TEST_F(NicTest, EnablingMsiTakesAnAssertedIntxOffThePinAndDisablingGivesItBack) {
+  build();
+  bool with_msi = true, after = false;
+  run([&] {
+    wr(E1000::IMS, E1000::TXDW);
+    wr(E1000::ICS, E1000::TXDW);
+    wait_us(1);
+    ASSERT_TRUE(intx.level);
+    nic->config_write(0xE4 + 2, 2, MsiCapability::MSIE);
+    with_msi = intx.level;
+    nic->config_write(0xE4 + 2, 2, 0);
+    after = intx.level;
+  });
+  EXPECT_FALSE(with_msi) << "a function using MSI does not assert INTx#";
+  EXPECT_TRUE(after) << "the request is still pending (ICR & IMS): back on the pin";
+  EXPECT_TRUE(nic->interrupt_asserted());
 }
 
 // ---- receive ---------------------------------------------------------------------------
@@ -744,4 +766,286 @@ TEST_F(NicTest, EveryOfferedFrameEndsInExactlyOneCount) {
   EXPECT_EQ(c.offered, c.filtered + c.disabled + c.oversize + c.missed + c.dma_error + c.flushed + c.to_host +
                            nic->rx_fifo_frames());
   EXPECT_EQ(c.to_host, delivered + 0) << "the driver saw every frame the card wrote (all drained)";
+}
+
+// ---- faults on the wire's receive side (e1000.h, docs/nic.md "Faults") -------------
+
+namespace {
+
+// A fault as the platform would prepare it: its parameters set in the config
+// store under faults.<name>.*, then the hook's prepare.
+FaultAction prepare_fault(E1000& nic, const std::string& kind, const std::string& name,
+                          std::vector<std::pair<std::string, std::string>> params, uint64_t seed = 1) {
+  for (auto& [k, v] : params) ConfigStore::instance().set("faults." + name + "." + k, v, "test");
+  FaultLog::instance().set_quiet(true);
+  FaultArgs args(name, FaultLog::instance().add(name), seed);
+  return nic.fault_hook(kind).prepare(args);
+}
+
+// n frames to our address, 10 us apart, 100 bytes each, distinct payloads.
+void frames_to_us(ListSource& src, uint64_t n, size_t len = 100) {
+  for (uint64_t i = 0; i < n; ++i)
+    src.frames.push_back({i * 10000, frame_to(kMac, len, static_cast<uint8_t>(i)), i});
+}
+
+}  // namespace
+
+TEST_F(NicTest, TheCardOffersItsFaultKinds) {
+  build();
+  EXPECT_EQ(E1000::fault_kinds(),
+            (std::vector<std::string>{"frame_drop", "frame_corrupt", "frame_duplicate", "link_down"}));
+  for (const auto& k : E1000::fault_kinds()) EXPECT_FALSE(nic->fault_hook(k).description.empty()) << k;
+  EXPECT_THROW(nic->fault_hook("frame_explode"), std::invalid_argument);
+}
+
+TEST_F(NicTest, FrameFaultParametersAreConfigErrorsNamingTheKey) {
+  build();
+  auto message = [&](const std::string& name, std::vector<std::pair<std::string, std::string>> params) {
+    try {
+      prepare_fault(*nic, "frame_drop", name, std::move(params));
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("a", {}).find("faults.a.probability: missing"), std::string::npos);
+  EXPECT_NE(message("b", {{"probability", "0.5"}, {"nth", "2"}}).find("faults.b.nth: give probability or nth"),
+            std::string::npos);
+  EXPECT_NE(message("c", {{"probability", "0"}}).find("faults.c.probability: must be in (0, 1]"), std::string::npos);
+  EXPECT_NE(message("d", {{"probability", "1.5"}}).find("faults.d.probability: must be in (0, 1]"),
+            std::string::npos);
+  EXPECT_NE(message("e", {{"nth", "0"}}).find("faults.e.nth: must be >= 1"), std::string::npos);
+  EXPECT_NE(message("f", {{"nth", "x"}}).find("faults.f.nth"), std::string::npos);
+  EXPECT_EQ(message("g", {{"nth", "3"}}), "no error");
+}
+
+TEST_F(NicTest, FrameDropFaultLosesEveryNthFrameOnTheWireBeforeTheCard) {
+  build();
+  ListSource src;
+  frames_to_us(src, 9);
+  nic->wire_source = &src;
+  std::vector<uint8_t> first_bytes_seen;
+  nic->wire_tap = [&](const sc_core::sc_time&, const uint8_t* d, size_t, bool tx) {
+    if (!tx) first_bytes_seen.push_back(d[14]);
+  };
+  FaultAction drop = prepare_fault(*nic, "frame_drop", "lossy", {{"nth", "3"}});
+  drop(true);
+  run([&] { rx_ring(16, kRctl); });
+  EXPECT_EQ(nic->wire_counts().from_source, 9u);
+  EXPECT_EQ(nic->wire_counts().dropped, 3u);
+  EXPECT_EQ(nic->rx_counts().offered, 6u) << "lost frames never reach the card";
+  EXPECT_EQ(nic->rx_counts().to_host, 6u);
+  EXPECT_EQ(first_bytes_seen.size(), 6u) << "the tap (the pcap) shows what the card received";
+  EXPECT_EQ(FaultLog::instance().fired(1), 3u);
+  EXPECT_EQ(nic->reg(E1000::TPR), 6u);
+}
+
+TEST_F(NicTest, FrameDropFaultEndsWithItsDuration) {
+  build();
+  ListSource src;
+  frames_to_us(src, 10);  // one every 10 us from the first RCTL.EN (at 0)
+  nic->wire_source = &src;
+  FaultAction drop = prepare_fault(*nic, "frame_drop", "burst", {{"probability", "1"}});
+  run([&] {
+    rx_ring(16, kRctl);
+    wait_us(25);
+    drop(true);  // frames 3, 4 (ending at ~30.7 and ~40.7 us)
+    wait_us(20);
+    drop(false);
+  });
+  EXPECT_EQ(nic->wire_counts().dropped, 2u);
+  EXPECT_EQ(nic->rx_counts().to_host, 8u);
+}
+
+// Two faults with the same seed act on the same frames; another seed on
+// others: the random sequence comes from the seed alone.
+TEST_F(NicTest, FrameFaultProbabilityDrawsFromTheFaultsSeed) {
+  build();
+  ListSource src;
+  frames_to_us(src, 400, 60);
+  nic->wire_source = &src;
+  std::map<int, std::vector<std::string>> fired;
+  FaultLog::instance().on_record([&](int index, const std::string&, const std::string& detail) {
+    fired[index].push_back(detail.substr(0, detail.find(':')));
+  });
+  prepare_fault(*nic, "frame_duplicate", "a", {{"probability", "0.25"}}, 42)(true);
+  prepare_fault(*nic, "frame_duplicate", "b", {{"probability", "0.25"}}, 42)(true);
+  prepare_fault(*nic, "frame_duplicate", "c", {{"probability", "0.25"}}, 43)(true);
+  run([&] { rx_ring(64, kRctl | E1000::RCTL_UPE); }, sc_core::sc_time(20, sc_core::SC_MS));
+  const auto a = FaultLog::instance().fired(1);
+  EXPECT_GT(a, 60u);
+  EXPECT_LT(a, 140u) << "about a quarter of 400";
+  EXPECT_EQ(fired[1], fired[2]) << "same seed, same frames";
+  EXPECT_NE(fired[1], fired[3]) << "another seed, other frames";
+  std::set<std::string> either(fired[1].begin(), fired[1].end());
+  either.insert(fired[3].begin(), fired[3].end());
+  EXPECT_EQ(nic->wire_counts().duplicates, either.size()) << "one copy per frame however many faults act on it";
+}
+
+TEST_F(NicTest, FrameCorruptFaultFailsTheFcsCheckCountsCrcerrsAndDropsTheFrame) {
+  build();
+  ListSource src;
+  frames_to_us(src, 4);
+  const std::vector<std::vector<uint8_t>> sent = {src.frames[0].data, src.frames[1].data};
+  nic->wire_source = &src;
+  std::vector<std::vector<uint8_t>> seen;
+  nic->wire_tap = [&](const sc_core::sc_time&, const uint8_t* d, size_t n, bool tx) {
+    if (!tx) seen.emplace_back(d, d + n);
+  };
+  prepare_fault(*nic, "frame_corrupt", "noisy", {{"nth", "2"}})(true);
+  uint32_t crcerrs = 0;
+  run([&] {
+    rx_ring(16, kRctl);
+    wait_us(100);
+    crcerrs = rd(E1000::CRCERRS);
+  });
+  EXPECT_EQ(crcerrs, 2u);
+  EXPECT_EQ(nic->rx_counts().crc_error, 2u);
+  EXPECT_EQ(nic->rx_counts().to_host, 2u);
+  EXPECT_EQ(nic->wire_counts().corrupted, 2u);
+  ASSERT_EQ(seen.size(), 4u) << "corrupted frames reach the card (and the pcap)";
+  EXPECT_EQ(seen[0], sent[0]);
+  unsigned bits = 0;
+  for (size_t i = 0; i < sent[1].size(); ++i) bits += __builtin_popcount(seen[1][i] ^ sent[1][i]);
+  EXPECT_EQ(bits, 1u) << "the pcap shows the frame as the card got it: one bit flipped";
+  EXPECT_EQ(nic->rx_counts().offered, nic->rx_counts().crc_error + nic->rx_counts().to_host);
+}
+
+TEST_F(NicTest, WithSbpACorruptedFrameIsStoredWithCeAndTheFcsItCameWith) {
+  build();
+  ListSource src;
+  frames_to_us(src, 1);
+  const std::vector<uint8_t> sent = src.frames[0].data;
+  const uint32_t sent_fcs = ethernet_fcs(sent.data(), sent.size());
+  nic->wire_source = &src;
+  prepare_fault(*nic, "frame_corrupt", "noisy", {{"nth", "1"}})(true);
+  uint32_t crcerrs = 0, gprc = 0;
+  run([&] {
+    rx_ring(16, E1000::RCTL_EN | E1000::RCTL_SBP | E1000::RCTL_UPE);  // keeps the FCS (no SECRC)
+    wait_us(100);
+    crcerrs = rd(E1000::CRCERRS);
+    gprc = rd(E1000::GPRC);
+  });
+  EXPECT_EQ(crcerrs, 1u);
+  EXPECT_EQ(gprc, 0u) << "not a good packet";
+  EXPECT_EQ(nic->rx_counts().to_host, 1u);
+  EXPECT_EQ(nic->rx_counts().crc_error, 0u) << "stored, so its fate is to_host";
+  EXPECT_EQ(mem(kRxRing + 13)[0], E1000::RXD_ERR_CE) << "errors.CE in the descriptor";
+  EXPECT_EQ(rx_len(0), sent.size() + 4);
+  uint32_t fcs = 0;
+  std::memcpy(&fcs, mem(kRxBufs + sent.size()), 4);
+  EXPECT_EQ(fcs, sent_fcs) << "the FCS the sender computed, which no longer matches";
+  EXPECT_NE(ethernet_fcs(mem(kRxBufs), sent.size()), sent_fcs);
+}
+
+TEST_F(NicTest, FrameDuplicateFaultDeliversTheFrameTwiceAfterTheGap) {
+  build();
+  ListSource src;
+  frames_to_us(src, 3);
+  nic->wire_source = &src;
+  std::vector<std::pair<sc_core::sc_time, uint8_t>> seen;
+  nic->wire_tap = [&](const sc_core::sc_time& t, const uint8_t* d, size_t, bool tx) {
+    if (!tx) seen.emplace_back(t, d[14]);
+  };
+  prepare_fault(*nic, "frame_duplicate", "echo", {{"nth", "2"}})(true);
+  run([&] { rx_ring(16, kRctl); });
+  ASSERT_EQ(seen.size(), 4u) << "the pcap shows the duplicate twice";
+  EXPECT_EQ(seen[1].second, seen[2].second);
+  // 100 bytes + FCS + preamble = 112 bytes, then 12 bytes of gap: 124 bytes at 1 Gb/s.
+  EXPECT_EQ(seen[2].first - seen[1].first, sc_core::sc_time(992, sc_core::SC_NS));
+  EXPECT_EQ(nic->wire_counts().duplicates, 1u);
+  EXPECT_EQ(nic->rx_counts().offered, 4u);
+  EXPECT_EQ(nic->rx_counts().to_host, 4u);
+}
+
+TEST_F(NicTest, LinkDownFaultClearsLuRaisesLscLosesFramesAndHoldsTransmit) {
+  build();
+  ListSource src;
+  frames_to_us(src, 10);
+  nic->wire_source = &src;
+  FaultAction link = prepare_fault(*nic, "link_down", "unplug", {});
+  uint32_t status_down = 0, status_up = 0, icr_down = 0, icr_up = 0, phy_down = 0;
+  size_t sent_while_down = 0;
+  run([&] {
+    wr(E1000::CTRL, E1000::CTRL_SLU);
+    rd(E1000::ICR);
+    rx_ring(16, kRctl);
+    tx_ring(8);
+    wait_us(25);
+    link(true);  // frames 3 and 4 arrive while it is down
+    status_down = rd(E1000::STATUS);
+    icr_down = rd(E1000::ICR);
+    wr(E1000::MDIC, 1u << 21 | E1000::PHY_STATUS << 16 | E1000::MDIC_OP_READ);
+    phy_down = rd(E1000::MDIC) & 0xFFFF;
+    std::memcpy(mem(kTxBufs), frame_to(kMac, 60).data(), 60);
+    tx_desc(0, kTxBufs, 60, E1000::TXD_CMD_EOP | E1000::TXD_CMD_RS);
+    wr(E1000::TDT, 1);
+    wait_us(20);
+    sent_while_down = nic->transmitted().size();
+    link(false);
+    status_up = rd(E1000::STATUS);
+    icr_up = rd(E1000::ICR);
+  });
+  EXPECT_FALSE(status_down & E1000::STATUS_LU);
+  EXPECT_TRUE(status_up & E1000::STATUS_LU);
+  EXPECT_TRUE(icr_down & E1000::LSC);
+  EXPECT_TRUE(icr_up & E1000::LSC) << "and again when the link is back";
+  EXPECT_FALSE(phy_down & 0x0004) << "the PHY's link status bit follows";
+  EXPECT_EQ(nic->wire_counts().link_down, 2u);
+  EXPECT_EQ(nic->rx_counts().offered, 8u);
+  EXPECT_EQ(sent_while_down, 0u) << "the transmitter holds its frame without link";
+  EXPECT_EQ(nic->transmitted().size(), 1u) << "and sends it when the link is back";
+  EXPECT_EQ(nic->tx_held_for_link(), 1u);
+  EXPECT_EQ(FaultLog::instance().fired(1), 0u) << "the injector logs the firing, not the card";
+}
+
+// Every frame of the source ends in exactly one count with all the faults on.
+TEST_F(NicTest, WithEveryFaultOnEveryFrameOfTheSourceIsAccountedFor) {
+  build();
+  ListSource src;
+  uint64_t next = 0;
+  src.make = [&](wire::Frame& f) {
+    if (next == 3000) return false;
+    f = {next * 2000, frame_to(kMac, 60 + (next * 37) % 140, static_cast<uint8_t>(next)), next};
+    ++next;
+    return true;
+  };
+  nic->wire_source = &src;
+  prepare_fault(*nic, "frame_drop", "drop", {{"probability", "0.05"}}, 1)(true);
+  prepare_fault(*nic, "frame_corrupt", "corrupt", {{"probability", "0.05"}}, 2)(true);
+  prepare_fault(*nic, "frame_duplicate", "dup", {{"nth", "7"}}, 3)(true);
+  FaultAction link = prepare_fault(*nic, "link_down", "flap", {});
+  uint64_t delivered = 0;
+  run([&] {
+    wr(E1000::CTRL, E1000::CTRL_SLU);
+    rx_ring(32, kRctl);
+    sc_core::sc_spawn([&] {
+      wait_us(1000);
+      link(true);
+      wait_us(500);
+      link(false);
+    });
+    unsigned i = 0;
+    for (;;) {
+      wait_us(1);
+      while (rx_status(i) & E1000::RXD_STAT_DD) {
+        ++delivered;
+        mem(kRxRing + 16 * i + 12)[0] = 0;
+        wr(E1000::RDT, i);
+        i = (i + 1) % 32;
+      }
+    }
+  }, sc_core::sc_time(10, sc_core::SC_MS));
+  const auto& w = nic->wire_counts();
+  const auto& c = nic->rx_counts();
+  EXPECT_EQ(w.from_source, 3000u);
+  EXPECT_GT(w.dropped, 0u);
+  EXPECT_GT(w.corrupted, 0u);
+  EXPECT_GT(w.duplicates, 0u);
+  EXPECT_GT(w.link_down, 0u);
+  EXPECT_EQ(w.from_source, c.offered - w.duplicates + w.dropped + w.link_down);
+  EXPECT_EQ(c.crc_error, w.corrupted);
+  EXPECT_EQ(c.offered, c.filtered + c.disabled + c.oversize + c.missed + c.dma_error + c.flushed + c.crc_error +
+                           c.to_host + nic->rx_fifo_frames());
+  EXPECT_EQ(c.to_host, delivered);
 }

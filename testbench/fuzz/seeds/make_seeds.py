@@ -106,3 +106,79 @@ write("elf/low.elf", elf(b"\xb0\x41\xe6\xe9" + HLT_LOOP, paddr=0x1000))
 write("elf/two_segments.elf", elf(HLT_LOOP, paddr=0x2000, vaddr=0xC0002000,
                                   extra_phdrs=[struct.pack("<IIIIIIII", 1, 52, 0xC0010000, 0x10000, 8, 0x2000, 6, 0x1000),
                                                struct.pack("<IIIIIIII", 4, 0, 0, 0, 0, 0, 4, 4)]))
+
+
+# ---- device (device_fuzz.cpp): a device byte, then 8-byte operations ------------
+
+def op(kind, socket=0, offset=0, value=0, size=0):
+    return bytes([kind | size << 3, socket, offset & 0xFF, offset >> 8]) + struct.pack("<I", value & 0xFFFFFFFF)
+
+
+def rd(socket, offset, size=0):
+    return op(0, socket, offset, 0, size)
+
+
+def wr(socket, offset, value, size=0):
+    return op(1, socket, offset, value, size)
+
+
+def pin(n, level):
+    return op(4, value=n | level << 4)
+
+
+def wait(count, unit):  # count <= 255 of unit 0: 1 ns, 1: 100 ns, 2: 2 us, 3: 50 us
+    return op(5, value=count | unit << 16)
+
+
+def special(v):
+    return op(6, value=v)
+
+
+def device_seeds():
+    s = {}
+    pic_init = b"".join(wr(0, 0, 0x11) + wr(0, 1, 0x20) + wr(0, 1, 0x04) + wr(0, 1, 0x01) +
+                        wr(1, 0, 0x11) + wr(1, 1, 0x28) + wr(1, 1, 0x02) + wr(1, 1, 0x01) for _ in [0])
+    s["pic_irq_inta_eoi"] = bytes([0]) + pic_init + pin(0, 1) + special(1) + pin(9, 1) + special(1) + \
+        wr(1, 0, 0x20) + wr(0, 0, 0x20) + wr(0, 0, 0x0B) + rd(0, 0) + pin(0, 0) + pin(0, 1)
+    s["pic_level_rotate_smm"] = bytes([0]) + pic_init + wr(2, 0, 0xF8) + wr(3, 0, 0xDE) + pin(3, 1) + pin(5, 1) + \
+        special(1) + wr(0, 0, 0x68) + special(1) + wr(0, 0, 0xA0) + wr(0, 0, 0x0C) + rd(0, 0) + wr(0, 0, 0xC3)
+    s["pit_modes"] = bytes([1]) + wr(0, 3, 0x34) + wr(0, 0, 0x10) + wr(0, 0, 0x00) + pin(2, 1) + wr(0, 3, 0xB6) + \
+        wr(0, 2, 0x05) + wr(0, 2, 0x00) + wait(25, 2) + wr(0, 3, 0xC2) + rd(0, 0) + rd(0, 2) + wr(0, 3, 0x92) + \
+        wr(0, 2, 3) + wait(30, 2)
+    s["rtc_periodic"] = bytes([2]) + wr(0, 0, 0x0A) + wr(0, 1, 0x26) + wr(0, 0, 0x0B) + wr(0, 1, 0x42) + \
+        wait(100, 2) + wr(0, 0, 0x0C) + rd(0, 1) + wr(0, 0, 0x00) + rd(0, 1) + wr(0, 0, 0x0B) + wr(0, 1, 0x22) + \
+        wait(40, 3)
+    s["uart_fifo_loopback"] = bytes([3]) + wr(0, 3, 0x80) + wr(0, 0, 0x01) + wr(0, 1, 0x00) + wr(0, 3, 0x03) + \
+        wr(0, 2, 0xC7) + wr(0, 4, 0x1B) + wr(0, 1, 0x0F) + b"".join(wr(0, 0, 0x41 + i) for i in range(20)) + \
+        wait(150, 2) + rd(0, 5) + rd(0, 2) + rd(0, 0) + rd(0, 0) + wait(50, 2) + rd(0, 2)
+    s["kbd_commands"] = bytes([4]) + wr(0, 4, 0x20) + rd(0, 0) + wr(0, 4, 0x60) + wr(0, 0, 0x47) + \
+        wr(0, 0, 0xFF) + wait(60, 3) + rd(0, 4) + rd(0, 0) + wr(0, 4, 0xD1) + wr(0, 0, 0xDF) + wr(0, 4, 0xAA) + \
+        rd(0, 0) + wr(0, 0, 0xF4) + wait(40, 3) + rd(0, 0)
+    # DMAC: channel 0 registers at 0x20 (SRC, DST, COUNT, CTRL), IRQ_ENABLE all
+    s["dma_copy_and_bad_address"] = bytes([5]) + wr(0, 0x0C, 0xFFFF, 2) + wr(0, 0x20, 0x100, 2) + \
+        wr(0, 0x24, 0x2000, 2) + wr(0, 0x28, 0x40, 2) + wr(0, 0x2C, 0x1991, 2) + wait(10, 2) + rd(0, 0x08, 2) + \
+        wr(0, 0x08, 0xFFFF, 2) + wr(0, 0x20, 0xFFFFF000, 2) + wr(0, 0x28, 0x100, 2) + wr(0, 0x2C, 0x1991, 2) + \
+        wait(10, 2) + rd(0, 0x08, 2) + pin(1, 1) + wait(50, 1)
+    # ATA: IDENTIFY by PIO, then a DMA read with a PRD table at 0x1000 (zeroes:
+    # a zero-length entry) and one outside RAM
+    s["ata_identify_dma"] = bytes([6]) + wr(0, 6, 0xE0) + wr(0, 7, 0xEC) + wait(10, 2) + rd(0, 7) + \
+        b"".join(rd(0, 0, 1) for _ in range(8)) + wr(0, 2, 1) + wr(0, 3, 5) + wr(0, 7, 0xC8) + \
+        wr(2, 4, 0x1000, 2) + wr(2, 0, 0x09) + wait(100, 2) + rd(2, 2) + wr(2, 0, 0) + wr(2, 4, 0xFFFF0000, 2) + \
+        wr(0, 7, 0xC8) + wr(2, 0, 0x09) + wait(100, 2) + rd(2, 2) + rd(0, 7) + wr(1, 0, 0x04) + wait(50, 1) + \
+        wr(1, 0, 0x00)
+    # NIC: receive ring at 0x1000 (zeroed descriptors: buffers at 0), frames;
+    # then a ring outside RAM; transmit; interrupts; the I/O window
+    s["nic_rx_tx"] = bytes([7]) + wr(0, 0x0000, 0x40, 2) + wr(0, 0x00D0, 0x9F, 2) + wr(0, 0x2800, 0x1000, 2) + \
+        wr(0, 0x2808, 0x80, 2) + wr(0, 0x2818, 4, 2) + wr(0, 0x0100, 0x0400801A, 2) + special(0x1003) + \
+        wait(10, 2) + rd(0, 0x00C0, 2) + rd(0, 0x4074, 2) + special(0x4004) + wait(10, 2) + \
+        wr(0, 0x3800, 0x2000, 2) + wr(0, 0x3808, 0x80, 2) + wr(0, 0x0400, 0x0A, 2) + wr(0, 0x3818, 2, 2) + \
+        wait(10, 2) + wr(0, 0x2800, 0xFFFFF000, 2) + wr(0, 0x0100, 0, 2) + wr(0, 0x0100, 0x801A, 2) + \
+        special(0x3003) + wait(10, 2) + wr(1, 0, 0x0008, 2) + rd(1, 4, 2) + wr(0, 0x00C4, 100, 2) + \
+        wr(0, 0x00C8, 0x4, 2) + wait(15, 2) + rd(0, 0x00C0, 2) + wr(0, 0, 0x04000000, 2)
+    s["nic_config_msi"] = bytes([7]) + special(0xE40006 ^ 0x0) + special(0x0100E404 | 0x2) + \
+        wr(0, 0x00D0, 0xFF, 2) + wr(0, 0x00C8, 0x80, 2) + wait(50, 1) + rd(0, 0x00C0, 2)
+    for name, data in s.items():
+        write(os.path.join("device", name), data)
+
+
+device_seeds()
