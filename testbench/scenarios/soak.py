@@ -2,7 +2,8 @@
 """Soak (issue: faults on purpose and by accident): a busy system for a long
 stretch of simulated time, with the simulator's resident memory watched.
 
-The net firmware on platform/configs/net.yaml: timer ticks (HZ), the NIC
+The net firmware on platform/configs/net.yaml: timer ticks (HZ), disk reads
+by DMA with IRQ 14 every 10 ms (disk=1), the NIC
 receiving generated UDP, ARP and ICMP traffic on two flows (one without a
 reader), the stack answering, a ring-3 reader, a ring-3 busy task, and the
 console (a line per second of the firmware's counters is not printed:
@@ -65,7 +66,7 @@ def main():
                     "      flows: 2\n      arp: 200\n      icmp: 300\n      seed: 11\n")
         stats = os.path.join(tmp, "s.json")
         cmd = [a.minipc, "run", "--config", cfg, "--firmware", a.firmware, "--no-vcd", "--stats", stats, "--quiet",
-               "--set", f"platform.cmdline=mode=napi duration_ms={duration_ms + 200} print=0 busy=1 trace=0"]
+               "--set", f"platform.cmdline=mode=napi duration_ms={duration_ms + 200} print=0 busy=1 trace=0 disk=1"]
         t0 = time.monotonic()
         # Files, not pipes: the console (a line per ARP/ICMP answer) outgrows a
         # pipe's buffer long before an hour, and nobody reads it until the end.
@@ -100,11 +101,18 @@ def main():
         rx, fw = s["nic0"]["rx"], s["fw"]["net"]
         moved = {"nic0.rx.offered": rx["offered"], "nic0.rx.to_host": rx["to_host"], "fw.net.delivered": fw["delivered"],
                  "fw.net.irqs": fw["irqs"], "cpu0.instructions": s["cpu0"]["instructions"],
-                 "irq.accepted": s["irq"]["accepted"]}
+                 "irq.accepted": s["irq"]["accepted"], "disk0.sectors_read": s["disk0"]["sectors_read"],
+                 "disk0.dma_bytes": s["disk0"]["dma_bytes"], "fw.net.disk_reads": fw["disk_reads"],
+                 "uart0.tx_bytes": s["uart0"]["tx_bytes"]}
         for k, v in moved.items():
             print(f"soak: {k} = {v}")
             if not (v > 0):
                 fail(f"{k} = {v}: it should have moved (a wrapped or stalled counter)")
+        if fw["disk_errors"] != 0:
+            fail(f"fw.net.disk_errors = {fw['disk_errors']}: the disk task's reads failed")
+        # The disk task reads 8 sectors every 10 ms: about 100 reads a second.
+        if fw["disk_reads"] < 50 * a.seconds:
+            fail(f"only {fw['disk_reads']} disk reads in {a.seconds:g} s (about 100 a second expected)")
         expect = a.rate * a.seconds * 0.9
         if rx["offered"] < expect:
             fail(f"only {rx['offered']} frames offered, want about {a.rate * a.seconds:.0f}")

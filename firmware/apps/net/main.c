@@ -26,8 +26,14 @@
 // lets the busy task run alone for C ms (its loops per ms with the whole
 // CPU), so the window's CPU share left to it is loops / (rate x W). The
 // figures go to the stats as fw.net.* (trace port metrics).
+//
+// disk=1 (the soak's disk traffic, testbench/scenarios/soak.py): a kernel
+// task reads 8 sectors by bus-master DMA with IRQ 14 every 10 ms, walking
+// the disk, while the network runs; its reads and errors are printed at the
+// end and go to the stats (fw.net.disk_reads, fw.net.disk_errors).
 #include <stdint.h>
 
+#include "drivers/ata.h"
 #include "drivers/e1000.h"
 #include "drivers/pci.h"
 #include "kernel/check.h"
@@ -58,6 +64,21 @@ static int zerocopy;
 static volatile uint32_t next_reader;
 static volatile uint32_t udp_seen;      // datagrams the readers got
 static volatile uint32_t udp_done;      // ... and finished with (printed, echoed, given back)
+static volatile uint32_t disk_reads, disk_errors;
+static uint8_t disk_buf[8 * 512] __attribute__((aligned(4)));
+
+static void disk_main(void* arg) {
+  uint32_t sectors = (uint32_t)(uintptr_t)arg, lba = 0;
+  for (;;) {
+    if (ata_read_dma(lba, 8, disk_buf) == 0)
+      disk_reads++;
+    else
+      disk_errors++;
+    lba = (lba + 8) % (sectors - 8);
+    task_sleep_ticks(10 * HZ / 1000 ? 10 * HZ / 1000 : 1);
+  }
+}
+
 static volatile uint32_t busy_loops;
 static volatile int busy_stop;
 static uint8_t reader_buf[MAX_PORTS][SKB_RX_BUF_LEN];
@@ -258,6 +279,14 @@ int main(void) {
   for (uint32_t i = 0; i < nports; i++)
     task_create_user("reader", reader_main);
   int busy = with_busy ? task_create_user("busy", busy_main) : -1;
+  if (cmdline_uint("disk", 0)) {
+    uint32_t sectors = 0;
+    if (ata_init(ATA_INTERRUPT, ATA_BM_PORT) != 0 || ata_identify((uint16_t*)disk_buf, &sectors) != 0 || sectors < 16) {
+      printf("net: disk=1 but no ATA disk answers\n");
+      kernel_exit(14);
+    }
+    task_create_kernel("disk", disk_main, (void*)(uintptr_t)sectors);
+  }
   // A woken reader runs before the round robin goes on (kernel/task.h), as
   // Linux's scheduler lets a sleeper preempt a CPU hog; wakeup_preempt=0
   // gives the plain round robin.
@@ -331,11 +360,15 @@ int main(void) {
          elapsed, nic.irqs, softnet_stat.processed, softnet_stat.net_rx_runs, softnet_stat.time_squeeze,
          softnet_stat.backlog_max, softirq_deferred);
   printf("net: info link downs %u ups %u crcerrs %u\n", nic.link_downs, nic.link_ups, nic.hw.crcerrs);
+  if (cmdline_uint("disk", 0))
+    printf("net: info disk reads %u errors %u\n", disk_reads, disk_errors);
   printf("net: info rx %u bytes, tx %u bytes, copied %u bytes, zero-copy %u bytes, busy task loops %u\n",
          st->rx_bytes, st->tx_bytes, sock_stat.copied_bytes, sock_stat.zc_bytes, busy_loops);
 
   // For sweeps on minipc (stats JSON "fw.net.*"); ignored on QEMU.
   trace_metric("net.elapsed_ms", elapsed);
+  trace_metric("net.disk_reads", disk_reads);
+  trace_metric("net.disk_errors", disk_errors);
   trace_metric("net.rx", st->rx_packets);
   trace_metric("net.delivered", sock_stat.delivered);
   trace_metric("net.dropped", dropped);
