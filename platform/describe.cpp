@@ -1,4 +1,5 @@
 #include "describe.h"
+#include "config_text.h"
 
 #include "core/fault.h"
 
@@ -18,12 +19,6 @@ std::string hex(uint64_t v, int width) {
 }
 
 std::string pad(const std::string& s, size_t w) { return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' '); }
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
 
 // irqN nets sort by number.
 bool isa_line(const std::string& net, unsigned* n) {

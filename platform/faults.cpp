@@ -3,6 +3,7 @@
 #include <random>
 
 #include "bus/bus.h"
+#include "config_text.h"
 #include "core/hex.h"
 #include "core/params.h"
 #include "platform.h"
@@ -14,11 +15,6 @@ using sc_core::SC_ZERO_TIME;
 
 namespace {
 
-std::string source_of(const std::string& key) {
-  const auto e = ConfigStore::instance().peek(key);
-  return e ? " (" + e->source + ")" : "";
-}
-
 // FNV-1a: a name's hash that is the same on every host and run.
 uint64_t stable_hash(const std::string& s) {
   uint64_t h = 1469598103934665603ull;
@@ -29,16 +25,16 @@ uint64_t stable_hash(const std::string& s) {
 const std::vector<std::string> kBusKinds = {"error", "memory_error", "wait"};
 const std::vector<std::string> kNetKinds = {"stuck_high", "stuck_low", "glitch", "lost_edge"};
 
+bool is_block(const Platform& pc, const std::string& name) {
+  for (const auto& b : pc.blocks())
+    if (b.name == name) return true;
+  return false;
+}
+
 bool one_of(const std::string& s, const std::vector<std::string>& v) {
   for (const auto& x : v)
     if (x == s) return true;
   return false;
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
-  return out;
 }
 
 }  // namespace
@@ -260,10 +256,8 @@ void FaultInjector::wire(Platform& pc, Bus& bus) {
         for (const auto* n : pc.nets())
           for (const auto& d : n->drivers)
             if (d.rfind(target + ".", 0) == 0) driven.push_back(n->name);
-        bool is_block = false;
-        for (const auto& b : pc.blocks()) is_block |= b.name == target;
         throw ConfigError(f.target.key() + source_of(f.target.key()) + ": " +
-                          (is_block ? "'" + target + "' is a block; " + kind + " is a fault of a net" +
+                          (is_block(pc, target) ? "'" + target + "' is a block; " + kind + " is a fault of a net" +
                                           (driven.empty() ? "" : " (" + target + " drives " + join(driven) + ")")
                                     : "no net '" + target + "' on this platform (`minipc describe` lists the nets)"));
       }
@@ -292,12 +286,10 @@ void FaultInjector::wire(Platform& pc, Bus& bus) {
       const std::string prefix = "fault:" + target + ":";
       for (const auto& s : pc.service_names())
         if (s.rfind(prefix, 0) == 0) offered.push_back(s.substr(prefix.size()));
-      bool is_block = false;
-      for (const auto& b : pc.blocks()) is_block |= b.name == target;
-      if (!is_block && !pc.has_net(target))
+      if (!is_block(pc, target) && !pc.has_net(target))
         throw ConfigError(f.target.key() + source_of(f.target.key()) + ": '" + target +
                           "' is not the bus, a net or a block of this platform");
-      if (!is_block)
+      if (!is_block(pc, target))
         throw ConfigError(where + ": '" + kind + "' is not a fault of a net (" + join(kNetKinds) + ")");
       throw ConfigError(where + ": " + target + " offers no fault '" + kind + "'" +
                         (offered.empty() ? " (it offers none)" : " (it offers: " + join(offered) + ")"));

@@ -1,5 +1,6 @@
 #include "platform.h"
 
+#include "config_text.h"
 #include "output_files.h"
 
 #include <algorithm>
@@ -17,19 +18,6 @@ namespace {
 // Sections of the config that are not blocks.
 bool reserved(const std::string& section) {
   return section == "platform" || section == "bus" || section == "include" || section == "faults";
-}
-
-// Where a key was set, for error messages ("default.yaml:12"), or "".
-std::string source_of(const std::string& key) {
-  const auto e = ConfigStore::instance().peek(key);
-  return e ? " (" + e->source + ")" : "";
-}
-
-// "a, b, c"
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
-  return out;
 }
 
 // SystemC object names may not contain dots: nets "uart0.txrdy" become
